@@ -1,0 +1,250 @@
+// Checks the JSON Schema cannot express: references between fields, uniqueness, ordering of
+// thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
+import { isIP } from "node:net";
+import { durationSeconds } from "./durations.ts";
+import type { Spec } from "./spec-schema.ts";
+
+export interface Problem {
+  path: (string | number)[];
+  message: string;
+  /** Point at the key rather than the value (for problems about a name). */
+  key?: boolean;
+}
+
+/** Every cross-field problem of a schema-valid spec (defaults filled). */
+export function crossCheck(spec: Spec): Problem[] {
+  return [
+    ...checkHosts(spec),
+    ...checkNetwork(spec),
+    ...checkThresholds(spec),
+    ...checkUptime(spec),
+    ...checkSlos(spec),
+    ...checkAlerts(spec),
+  ];
+}
+
+function duplicates<T>(items: readonly T[], keyOf: (item: T) => string): Map<number, number> {
+  const first = new Map<string, number>();
+  const dupes = new Map<number, number>(); // index -> index of the first occurrence
+  items.forEach((item, i) => {
+    const key = keyOf(item);
+    const prior = first.get(key);
+    if (prior === undefined) first.set(key, i);
+    else dupes.set(i, prior);
+  });
+  return dupes;
+}
+
+function checkHosts(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  for (const [i, prior] of duplicates(spec.hosts, (h) => h.name)) {
+    out.push({ path: ["hosts", i, "name"], message: `duplicate host name "${spec.hosts[i]!.name}" (also hosts[${prior}])` });
+  }
+  const hubs = spec.hosts.filter((h) => h.roles.includes("hub"));
+  if (hubs.length > 2) {
+    out.push({ path: ["hosts", spec.hosts.indexOf(hubs[2]!), "roles"], message: "at most two hub hosts (an HA pair); use remote_write for more" });
+  }
+  spec.hosts.forEach((host, i) => {
+    if (!host.existing && !/^debian-12(-|$)/.test(host.image)) {
+      out.push({ path: ["hosts", i, "image"], message: `unsupported image "${host.image}": vigil provisions Debian 12 (debian-12-x64)` });
+    }
+    if (host.existing) {
+      const { address, privateAddress } = host.existing;
+      if (!isAddressOrHostname(address)) out.push({ path: ["hosts", i, "existing", "address"], message: `"${address}" is not an IP address or host name` });
+      if (privateAddress !== undefined && !isIP(privateAddress)) {
+        out.push({ path: ["hosts", i, "existing", "privateAddress"], message: `"${privateAddress}" is not an IP address` });
+      }
+    }
+    if (host.agent) {
+      if (!host.roles.includes("node")) {
+        out.push({ path: ["hosts", i, "agent"], message: "the health agent runs on node hosts: add `node` to roles", key: true });
+      }
+      if (!spec.stack.nodeExporter.enabled) {
+        out.push({ path: ["hosts", i, "agent"], message: "the agent publishes through node_exporter's textfile collector: enable stack.nodeExporter", key: true });
+      }
+      const dbs = host.agent.sqlite;
+      for (const [j, prior] of duplicates(dbs, (d) => d.path)) {
+        out.push({ path: ["hosts", i, "agent", "sqlite", j, "path"], message: `database "${dbs[j]!.path}" is listed twice (also sqlite[${prior}])` });
+      }
+      for (const [j, prior] of duplicates(dbs, (d) => databaseLabel(d))) {
+        if (dbs[j]!.path === dbs[prior]!.path) continue;
+        out.push({
+          path: ["hosts", i, "agent", "sqlite", j],
+          message: `database label "${databaseLabel(dbs[j]!)}" repeats sqlite[${prior}]; give one of them a distinct name`,
+        });
+      }
+      dbs.forEach((db, j) => {
+        if (db.maxWalMB !== undefined && db.maxWalMB > db.maxSizeMB * 10) {
+          out.push({ path: ["hosts", i, "agent", "sqlite", j, "maxWalMB"], message: "is more than ten times maxSizeMB; check the units (MB)" });
+        }
+        if (durationSeconds(db.integrityEvery) < 60) {
+          out.push({ path: ["hosts", i, "agent", "sqlite", j, "integrityEvery"], message: "must be at least 1m: quick_check reads the whole file" });
+        }
+      });
+      for (const [j, prior] of duplicates(host.agent.pm2, (p) => p.pm2Home ?? p.user)) {
+        out.push({ path: ["hosts", i, "agent", "pm2", j], message: `the same PM2 daemon is listed twice (also pm2[${prior}])` });
+      }
+    }
+  });
+  return out;
+}
+
+/** The `database` label of a configured database: its name, else the file name without extension. */
+export function databaseLabel(db: { path: string; name?: string }): string {
+  return db.name ?? db.path.split("/").pop()!.replace(/\.[^.]*$/, "");
+}
+
+function checkNetwork(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const vpc = parseCidr(spec.vpc.ipRange);
+  if (typeof vpc === "string") out.push({ path: ["vpc", "ipRange"], message: vpc });
+  else if (vpc.version !== 4 || !isPrivateV4(vpc.address)) {
+    out.push({ path: ["vpc", "ipRange"], message: `must be a private IPv4 range (10/8, 172.16/12, 192.168/16), got "${spec.vpc.ipRange}"` });
+  } else if (vpc.prefix < 16 || vpc.prefix > 28) {
+    out.push({ path: ["vpc", "ipRange"], message: `DigitalOcean VPCs are /16 to /28, got /${vpc.prefix}` });
+  }
+  spec.access.sshAllowFrom.forEach((cidr, i) => {
+    const parsed = parseCidr(cidr);
+    if (typeof parsed === "string") out.push({ path: ["access", "sshAllowFrom", i], message: parsed });
+  });
+  spec.stack.fail2ban.ignoreIp.forEach((entry, i) => {
+    if (isIP(entry)) return;
+    const parsed = parseCidr(entry);
+    if (typeof parsed === "string") out.push({ path: ["stack", "fail2ban", "ignoreIp", i], message: `${parsed} (or a plain IP address)` });
+  });
+  return out;
+}
+
+interface Cidr {
+  address: string;
+  prefix: number;
+  version: 4 | 6;
+}
+
+/** Parses `a.b.c.d/n` (or IPv6); returns an explanation when it is not a well-formed network. */
+export function parseCidr(text: string): Cidr | string {
+  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
+  if (!match) return `"${text}" is not a CIDR like 203.0.113.10/32`;
+  const address = match[1]!;
+  const prefix = Number(match[2]);
+  const version = isIP(address);
+  if (version === 0) return `"${text}": "${address}" is not an IP address`;
+  const max = version === 4 ? 32 : 128;
+  if (prefix > max) return `"${text}": prefix /${prefix} is longer than /${max}`;
+  if (version === 4) {
+    const value = ipv4ToInt(address);
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    if ((value & ~mask) >>> 0 !== 0) {
+      return `"${text}" has host bits set; the network is ${intToIpv4((value & mask) >>> 0)}/${prefix}`;
+    }
+  }
+  return { address, prefix, version: version as 4 | 6 };
+}
+
+const ipv4ToInt = (ip: string) => ip.split(".").reduce((acc, octet) => ((acc << 8) | Number(octet)) >>> 0, 0);
+const intToIpv4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+
+function isPrivateV4(ip: string): boolean {
+  const [a, b] = ip.split(".").map(Number) as [number, number];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+}
+
+function isAddressOrHostname(text: string): boolean {
+  return isIP(text) !== 0 || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(text);
+}
+
+function checkThresholds(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  for (const name of ["cpu", "memory", "disk", "load"] as const) {
+    const t = spec.thresholds[name];
+    if (t.warning >= t.critical) {
+      out.push({ path: ["thresholds", name, "warning"], message: `warning (${t.warning}) must be below critical (${t.critical})` });
+    }
+  }
+  if (durationSeconds(spec.intervals.evaluation) < durationSeconds(spec.intervals.scrape)) {
+    out.push({ path: ["intervals", "evaluation"], message: "must not be shorter than intervals.scrape" });
+  }
+  return out;
+}
+
+function checkUptime(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  for (const [i, prior] of duplicates(spec.uptime, (u) => u.name)) {
+    out.push({ path: ["uptime", i, "name"], message: `duplicate uptime check name "${spec.uptime[i]!.name}" (also uptime[${prior}])` });
+  }
+  spec.uptime.forEach((check, i) => {
+    const kinds = (["url", "tcp", "icmp"] as const).filter((k) => check[k] !== undefined);
+    if (kinds.length !== 1) {
+      out.push({
+        path: ["uptime", i],
+        message: kinds.length === 0 ? "needs one of url, tcp or icmp" : `has ${kinds.join(" and ")}; give exactly one of url, tcp or icmp`,
+      });
+    }
+    if (check.tcp !== undefined) {
+      const port = Number(check.tcp.split(":").pop());
+      if (port < 1 || port > 65535) out.push({ path: ["uptime", i, "tcp"], message: `port ${port} is out of range 1-65535` });
+    }
+    if (check.sslExpiryDays !== undefined && !check.url?.startsWith("https://")) {
+      out.push({ path: ["uptime", i, "sslExpiryDays"], message: "applies only to https:// checks", key: true });
+    }
+    if (check.url !== undefined) {
+      try {
+        new URL(check.url);
+      } catch {
+        out.push({ path: ["uptime", i, "url"], message: `"${check.url}" is not a valid URL` });
+      }
+    }
+  });
+  return out;
+}
+
+function checkSlos(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const checks = new Map(spec.uptime.map((u) => [u.name, u]));
+  for (const [i, prior] of duplicates(spec.slos, (s) => s.name)) {
+    out.push({ path: ["slos", i, "name"], message: `duplicate SLO name "${spec.slos[i]!.name}" (also slos[${prior}])` });
+  }
+  spec.slos.forEach((slo, i) => {
+    const custom = slo.errorQuery !== undefined || slo.totalQuery !== undefined;
+    if (slo.uptime !== undefined && custom) {
+      out.push({ path: ["slos", i], message: "has both uptime and errorQuery/totalQuery; an SLO has one SLI" });
+    } else if (slo.uptime === undefined && !custom) {
+      out.push({ path: ["slos", i], message: "needs an SLI: uptime (a check name) or errorQuery and totalQuery" });
+    } else if (custom && (slo.errorQuery === undefined || slo.totalQuery === undefined)) {
+      out.push({ path: ["slos", i, slo.errorQuery === undefined ? "totalQuery" : "errorQuery"], message: "errorQuery and totalQuery go together", key: true });
+    }
+    if (slo.uptime !== undefined && !checks.has(slo.uptime)) {
+      const known = [...checks.keys()];
+      out.push({
+        path: ["slos", i, "uptime"],
+        message: `unknown uptime check "${slo.uptime}"${known.length ? ` (defined: ${known.join(", ")})` : " (no uptime checks are defined)"}`,
+      });
+    }
+    if (slo.latencyMs !== undefined && slo.uptime === undefined) {
+      out.push({ path: ["slos", i, "latencyMs"], message: "a latency SLO needs an uptime check (uptime: NAME)", key: true });
+    }
+    const window = durationSeconds(slo.window);
+    if (window < 86400 || window > 90 * 86400) {
+      out.push({ path: ["slos", i, "window"], message: `must be between 1d and 90d for multi-window burn-rate alerts (got ${slo.window})` });
+    }
+  });
+  return out;
+}
+
+function checkAlerts(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const receivers = Object.keys(spec.alerts.receivers);
+  const unknown = (name: string) => `unknown receiver "${name}" (defined: ${receivers.join(", ")})`;
+  spec.alerts.routes.forEach((route, i) => {
+    route.to.forEach((name, j) => {
+      if (!receivers.includes(name)) out.push({ path: ["alerts", "routes", i, "to", j], message: unknown(name) });
+    });
+  });
+  const { heartbeat } = spec.alerts;
+  if (heartbeat !== undefined && !receivers.includes(heartbeat)) out.push({ path: ["alerts", "heartbeat"], message: unknown(heartbeat) });
+  const grouping = spec.alerts.grouping;
+  if (durationSeconds(grouping.repeat) < durationSeconds(grouping.interval)) {
+    out.push({ path: ["alerts", "grouping", "repeat"], message: "must not be shorter than grouping.interval" });
+  }
+  return out;
+}
