@@ -1,0 +1,62 @@
+// `vigil render <spec> --out DIR [--address HOST=IP]...`: every host's files and plan, on disk.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { isIP } from "node:net";
+import { parseArgs } from "node:util";
+import { loadSpecFile } from "../../schema/load-spec.ts";
+import { formatErrors } from "../../schema/spec-errors.ts";
+import { offlineContext } from "../../provisioning/plan.ts";
+import { renderTree } from "../../provisioning/render-tree.ts";
+
+const USAGE = "usage: vigil render <spec> --out DIR [--address HOST=IP]...";
+
+export async function runRender(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { out: { type: "string" }, address: { type: "string", multiple: true } },
+    });
+  } catch (err) {
+    console.error(`vigil render: ${(err as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  const [file, ...extra] = parsed.positionals;
+  const outDir = parsed.values.out;
+  if (file === undefined || extra.length > 0 || outDir === undefined) {
+    console.error(USAGE);
+    return 1;
+  }
+  const result = loadSpecFile(file);
+  if (!result.ok) {
+    console.error(formatErrors(result.errors));
+    return 1;
+  }
+  const { spec } = result;
+  const ctx = offlineContext(spec);
+  for (const pair of parsed.values.address ?? []) {
+    const [host, ip] = pair.split("=");
+    if (host === undefined || ip === undefined || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
+      console.error(`vigil render: --address ${pair}: expected HOST=IP with a host of the spec`);
+      return 1;
+    }
+    ctx.privateAddress[host] = ip;
+  }
+  const tree = renderTree(spec, ctx);
+  // Re-rendering replaces each host's directory, so the output is exactly this spec's.
+  for (const host of spec.hosts) {
+    const hostDir = join(outDir, host.name);
+    if (existsSync(join(hostDir, "plan.json"))) rmSync(hostDir, { recursive: true, force: true });
+  }
+  for (const [path, content] of tree) {
+    const target = join(outDir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  for (const host of spec.hosts) {
+    const files = [...tree.keys()].filter((p) => p.startsWith(`${host.name}/root/`)).length;
+    console.log(`${join(outDir, host.name)}: ${files} files, plan.json (${ctx.privateAddress[host.name]})`);
+  }
+  return 0;
+}

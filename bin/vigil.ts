@@ -1,0 +1,53 @@
+// vigil: the command-line entry point. Each command lives in bin/commands/<name>.ts and returns
+// its exit code; this file only dispatches and turns an unexpected failure into one clear line.
+const USAGE = `vigil: monitoring and alerting as code for DigitalOcean droplets
+
+usage:
+  vigil validate <spec>...                      check specs (exit 1 with file:line:col path: message)
+  vigil render <spec> --out DIR                 write every host's files and plan.json under DIR
+  vigil plan <spec> [--json]                    the cloud resources pulumi up would create (offline)
+  vigil check <spec> [--policy-config FILE]     the policy pack, offline (exit 1 on mandatory violations)
+  vigil apply <spec> --host NAME --target ssh://USER@ADDR:PORT [--identity FILE]
+                                                apply one host's plan over SSH
+  vigil local up [<spec>] | down | status | ssh [-- CMD]
+                                                a local Debian 12 container as the target host
+
+Secrets for the offline commands come from VIGIL_SECRET_<NAME> (upper snake case).`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  validate: async () => (await import("./commands/validate.ts")).runValidate,
+  render: async () => (await import("./commands/render.ts")).runRender,
+  plan: async () => (await import("./commands/plan.ts")).runPlan,
+  check: async () => (await import("./commands/check.ts")).runCheck,
+  apply: async () => (await import("./commands/apply.ts")).runApply,
+  local: async () => (await import("./commands/local.ts")).runLocal,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`vigil: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  return (await load())(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Bad input is reported by the commands themselves; this is for the unexpected, and still
+    // one line without a stack trace unless VIGIL_DEBUG asks for it.
+    console.error(`vigil: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.VIGIL_DEBUG) console.error(err);
+    process.exitCode = 1;
+  },
+);
