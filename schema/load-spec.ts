@@ -2,7 +2,7 @@
 // Every problem comes back as a located SpecError; nothing here throws on bad input.
 import { readFileSync, statSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, type Document, type Node } from "yaml";
+import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
 import { specJsonSchema } from "./json-schema.ts";
 import { crossCheck } from "./cross-checks.ts";
 import { formatPath, type SpecError } from "./spec-errors.ts";
@@ -59,7 +59,25 @@ export function loadSpecText(text: string, file: string): LoadResult {
       }),
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Unresolved or exploding aliases: point at the first alias the message names.
+    const message = err instanceof Error ? err.message : String(err);
+    let offset = doc.contents?.range?.[0] ?? 0;
+    visit(doc, {
+      Alias(_, node) {
+        if (message.includes(node.source)) {
+          offset = node.range?.[0] ?? offset;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    const { line, col } = at(offset);
+    return { ok: false, errors: [{ file, line, col, path: "", message: `YAML: ${message}` }] };
+  }
   if (data === null || data === undefined) {
     return fail(file, "", "is empty; expected a vigil spec (version: 1, environment, hosts, alerts, ...)");
   }
@@ -113,7 +131,19 @@ function offsetOf(doc: Document, path: readonly (string | number)[], key: boolea
   return offset;
 }
 
-const SLUG_PATTERN = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+/** What a pattern means, in words, for the patterns the schema uses. */
+const PATTERN_MEANING: Record<string, string> = {
+  "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$": "lowercase letters, digits and inner dashes",
+  "^[1-9][0-9]*(s|m|h|d|w)$": "a duration like 30s, 5m, 6h, 30d",
+  "^/": "an absolute path",
+  "^[^\\s:]+:[0-9]{1,5}$": "host:port",
+  "^https?://[^\\s/]+": "an http:// or https:// URL",
+  "^https?://": "an http:// or https:// URL",
+  "^https://": "an https:// URL",
+  "^[a-z_][a-z0-9_-]*$": "a Unix user name",
+  "^[A-Za-z][A-Za-z0-9_]*$": "a secret name (letters, digits, _)",
+  "\\{\\{window\\}\\}": "a PromQL expression containing {{window}}",
+};
 
 function pathOf(instancePath: string): (string | number)[] {
   if (instancePath === "") return [];
@@ -176,12 +206,7 @@ function schemaErrors(
             : `must be ${show((e.params as { allowedValue: unknown }).allowedValue)}`;
         break;
       case "pattern":
-        message =
-          parent.pattern === SLUG_PATTERN
-            ? `must be lowercase letters, digits and inner dashes (got ${show(e.data)})`
-            : parent.description
-              ? `must be ${parent.description} (got ${show(e.data)})`
-              : `must match ${(e.params as { pattern: string }).pattern} (got ${show(e.data)})`;
+        message = `must be ${PATTERN_MEANING[parent.pattern ?? ""] ?? parent.description ?? `like /${parent.pattern}/`} (got ${show(e.data)})`;
         break;
       case "format":
         message = `must be ${(e.params as { format: string }).format === "email" ? "an e-mail address" : `a ${(e.params as { format: string }).format}`} (got ${show(e.data)})`;
