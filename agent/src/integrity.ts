@@ -1,0 +1,92 @@
+// quick_check on each database's `integrityEvery` schedule, off the collection path: results are
+// remembered in a small state file (collections in timer mode are separate processes), and
+// collections only read that file. quick_check runs in its own process with a time budget.
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { databaseLabel } from "../../schema/cross-checks.ts";
+import { durationSeconds } from "../../schema/durations.ts";
+import type { SqliteDatabase } from "../../schema/spec-schema.ts";
+import { sample, type Sample } from "./metrics.ts";
+import type { SqliteBackend } from "./sqlite-backend.ts";
+import { writeFileAtomic } from "./textfile.ts";
+
+/** What is known about one database file's integrity. */
+export interface IntegrityRecord {
+  /** Result of the last quick_check that ran to the end. */
+  ok?: boolean;
+  /** When that check finished (unix seconds). */
+  checkedAt?: number;
+  /** When a check was last started, finished or not: the schedule counts from here. */
+  attemptedAt: number;
+  /** The first problem quick_check reported, or why the last attempt did not finish. */
+  detail?: string;
+}
+
+/** Records by database path. */
+export type IntegrityState = Record<string, IntegrityRecord>;
+
+export const stateFile = (stateDir: string): string => join(stateDir, "integrity.json");
+
+export function readState(file: string): IntegrityState {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as IntegrityState) : {};
+  } catch {
+    return {};
+  }
+}
+
+export const writeState = (file: string, state: IntegrityState): void => writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`);
+
+export const isDue = (db: SqliteDatabase, record: IntegrityRecord | undefined, nowSeconds: number): boolean =>
+  record === undefined || nowSeconds - record.attemptedAt >= durationSeconds(db.integrityEvery);
+
+/** The integrity samples of one database from its record (none before the first finished check). */
+export function integritySamples(db: SqliteDatabase, record: IntegrityRecord | undefined): Sample[] {
+  if (record?.ok === undefined || record.checkedAt === undefined) return [];
+  const labels = { database: databaseLabel(db) };
+  return [sample("vigil_sqlite_integrity_ok", labels, record.ok ? 1 : 0), sample("vigil_sqlite_integrity_check_timestamp_seconds", labels, record.checkedAt)];
+}
+
+export interface IntegrityRunOptions {
+  backend: SqliteBackend;
+  file: string;
+  budgetMs: number;
+  /** Check every database now, whatever the schedule says. */
+  force?: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * Runs quick_check on every due database, one after the other (one file read at a time), and
+ * saves the state after each. A missing file is not attempted; an unfinished check keeps the last
+ * verdict and waits for the next slot.
+ */
+export async function runDueChecks(databases: readonly SqliteDatabase[], options: IntegrityRunOptions): Promise<IntegrityState> {
+  const state = readState(options.file);
+  for (const db of databases) {
+    const now = Date.now() / 1000;
+    if (!options.force && !isDue(db, state[db.path], now)) continue;
+    try {
+      statSync(db.path);
+    } catch {
+      continue;
+    }
+    const result = await options.backend.quickCheck(db.path, options.budgetMs);
+    const finished = Math.round(Date.now() / 1000);
+    const prior = state[db.path];
+    if (result.ran) {
+      state[db.path] = { ok: result.intact, checkedAt: finished, attemptedAt: Math.round(now), detail: result.detail };
+      if (!result.intact) options.log(`sqlite ${databaseLabel(db)} (${db.path}): quick_check failed: ${result.detail}`);
+    } else {
+      state[db.path] = { ...prior, attemptedAt: Math.round(now), detail: result.error };
+      options.log(`sqlite ${databaseLabel(db)} (${db.path}): quick_check did not finish: ${result.error}`);
+    }
+    try {
+      writeState(options.file, state);
+    } catch (err) {
+      options.log(`cannot save integrity state ${options.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  return state;
+}

@@ -1,0 +1,190 @@
+// vigil-agent: the command line. Parses flags, loads the config, picks the SQLite backend and
+// runs one of the modes; everything it does is in the modules it imports.
+import { parseArgs } from "node:util";
+import { formatErrors } from "../../schema/spec-errors.ts";
+import { collect } from "./collect.ts";
+import { loadAgentConfigFile } from "./config.ts";
+import { runDueChecks, stateFile } from "./integrity.ts";
+import { formatSamples } from "./metrics.ts";
+import type { SqliteBackend } from "./sqlite-backend.ts";
+import { cliBackend } from "./sqlite-cli.ts";
+import { loadNodeSqlite, nodeBackend, quickCheckInProcess } from "./sqlite-node.ts";
+import { writeFileAtomic } from "./textfile.ts";
+
+export const HELP = `vigil-agent: SQLite and PM2 health for Prometheus (node_exporter textfile collector)
+
+Usage:
+  node vigil-agent.js --config FILE --once [--textfile PATH]   one collection to stdout (and PATH), exit
+  node vigil-agent.js --config FILE --integrity                run due quick_checks, save results, exit
+  node vigil-agent.js --config FILE [--textfile PATH]          resident: collect every --interval
+  node vigil-agent.js --config FILE --check-config             validate FILE, exit 0 or 1
+
+FILE is a host's \`agent\` block of the vigil spec (YAML or JSON): sqlite: [{path, name?,
+maxSizeMB, maxWalMB?, integrityEvery}], pm2: [{user, pm2Home?, apps}].
+
+How vigil runs it (systemd timers, no resident process):
+  vigil-agent.timer           every 15 s: --once --textfile /var/lib/prometheus/node-exporter/vigil.prom
+  vigil-agent-integrity.timer every 1 min: --integrity (quick_check only for databases that are due)
+  Measured on Node 20 (BENCHMARKS.md, "vigil agent"): a resident agent holds ~45 MB RSS all the
+  time; a timer run costs ~70 ms of CPU and holds nothing between runs, under 0.5 % of one core
+  at 15 s. On a 512 MB droplet the memory matters more, so timers are the default; the resident
+  mode (no --once) is there for hosts without systemd timers.
+
+Publishing: the text is written to a temporary file in the same directory and renamed over PATH,
+so node_exporter never reads half a file. Logs go to stderr.
+
+SQLite: read-only opens (never created, never immutable) with a busy timeout; one autocommit
+statement per collection (no read transaction is held); quick_check(1) runs in a separate process
+killed after --integrity-budget, and its result and time are kept in STATE_DIR/integrity.json.
+Backend: node:sqlite when the runtime has it (Node >= 22.13), else the sqlite3 CLI (Debian 12).
+
+PM2: for each configured user the daemon must be running (PM2_HOME/pm2.pid names a live process,
+PM2_HOME/rpc.sock is a socket) before the agent asks it anything over rpc.sock; the agent never
+starts a daemon and a socket permission error is vigil_pm2_up 0.
+
+Options:
+  --config FILE             the agent config (required)
+  --once                    one collection printed to stdout, then exit
+  --integrity               run the quick_checks that are due (--force: all of them), then exit
+  --textfile PATH           also write the collection to PATH atomically
+                            (resident default: /var/lib/prometheus/node-exporter/vigil.prom)
+  --interval DURATION       resident mode period (default 15s)
+  --state-dir DIR           integrity results (default /var/lib/vigil-agent)
+  --integrity-budget DUR    time limit of one quick_check (default 5m)
+  --busy-timeout DUR        SQLite busy timeout (default 1s)
+  --pm2-timeout DUR         PM2 RPC answer timeout (default 3s)
+  --sqlite auto|node|cli    SQLite backend (default auto)
+  --sqlite3 PATH            sqlite3 binary for the cli backend (default /usr/bin/sqlite3)
+  --check-config            validate the config and exit
+  -h, --help                this text
+Durations: 500ms, 30s, 5m, 1h.
+`;
+
+const OPTIONS = {
+  config: { type: "string" },
+  once: { type: "boolean" },
+  integrity: { type: "boolean" },
+  force: { type: "boolean" },
+  textfile: { type: "string" },
+  interval: { type: "string" },
+  "state-dir": { type: "string" },
+  "integrity-budget": { type: "string" },
+  "busy-timeout": { type: "string" },
+  "pm2-timeout": { type: "string" },
+  sqlite: { type: "string" },
+  sqlite3: { type: "string" },
+  "check-config": { type: "boolean" },
+  "quick-check": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+class UsageError extends Error {}
+
+/** Milliseconds in `500ms`, `30s`, `5m`, `1h`. */
+export function flagMs(name: string, text: string | undefined, fallback: string): number {
+  const value = text ?? fallback;
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
+  if (!match || Number(match[1]) === 0) throw new UsageError(`--${name}: "${value}" is not a duration like 500ms, 30s, 5m`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[match[2] as "ms" | "s" | "m" | "h"];
+}
+
+const log = (line: string) => process.stderr.write(`vigil-agent: ${line}\n`);
+
+async function chooseBackend(kind: string, busyTimeoutMs: number, sqlite3: string): Promise<SqliteBackend> {
+  if (kind !== "auto" && kind !== "node" && kind !== "cli") throw new UsageError(`--sqlite: expected auto, node or cli, got "${kind}"`);
+  if (kind !== "cli") {
+    const DatabaseSync = await loadNodeSqlite();
+    if (DatabaseSync) return nodeBackend(DatabaseSync, { busyTimeoutMs, bundle: process.argv[1]! });
+    if (kind === "node") throw new UsageError(`--sqlite node: this Node (${process.version}) has no usable node:sqlite (needs >= 22.13)`);
+  }
+  return cliBackend({ binary: sqlite3, busyTimeoutMs });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const busyTimeoutMs = flagMs("busy-timeout", values["busy-timeout"], "1s");
+  if (values["quick-check"] !== undefined) {
+    // The child process of the node:sqlite backend's quick_check.
+    const DatabaseSync = await loadNodeSqlite();
+    const result = DatabaseSync ? quickCheckInProcess(DatabaseSync, values["quick-check"], busyTimeoutMs) : { ran: false, error: "no node:sqlite" };
+    process.stdout.write(JSON.stringify(result));
+    return 0;
+  }
+  if (values.config === undefined) throw new UsageError("--config FILE is required");
+  const loaded = loadAgentConfigFile(values.config);
+  if (!loaded.ok) {
+    process.stderr.write(`${formatErrors(loaded.errors)}\n`);
+    return 1;
+  }
+  if (values["check-config"]) return 0;
+  const config = loaded.config;
+  const backend = await chooseBackend(values.sqlite ?? "auto", busyTimeoutMs, values.sqlite3 ?? "/usr/bin/sqlite3");
+  const state = stateFile(values["state-dir"] ?? "/var/lib/vigil-agent");
+  const budgetMs = flagMs("integrity-budget", values["integrity-budget"], "5m");
+  const pm2TimeoutMs = flagMs("pm2-timeout", values["pm2-timeout"], "3s");
+  const collectOnce = async (textfile: string | undefined): Promise<string> => {
+    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log }));
+    if (textfile !== undefined) {
+      try {
+        writeFileAtomic(textfile, text);
+      } catch (err) {
+        log(`cannot write ${textfile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+    }
+    return text;
+  };
+
+  if (values.integrity) {
+    await runDueChecks(config.sqlite, { backend, file: state, budgetMs, force: values.force ?? false, log });
+    return 0;
+  }
+  if (values.once) {
+    process.stdout.write(await collectOnce(values.textfile));
+    return 0;
+  }
+  return resident(config.sqlite.length > 0, {
+    intervalMs: flagMs("interval", values.interval, "15s"),
+    collect: () => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom"),
+    checkIntegrity: () => runDueChecks(config.sqlite, { backend, file: state, budgetMs, log }),
+  });
+}
+
+/**
+ * The resident loop: a collection every interval (never two at once), and the due quick_checks
+ * in the background (their own child processes), never awaited by a collection.
+ */
+function resident(hasDatabases: boolean, loop: { intervalMs: number; collect: () => Promise<unknown>; checkIntegrity: () => Promise<unknown> }): Promise<number> {
+  let collecting = false;
+  let checking = false;
+  const tick = () => {
+    if (!collecting) {
+      collecting = true;
+      loop.collect().catch((err) => log(`collection failed: ${String(err)}`)).finally(() => (collecting = false));
+    }
+    if (hasDatabases && !checking) {
+      checking = true;
+      loop.checkIntegrity().catch((err) => log(`integrity run failed: ${String(err)}`)).finally(() => (checking = false));
+    }
+  };
+  tick();
+  setInterval(tick, loop.intervalMs);
+  return new Promise<number>((resolve) => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve(0));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`vigil-agent: ${(err as Error).message}\nTry --help.\n`);
+    } else {
+      process.stderr.write(`vigil-agent: internal error: ${String(err)}\n`);
+    }
+    process.exit(1);
+  },
+);
