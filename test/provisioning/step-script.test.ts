@@ -1,0 +1,144 @@
+// The step script, run for real by bash as root: files → validate → run → reload, idempotence,
+// restore on failed validation, secrets from stdin, convergence after an interruption.
+// /var/lib/vigil is a bind mount of a temp dir inside a private mount namespace, so the test
+// leaves this machine untouched.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { stepHash, type PlanStep } from "../../provisioning/plan.ts";
+import { secretsStdin, stagedFiles, stageDir, stepCommand, VIGIL_LIB } from "../../provisioning/step-script.ts";
+
+const lib = mkdtempSync(join(tmpdir(), "vigil-lib-"));
+const root = mkdtempSync(join(tmpdir(), "vigil-target-"));
+const log = join(root, "log");
+
+/** Uploads the step like `vigil apply` does and runs its command; returns what the host said. */
+function apply(step: PlanStep, stdin = "") {
+  for (const f of stagedFiles(step)) {
+    const target = join(lib, stageDir(step).slice(VIGIL_LIB.length), f.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content, { mode: parseInt(f.mode, 8) });
+  }
+  const r = spawnSync(
+    "unshare",
+    ["--mount", "--propagation", "private", "sh", "-c", `mkdir -p ${VIGIL_LIB} && mount --bind "$0" ${VIGIL_LIB} && exec ${stepCommand(step)}`, lib],
+    { input: stdin, encoding: "utf8" },
+  );
+  const last = r.stdout.trim().split("\n").pop();
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, result: last };
+}
+
+const conf = join(root, "etc/demo/demo.conf");
+const secretFile = join(root, "etc/demo/token");
+const demo = (content: string, extra: Partial<PlanStep> = {}): PlanStep => ({
+  id: "demo",
+  description: "a demo service",
+  files: [{ path: conf, mode: "0640", owner: "root:nogroup", content }],
+  validate: `grep -q '^valid' ${conf}`,
+  reload: `echo reload >> ${log}`,
+  ...extra,
+});
+const reloads = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
+
+test("a new step writes its files with mode and owner, reloads, and records its hash", () => {
+  const step = demo("valid one\n");
+  const r = apply(step);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.result, "vigil-step: changed");
+  assert.equal(readFileSync(conf, "utf8"), "valid one\n");
+  assert.equal((statSync(conf).mode & 0o777).toString(8), "640");
+  assert.equal(spawnSync("stat", ["-c", "%U:%G", conf], { encoding: "utf8" }).stdout.trim(), "root:nogroup");
+  assert.equal(readFileSync(join(lib, "state/demo.hash"), "utf8").trim(), stepHash(step));
+  assert.equal(reloads(), 1);
+});
+
+test("re-applying the same step is a no-op: unchanged, no reload", () => {
+  const r = apply(demo("valid one\n"));
+  assert.equal(r.result, "vigil-step: unchanged");
+  assert.equal(reloads(), 1);
+});
+
+test("a drifted mode is put back", () => {
+  chmodSync(conf, 0o666);
+  const r = apply(demo("valid one\n"));
+  assert.equal(r.result, "vigil-step: changed");
+  assert.equal((statSync(conf).mode & 0o777).toString(8), "640");
+});
+
+test("a config that fails validation is rolled back and the step fails", () => {
+  const before = reloads();
+  const r = apply(demo("broken\n"));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /validation failed; the previous files are back in place/);
+  assert.equal(readFileSync(conf, "utf8"), "valid one\n");
+  assert.equal(reloads(), before, "reloaded after a failed validation");
+  // A brand-new file that fails validation is removed again.
+  const fresh = join(root, "etc/demo/new.conf");
+  const r2 = apply({ ...demo("valid one\n"), id: "demo-new", files: [{ path: fresh, mode: "0644", owner: "root:root", content: "x" }], validate: "false" });
+  assert.equal(r2.code, 1);
+  assert.equal(existsSync(fresh), false);
+});
+
+test("an apply interrupted before it finished converges on the next run", () => {
+  const step = demo("valid two\n");
+  assert.equal(apply(step).result, "vigil-step: changed");
+  // As if the connection died after the files were written but before the reload and the hash.
+  rmSync(join(lib, "state/demo.hash"));
+  const before = reloads();
+  const r = apply(step);
+  assert.equal(r.result, "vigil-step: changed");
+  assert.equal(reloads(), before + 1);
+  assert.equal(apply(step).result, "vigil-step: unchanged");
+});
+
+test("a failing probe re-runs an otherwise unchanged step", () => {
+  const flag = join(root, "installed");
+  const step = demo("valid two\n", { probe: `test -e ${flag}`, run: `touch ${flag}` });
+  assert.equal(apply(step).result, "vigil-step: changed");
+  assert.equal(apply(step).result, "vigil-step: unchanged");
+  rmSync(flag);
+  assert.equal(apply(step).result, "vigil-step: changed");
+  assert.ok(existsSync(flag));
+});
+
+test("secrets come from stdin into 0600 files and never touch the stage", () => {
+  const step: PlanStep = {
+    id: "demo-secret",
+    description: "a secret file",
+    files: [{ path: secretFile, mode: "0600", owner: "root:root", secret: "apiToken" }],
+  };
+  const value = "s3cr'et \"with\" $pecial\nchars";
+  const r = apply(step, secretsStdin(step, { apiToken: value }));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(secretFile, "utf8"), value);
+  assert.equal((statSync(secretFile).mode & 0o777).toString(8), "600");
+  assert.equal(apply(step, secretsStdin(step, { apiToken: value })).result, "vigil-step: unchanged");
+  assert.equal(apply(step, secretsStdin(step, { apiToken: "rotated" })).result, "vigil-step: changed");
+  assert.equal(readFileSync(secretFile, "utf8"), "rotated");
+  for (const f of readdirSync(lib, { recursive: true, encoding: "utf8" })) {
+    const p = join(lib, f);
+    if (statSync(p).isFile()) assert.doesNotMatch(readFileSync(p, "utf8"), /rotated|s3cr/);
+  }
+  const missing = apply(step, "");
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /secret apiToken was not provided/);
+  assert.throws(() => secretsStdin(step, {}), /secret "apiToken" has no value \(step demo-secret\)/);
+});
+
+test("only the current staging directory of a step is kept; a step whose id extends it is untouched", () => {
+  const stages = () => readdirSync(join(lib, "stage")).filter((d) => /^demo-[0-9a-f]{16}$/.test(d));
+  assert.deepEqual(stages(), [`demo-${stepHash(demo("valid two\n", { probe: `test -e ${join(root, "installed")}`, run: `touch ${join(root, "installed")}` }))}`]);
+  assert.ok(readdirSync(join(lib, "stage")).some((d) => d.startsWith("demo-secret-")));
+});
+
+test("the script text is deterministic and the command is the same for every caller", () => {
+  const a = stagedFiles(demo("x\n"));
+  const b = stagedFiles(demo("x\n"));
+  assert.deepEqual(a, b);
+  assert.equal(stepCommand(demo("x\n")), `bash ${stageDir(demo("x\n"))}/step.sh`);
+  assert.equal(stepCommand(demo("x\n"), { sudo: true }), `sudo -n bash ${stageDir(demo("x\n"))}/step.sh`);
+  assert.notEqual(stageDir(demo("x\n")), stageDir(demo("y\n")));
+});
