@@ -61,7 +61,7 @@ export function decodeFrames(buf: Buffer): { frames: unknown[][]; rest: Buffer }
 export function callPm2(socketPath: string, method: string, args: readonly unknown[], timeoutMs: number): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const id = `vigil-agent-${process.pid}:0`;
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     let settled = false;
     const socket = createConnection({ path: socketPath });
     const finish = (err: Error | null, value?: unknown[]) => {

@@ -1,0 +1,128 @@
+// Shared helpers of the agent tests: they run the BUILT bundle (what ships), real sqlite3, and
+// a real PM2 daemon.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const BUNDLE = join(ROOT, "agent", "dist", "vigil-agent.js");
+export const PM2 = join(ROOT, "node_modules", "pm2", "bin", "pm2");
+export const SQLITE3 = "/usr/bin/sqlite3";
+
+export function requireTools(): void {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build`);
+  if (!existsSync(SQLITE3)) throw new Error(`${SQLITE3} is missing: apt-get install sqlite3`);
+}
+
+/** A temporary directory that an unprivileged user can traverse. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `vigil-agent-${prefix}-`));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true });
+
+export interface AgentRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Run as this unprivileged user (setpriv: uid, gid, no supplementary groups). */
+  asUser?: string;
+  /** The node binary (default: the one running the tests). */
+  node?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function runAgent(args: readonly string[], options: RunOptions = {}): Promise<AgentRun> {
+  const node = options.node ?? process.execPath;
+  const [command, argv] = options.asUser
+    ? ["setpriv", [`--reuid=${options.asUser}`, `--regid=${options.asUser === "nobody" ? "nogroup" : options.asUser}`, "--clear-groups", node, BUNDLE, ...args]]
+    : [node, [BUNDLE, ...args]];
+  return new Promise((done) => {
+    execFile(command, argv, { env: options.env ?? { PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) =>
+      done({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+  });
+}
+
+/** `name{labels}` → value, from exposition text. */
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const at = line.lastIndexOf(" ");
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+export function writeConfig(dir: string, text: string, name = "agent.yaml"): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  chmodSync(file, 0o644);
+  return file;
+}
+
+/** Runs SQL through the sqlite3 CLI (as root) and returns stdout. */
+export function sql(db: string, statements: string): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(SQLITE3, ["-batch", "-bail", db, statements], (error, stdout, stderr) => (error ? fail(new Error(`${error.message}: ${stderr}`)) : done(String(stdout))));
+  });
+}
+
+/**
+ * A long-lived sqlite3 process: the application's connection. `send` writes statements and
+ * resolves once they have run (a marker line is echoed back).
+ */
+export class SqliteSession {
+  readonly child: ChildProcessWithoutNullStreams;
+  stderr = "";
+  private stdout = "";
+  private marker = 0;
+
+  constructor(db: string, setup: string[] = []) {
+    this.child = spawn(SQLITE3, ["-batch", ...setup.flatMap((s) => ["-cmd", s]), db]);
+    this.child.stdout.on("data", (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
+  }
+
+  send(statements: string): Promise<void> {
+    const mark = `vigil-mark-${++this.marker}`;
+    this.child.stdin.write(`${statements}\nSELECT '${mark}';\n`);
+    return new Promise((done, fail) => {
+      const started = Date.now();
+      const poll = () => {
+        if (this.stdout.includes(mark)) return done();
+        if (this.child.exitCode !== null || Date.now() - started > 30_000) return fail(new Error(`sqlite3 session did not answer: ${this.stderr}`));
+        setTimeout(poll, 10);
+      };
+      poll();
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((done) => {
+      if (this.child.exitCode !== null) return done();
+      this.child.once("exit", () => done());
+      this.child.stdin.end();
+      setTimeout(() => this.child.kill("SIGKILL"), 5000).unref();
+    });
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined) or `ms` pass. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
