@@ -33,6 +33,8 @@ export interface Violation {
   urn: string | undefined;
   /** That resource's name, or "(stack)". */
   resource: string;
+  /** That resource's Pulumi type token, or "" for the stack. */
+  type: string;
   message: string;
 }
 
@@ -86,13 +88,16 @@ function isTypeOf(type: string, resourceClass: ResourceClass): boolean {
 const isResourcePolicy = (p: object): p is ResourceValidationPolicy => "validateResource" in p && p.validateResource !== undefined;
 const isStackPolicy = (p: object): p is StackValidationPolicy => typeof (p as StackValidationPolicy).validateStack === "function";
 
+/** Properties travel to the analyzer as a protobuf Struct: plain JSON, undefined fields dropped. */
+const asEngineSees = (inputs: Record<string, unknown>): Record<string, unknown> => JSON.parse(JSON.stringify(inputs)) as Record<string, unknown>;
+
 const reported = (level: Level): ReportedLevel => (level === "advisory" ? "advisory" : "mandatory");
 
 /** Every violation of `policies` over `resources` under `config`, in the analyzer's order. */
 export async function evaluatePolicies(policies: Policies, resources: readonly GraphResource[], config: PolicyPackConfig = {}): Promise<Violation[]> {
   const out: Violation[] = [];
   const stackTags: ReadonlyMap<string, string> = new Map();
-  const nameOf = new Map(resources.map((r) => [r.urn, r.name]));
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
 
   // analyze: every resource policy on every resource, resource by resource.
   for (const resource of resources) {
@@ -101,7 +106,7 @@ export async function evaluatePolicies(policies: Policies, resources: readonly G
       if (level === "disabled" || !isResourcePolicy(policy)) continue;
       const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
       for (const validate of validations) {
-        const props = structuredClone(resource.inputs);
+        const props = asEngineSees(resource.inputs);
         const args: ResourceValidationArgs = {
           type: resource.type,
           props,
@@ -115,7 +120,7 @@ export async function evaluatePolicies(policies: Policies, resources: readonly G
           notApplicable,
         };
         const report = (message: string) =>
-          out.push({ policy: policy.name, level: reported(level), urn: resource.urn, resource: resource.name, message });
+          out.push({ policy: policy.name, level: reported(level), urn: resource.urn, resource: resource.name, type: resource.type, message });
         try {
           await validate(args, report);
         } catch (err) {
@@ -127,7 +132,7 @@ export async function evaluatePolicies(policies: Policies, resources: readonly G
 
   // analyzeStack: every stack policy once over the whole graph.
   const stackResources: PolicyResource[] = resources.map((r) => {
-    const props = structuredClone(r.inputs);
+    const props = asEngineSees(r.inputs);
     return {
       type: r.type,
       props,
@@ -149,8 +154,10 @@ export async function evaluatePolicies(policies: Policies, resources: readonly G
       getConfig: <T extends object>() => policyConfig(config, policy.name) as T,
       notApplicable,
     };
-    const report = (message: string, urn?: string) =>
-      out.push({ policy: policy.name, level: reported(level), urn, resource: urn ? (nameOf.get(urn) ?? urn) : "(stack)", message });
+    const report = (message: string, urn?: string) => {
+      const target = urn === undefined ? undefined : byUrn.get(urn);
+      out.push({ policy: policy.name, level: reported(level), urn, resource: target?.name ?? urn ?? "(stack)", type: target?.type ?? "", message });
+    };
     try {
       await policy.validateStack(args, report);
     } catch (err) {
