@@ -102,6 +102,40 @@ export function sqliteSuite(backend: Backend): void {
       }
     });
 
+    it("a concurrent writer (busy timeout 0) never sees SQLITE_BUSY while the agent collects and runs quick_check", async () => {
+      const busy = db("busy");
+      await sql(busy, "PRAGMA journal_mode=wal; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 20000) INSERT INTO t(v) SELECT randomblob(1000) FROM n;");
+      chmodSync(busy, 0o644);
+      const cfg = writeConfig(dir, `sqlite:\n  - { path: ${busy}, maxSizeMB: 100 }\n`, "busy.yaml");
+      const state = tempDir("busy-state");
+      const writer = new SqliteSession(busy, [".timeout 0"]);
+      let writing = true;
+      let batches = 0;
+      const writes = (async () => {
+        while (writing) {
+          await writer.send("INSERT INTO t(v) VALUES (randomblob(2000));\n".repeat(20));
+          batches++;
+        }
+      })();
+      try {
+        for (let i = 0; i < 3; i++) {
+          const check = await run(["--config", cfg, "--integrity", "--force", "--state-dir", state]);
+          assert.equal(check.code, 0, check.stderr);
+          const once = await run(["--config", cfg, "--once", "--state-dir", state]);
+          assert.equal(parseMetrics(once.stdout).get('vigil_sqlite_up{database="busy"}'), 1, once.stderr);
+          assert.equal(parseMetrics(once.stdout).get('vigil_sqlite_integrity_ok{database="busy"}'), 1, once.stderr);
+        }
+      } finally {
+        writing = false;
+        await writes.catch(() => undefined);
+        await writer.close();
+        removeDir(state);
+      }
+      assert.ok(batches > 3, "the writer wrote while the agent ran");
+      assert.doesNotMatch(writer.stderr, /locked|busy/i);
+      assert.equal(writer.stderr, "");
+    });
+
     it("reports a rollback-journal database locked by a writer as down after the busy timeout, without failing the others", async () => {
       const writer = new SqliteSession(db("rollback"));
       try {
