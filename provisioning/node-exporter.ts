@@ -7,6 +7,9 @@ import { serviceStep } from "./service-step.ts";
 import { systemdUnitInclude } from "./watched-services.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
 
+// Re-exported: the hub role imports them from here.
+export { hostPort, privateAddressOf };
+
 export const NODE_EXPORTER_PORT = 9100;
 export const NODE_EXPORTER_UNIT = "prometheus-node-exporter.service";
 export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";

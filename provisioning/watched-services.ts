@@ -18,10 +18,10 @@ export function unitName(name: string): string {
 }
 
 /**
- * Units the vigil agent runs as (issue 5). Listed here so the hub treats them as the stack's own;
- * a unit that does not exist on the host is simply never exported.
+ * Units the vigil agent runs as (agent/src/main.ts: oneshot services on timers). Listed here so
+ * the hub treats them as the stack's own; a unit that does not exist is simply never exported.
  */
-export const AGENT_UNITS = ["vigil-agent.service", "vigil-agent.timer"];
+export const AGENT_UNITS = ["vigil-agent.service", "vigil-agent.timer", "vigil-agent-integrity.service", "vigil-agent-integrity.timer"];
 
 /** The units vigil itself installs on this host, for the roles it holds and the pieces enabled. */
 export function stackUnits(spec: Spec, host: Host): string[] {
