@@ -1,0 +1,29 @@
+// `promtool test rules`: every alert of SPEC.md fires when it should and not before, on the
+// rules rendered from fixtures/hub-spec.yaml. Cases are in fixtures/*.promtool.yaml.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ruleFiles } from "../../provisioning/prometheus.ts";
+import { FIXTURES, loadSpec, requireTool, run, tempDir, withoutAnnotations } from "./support.ts";
+
+const spec = loadSpec(join(FIXTURES, "hub-spec.yaml"));
+const dir = tempDir("promtool");
+mkdirSync(join(dir, "rules"));
+for (const file of ruleFiles(spec)) {
+  writeFileSync(join(dir, "rules", file.path.split("/").pop()!), withoutAnnotations(file.content));
+}
+const cases = readdirSync(FIXTURES).filter((f) => f.endsWith(".promtool.yaml")).sort();
+
+test("there are promtool rule tests", () => {
+  assert.ok(cases.length >= 5, `found ${cases.join(", ")}`);
+});
+
+for (const name of cases) {
+  test(`promtool test rules ${name}`, () => {
+    requireTool("promtool");
+    copyFileSync(join(FIXTURES, name), join(dir, name));
+    const { status, output } = run("promtool", ["test", "rules", name], { cwd: dir });
+    assert.equal(status, 0, output);
+  });
+}
