@@ -32,6 +32,8 @@ export interface PlanResourcesOptions {
    * check what a secret stdin carries). Default false.
    */
   revealSecrets?: boolean;
+  /** When given, filled with each resource's dependencies (URN → URNs it waits for). */
+  dependencies?: Map<string, string[]>;
 }
 
 /** The redaction of a secret input in PlannedResource.inputs. */
@@ -86,6 +88,14 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
     false,
   );
 
+  const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
+  const dependencies = new Map<string, string[]>();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+    return register(req, callback);
+  };
+
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
   try {
@@ -100,12 +110,17 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
     throw first instanceof Error ? first : new Error(String(first));
   }
 
-  const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
   const urns = new Map<string, string>();
   for (const urn of monitor.getRegisteredResources().keys()) {
     const parts = urn.split("::");
     const type = parts[parts.length - 2]!.split("$").pop()!;
     urns.set(`${type}::${parts[parts.length - 1]}`, urn);
+  }
+  if (opts.dependencies) {
+    for (const [key, deps] of dependencies) {
+      const urn = urns.get(key);
+      if (urn) opts.dependencies.set(urn, deps);
+    }
   }
   return records.map((r) => ({
     type: r.type,
@@ -113,6 +128,12 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
     urn: urns.get(`${r.type}::${r.name}`) ?? "",
     inputs: redact(r.inputs, opts.revealSecrets ?? false) as Record<string, unknown>,
   }));
+}
+
+/** The parts of @pulumi/pulumi's MockMonitor used here. */
+interface MockMonitor {
+  registerResource(req: { getType(): string; getName(): string; getDependenciesList(): string[] }, callback: unknown): unknown;
+  getRegisteredResources(): Map<string, unknown>;
 }
 
 /** Waits until the runtime's queue of resource registrations has drained. */

@@ -1,0 +1,75 @@
+// Every remote step is byte-identical to what `vigil apply` runs, and steps run in plan order.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { planResources } from "../../components/offline-plan.ts";
+import { decodeStageUpload, stageUploadCommand } from "../../components/stage-upload.ts";
+import { offlineContext, planForHost, stepHash, stepSecrets } from "../../provisioning/plan.ts";
+import { secretsStdin, stagedFiles, stepCommand } from "../../provisioning/step-script.ts";
+import { specSecretNames } from "../../components/program.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import { fixturePlanner } from "./fixtures/fixture-planner.ts";
+import { SPEC_FILES, T, loadSpec, named, revealed } from "./helpers.ts";
+
+/** A distinctive value for every secret the spec names. */
+const secretsFor = (spec: Spec) => Object.fromEntries(specSecretNames(spec).map((n) => [n, `fixture-value-of-${n}-\u00e9'"$`]));
+
+for (const [label, file] of Object.entries(SPEC_FILES)) {
+  for (const [plannerName, planner] of [["planForHost", planForHost], ["with fixture steps", fixturePlanner]] as const) {
+    test(`${label} (${plannerName}): uploads and commands are exactly the Plan's, in plan order`, async () => {
+      const spec = loadSpec(file);
+      const SECRETS = secretsFor(spec);
+      const dependencies = new Map<string, string[]>();
+      const rs = await planResources(spec, { planHost: planner, secrets: SECRETS, revealSecrets: true, dependencies });
+      let checked = 0;
+      for (const host of spec.hosts) {
+        // Under mocks the droplets get offlineContext's addresses: the plan `vigil render` shows.
+        const plan = planner(spec, host.name, offlineContext(spec));
+        const sudo = spec.access.user !== "root";
+        let previous = host.existing ? undefined : named(rs, T.command, `${host.name}-boot`);
+        for (const step of plan.steps) {
+          const upload = named(rs, T.command, `${host.name}-${step.id}-stage`);
+          const run = named(rs, T.command, `${host.name}-${step.id}`);
+
+          // The same files, modes and bytes as `vigil apply` uploads into stageDir(step)...
+          assert.deepEqual(decodeStageUpload(String(upload.inputs.stdin)), stagedFiles(step).map(({ path, mode, content }) => ({ mode, path, content })));
+          assert.equal(upload.inputs.create, stageUploadCommand(step, { sudo }));
+          // ...then the same command, byte for byte (vigil apply runs as root: no sudo prefix).
+          assert.equal(run.inputs.create, stepCommand(step, { sudo }));
+          if (!sudo) assert.equal(run.inputs.create, stepCommand(step));
+          // ...with the same stdin.
+          if (stepSecrets(step).length > 0) assert.equal(revealed(run.inputs.stdin), secretsStdin(step, SECRETS));
+          else assert.equal(run.inputs.stdin, undefined);
+          assert.deepEqual(upload.inputs.triggers, [stepHash(step)]);
+          assert.deepEqual(run.inputs.triggers, [stepHash(step)]);
+
+          // Order: the upload waits for the previous step, the step waits for its upload.
+          assert.ok(dependencies.get(run.urn)!.includes(upload.urn), `${run.name} after its upload`);
+          if (previous) assert.ok(dependencies.get(upload.urn)!.includes(previous.urn), `${upload.name} after ${previous.name}`);
+          previous = run;
+          checked++;
+        }
+      }
+      if (plannerName !== "planForHost") assert.ok(checked >= 3, `fixture steps were checked (${checked})`);
+    });
+  }
+}
+
+test("the upload command unpacks exactly the staged files (real bash, a scratch directory)", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdtempSync, readFileSync, statSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const spec = loadSpec(SPEC_FILES.prod);
+  const step = fixturePlanner(spec, "monitor", offlineContext(spec)).steps.find((s) => s.id === "fixture-scrape")!;
+  const { stageUploadStdin } = await import("../../components/stage-upload.ts");
+  const { stageDir } = await import("../../provisioning/step-script.ts");
+  const root = mkdtempSync(join(tmpdir(), "vigil-stage-"));
+  // Run the very command text with the stage directory moved under the scratch root.
+  const command = stageUploadCommand(step).replaceAll(stageDir(step), join(root, stageDir(step)));
+  execFileSync("bash", ["-c", command], { input: stageUploadStdin(step) });
+  for (const f of stagedFiles(step)) {
+    const path = join(root, stageDir(step), f.path);
+    assert.equal(readFileSync(path, "utf8"), f.content);
+    assert.equal((statSync(path).mode & 0o777).toString(8).padStart(4, "0"), f.mode);
+  }
+});
