@@ -1,0 +1,72 @@
+// The units that must stay active, and the regular expressions that select them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { AGENT_UNITS, stackUnits, systemdUnitInclude, unitName, unitRegex, watchedUnits, watchedUnitsRegex } from "../../provisioning/watched-services.ts";
+import { edited, stack } from "./helpers.ts";
+
+test("unitName: a bare name is a service, a typed unit keeps its type", () => {
+  assert.equal(unitName("nginx"), "nginx.service");
+  assert.equal(unitName("asterisk.service"), "asterisk.service");
+  assert.equal(unitName("backup.timer"), "backup.timer");
+  assert.equal(unitName("getty@tty1"), "getty@tty1.service");
+  assert.equal(unitName("my.app"), "my.app.service");
+});
+
+test("watched units: the spec's services and the stack's own units for the host's roles and enabled pieces", () => {
+  const prod = stack("prod");
+  const app1 = prod.hosts.find((h) => h.name === "app-1")!;
+  assert.deepEqual(
+    watchedUnits(prod, app1),
+    [
+      "crowdsec-firewall-bouncer.service",
+      "crowdsec.service",
+      "fail2ban.service",
+      "netdata.service",
+      "nginx.service",
+      "prometheus-node-exporter.service",
+      ...AGENT_UNITS,
+    ].sort(),
+  );
+  const monitor = prod.hosts.find((h) => h.name === "monitor")!;
+  assert.deepEqual(stackUnits(prod, monitor), ["prometheus.service", "prometheus-alertmanager.service", "prometheus-blackbox-exporter.service"]);
+  const dev = stack("dev");
+  const both = watchedUnits(dev, dev.hosts[0]!);
+  assert.ok(both.includes("prometheus.service") && both.includes("netdata.service"));
+  assert.ok(!both.includes("crowdsec-firewall-bouncer.service"), "dev has no bouncer");
+  const noFail2ban = edited(prod, (s) => void (s.stack.fail2ban.enabled = false));
+  assert.ok(!watchedUnits(noFail2ban, noFail2ban.hosts[0]!).includes("fail2ban.service"));
+});
+
+const unitChars = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789@:._-".split(""));
+const unitNames = fc.array(unitChars, { minLength: 1, maxLength: 30 }).map((cs) => cs.join(""));
+
+test("unitRegex matches its unit and nothing else (the dot is literal)", () => {
+  fc.assert(
+    fc.property(unitNames, unitNames, (a, b) => {
+      const re = new RegExp(`^(?:${unitRegex(a)})$`);
+      assert.ok(re.test(a));
+      assert.equal(re.test(b), a === b);
+      assert.doesNotMatch(unitRegex(a), /[\\$"'`\s]/);
+    }),
+  );
+  assert.ok(!new RegExp(`^(?:${unitRegex("a.service")})$`).test("axservice"));
+  assert.throws(() => unitRegex("bad unit"), /not a systemd unit name/);
+});
+
+test("watchedUnitsRegex selects exactly the watched units; the collector include adds every service", () => {
+  const prod = stack("prod");
+  fc.assert(
+    fc.property(fc.uniqueArray(unitNames, { maxLength: 6 }), unitNames, (services, other) => {
+      const spec = edited(prod, (s) => void (s.hosts[0]!.services = services));
+      const host = spec.hosts[0]!;
+      const watched = watchedUnits(spec, host);
+      const re = new RegExp(`^(?:${watchedUnitsRegex(spec, host)})$`);
+      for (const unit of watched) assert.ok(re.test(unit), unit);
+      assert.equal(re.test(other), watched.includes(other));
+      const include = new RegExp(`^(?:${systemdUnitInclude(spec, host)})$`);
+      for (const unit of watched) assert.ok(include.test(unit), unit);
+      assert.equal(include.test(`${other}.service`), true);
+    }),
+  );
+});
