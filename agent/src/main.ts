@@ -22,13 +22,12 @@ Usage:
 FILE is a host's \`agent\` block of the vigil spec (YAML or JSON): sqlite: [{path, name?,
 maxSizeMB, maxWalMB?, integrityEvery}], pm2: [{user, pm2Home?, apps}].
 
-How vigil runs it (systemd timers, no resident process):
-  vigil-agent.timer           every 15 s: --once --textfile /var/lib/prometheus/node-exporter/vigil.prom
-  vigil-agent-integrity.timer every 1 min: --integrity (quick_check only for databases that are due)
-  Measured on Node 20 (BENCHMARKS.md, "vigil agent"): a resident agent holds ~45 MB RSS all the
-  time; a timer run costs ~70 ms of CPU and holds nothing between runs, under 0.5 % of one core
-  at 15 s. On a 512 MB droplet the memory matters more, so timers are the default; the resident
-  mode (no --once) is there for hosts without systemd timers.
+How vigil runs it: resident, as vigil-agent.service (Restart=always), collecting every 15 s into
+/var/lib/prometheus/node-exporter/vigil.prom. Measured on Node 20 (BENCHMARKS.md, "vigil agent"):
+a --once run per 15 s (a systemd timer) costs ~0.2 s of CPU each, ~1.5 % of one core, because
+most of it is Node's own startup; the resident agent spends a few ms per collection (~0.1 %) and
+holds ~45 MB, Node's floor. CPU on a 1-vCPU droplet is the scarcer resource, so resident it is.
+--once is for shells, tests and hosts that prefer a timer (the text is the same).
 
 Publishing: the text is written to a temporary file in the same directory and renamed over PATH,
 so node_exporter never reads half a file. Logs go to stderr.
@@ -88,6 +87,23 @@ export function flagMs(name: string, text: string | undefined, fallback: string)
   return Number(match[1]) * { ms: 1, s: 1000, m: 60000, h: 3600000 }[match[2] as "ms" | "s" | "m" | "h"];
 }
 
+/** A logger that drops lines already logged in the previous round (`next()` ends a round). */
+function onlyNewLines(write: (line: string) => void): { log: (line: string) => void; next: () => void } {
+  let previous = new Set<string>();
+  let current = new Set<string>();
+  return {
+    log(line) {
+      if (!previous.has(line)) write(line);
+      current.add(line);
+    },
+    next() {
+      for (const line of previous) if (!current.has(line)) write(`resolved: ${line}`);
+      previous = current;
+      current = new Set();
+    },
+  };
+}
+
 const log = (line: string) => process.stderr.write(`vigil-agent: ${line}\n`);
 
 async function chooseBackend(kind: string, busyTimeoutMs: number, sqlite3: string): Promise<SqliteBackend> {
@@ -126,8 +142,10 @@ async function main(argv: string[]): Promise<number> {
   const state = stateFile(values["state-dir"] ?? "/var/lib/vigil-agent");
   const budgetMs = flagMs("integrity-budget", values["integrity-budget"], "5m");
   const pm2TimeoutMs = flagMs("pm2-timeout", values["pm2-timeout"], "3s");
+  // Resident, the same problem would be logged every interval: log a line when it first appears.
+  const changesOnly = onlyNewLines(log);
   const collectOnce = async (textfile: string | undefined): Promise<string> => {
-    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log }));
+    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log }));
     if (textfile !== undefined) {
       try {
         writeFileAtomic(textfile, text);
@@ -148,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
   }
   return resident(config.sqlite.length > 0, {
     intervalMs: flagMs("interval", values.interval, "15s"),
-    collect: () => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom"),
+    collect: () => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom").finally(() => changesOnly.next()),
     checkIntegrity: () => runDueChecks(config.sqlite, { backend, file: state, budgetMs, log }),
   });
 }
