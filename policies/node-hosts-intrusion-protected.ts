@@ -14,7 +14,7 @@ export const nodeHostsIntrusionProtected: VigilStackPolicy = {
     if (nodes.length === 0) return;
     if (!spec.stack.fail2ban.enabled && !spec.stack.crowdsec.enabled) {
       reportViolation(
-        `node host${nodes.length > 1 ? "s" : ""} ${listing(nodes)} run neither fail2ban nor CrowdSec: ` +
+        `node host${nodes.length > 1 ? "s" : ""} ${listing(nodes)} ${nodes.length > 1 ? "run" : "runs"} neither fail2ban nor CrowdSec: ` +
           "set stack.fail2ban.enabled or stack.crowdsec.enabled to true",
         urn,
       );

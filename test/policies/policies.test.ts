@@ -154,7 +154,7 @@ describe("node-hosts-intrusion-protected", () => {
     const found = await runPolicyOnSpec(nodeHostsIntrusionProtected, spec);
     assert.equal(found.length, 1);
     assert.equal(found[0]!.type, "vigil:index:Spec");
-    assert.equal(found[0]!.message, "node host app-1 run neither fail2ban nor CrowdSec: set stack.fail2ban.enabled or stack.crowdsec.enabled to true");
+    assert.equal(found[0]!.message, "node host app-1 runs neither fail2ban nor CrowdSec: set stack.fail2ban.enabled or stack.crowdsec.enabled to true");
   });
 
   it("is not applicable to a stack without the spec component", async () => {
