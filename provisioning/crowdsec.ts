@@ -182,7 +182,7 @@ fi`
       ...(c.centralApi
         ? [
             `if ! grep -q '^login:' ${CROWDSEC_CAPI_CREDENTIALS}; then`,
-            `  timeout 60 cscli --error capi register || echo "vigil-step: warning: Central API registration failed (no internet?); CrowdSec runs without it until 'cscli capi register' succeeds" >&2`,
+            `  timeout 30 cscli --error capi register || echo "vigil-step: warning: Central API registration failed (no internet?); CrowdSec runs without it until 'cscli capi register' succeeds" >&2`,
             "fi",
           ]
         : []),

@@ -143,7 +143,7 @@ test("Central API on: online_client kept, the postinst kept offline, vigil regis
   const create = run.indexOf(`if [ ! -s ${CROWDSEC_CAPI_CREDENTIALS} ]`);
   const install = run.indexOf("apt-get install");
   assert.ok(create >= 0 && create < install, run);
-  assert.match(run, /if ! grep -q '\^login:' \/etc\/crowdsec\/online_api_credentials\.yaml; then\n\s+timeout 60 cscli --error capi register \|\| echo "vigil-step: warning/);
+  assert.match(run, /if ! grep -q '\^login:' \/etc\/crowdsec\/online_api_credentials\.yaml; then\n\s+timeout 30 cscli --error capi register \|\| echo "vigil-step: warning/);
 });
 
 test("acquisition: sshd from the journal, web logs only for the web collections", () => {
