@@ -10,12 +10,19 @@ export const FAIL2BAN_UNIT = "fail2ban.service";
 export const FAIL2BAN_JAIL = "/etc/fail2ban/jail.d/vigil-sshd.local";
 export const FAIL2BAN_LOCAL = "/etc/fail2ban/fail2ban.d/vigil.local";
 
-/** Addresses never banned: loopback always, then the spec's ignoreIp in order, without repeats. */
+/**
+ * Addresses never banned: the host's own loopback addresses always, then the spec's ignoreIp in
+ * order, without repeats. 127.0.0.1 rather than fail2ban's usual 127.0.0.1/8: the host's own
+ * connections come from 127.0.0.1, and leaving the rest of 127/8 bannable lets a test drive a
+ * real brute force from 127.0.0.2 (test/e2e) without touching any other address.
+ */
+export const ALWAYS_IGNORED = ["127.0.0.1", "::1"];
+
 export function fail2banIgnoreIps(ignoreIp: readonly string[]): string[] {
   for (const entry of ignoreIp) {
     if (entry === "" || /[\s#;]/.test(entry)) throw new Error(`stack.fail2ban.ignoreIp: "${entry}" is not an address, CIDR or host name`);
   }
-  return [...new Set(["127.0.0.1/8", "::1", ...ignoreIp])];
+  return [...new Set([...ALWAYS_IGNORED, ...ignoreIp])];
 }
 
 /**

@@ -58,7 +58,7 @@ test("the jail carries the spec's values inside [sshd]", () => {
   assert.match(jail, /^findtime = 15m$/m);
   assert.match(jail, /^maxretry = 3$/m);
   assert.match(jail, /^bantime\.increment = true$/m);
-  assert.match(jail, /^ignoreip = 127\.0\.0\.1\/8 ::1 198\.51\.100\.7 10\.0\.0\.0\/8$/m);
+  assert.match(jail, /^ignoreip = 127\.0\.0\.1 ::1 198\.51\.100\.7 10\.0\.0\.0\/8$/m);
   const step = fail2banStep(spec);
   assert.deepEqual(step.files.map((f) => f.path), [FAIL2BAN_JAIL, FAIL2BAN_LOCAL]);
   assert.ok(step.validate?.includes("fail2ban-client -t"));
@@ -66,15 +66,15 @@ test("the jail carries the spec's values inside [sshd]", () => {
   assert.match(step.run ?? "", /'python3-systemd'/);
 });
 
-test("ignoreip always starts with loopback, keeps the spec's order and drops repeats", () => {
+test("ignoreip always starts with the host's own loopback addresses, keeps the spec's order and drops repeats", () => {
   fc.assert(
     fc.property(fc.array(fc.ipV4().map((ip) => ip), { maxLength: 8 }), (ips) => {
       const out = fail2banIgnoreIps(ips);
-      assert.deepEqual(out.slice(0, 2), ["127.0.0.1/8", "::1"]);
+      assert.deepEqual(out.slice(0, 2), ["127.0.0.1", "::1"]);
       assert.equal(new Set(out).size, out.length);
       for (const ip of ips) assert.ok(out.includes(ip));
       const rest = out.slice(2);
-      assert.deepEqual(rest, [...new Set(ips)].filter((ip) => ip !== "::1" && ip !== "127.0.0.1/8"));
+      assert.deepEqual(rest, [...new Set(ips)].filter((ip) => ip !== "::1" && ip !== "127.0.0.1"));
     }),
   );
   assert.throws(() => fail2banIgnoreIps(["10.0.0.1 10.0.0.2"]), /stack\.fail2ban\.ignoreIp: "10\.0\.0\.1 10\.0\.0\.2"/);
