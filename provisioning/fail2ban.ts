@@ -66,6 +66,8 @@ export function fail2banStep(spec: Spec): PlanStep {
     validate: `if command -v fail2ban-client >/dev/null; then
   fail2ban-client -t >/dev/null || return 1
 fi`,
+    // On a fresh host the validation above ran before fail2ban existed: check once installed.
+    afterInstall: `fail2ban-client -t >/dev/null || { echo "vigil-step: fail2ban-client -t failed" >&2; exit 1; }`,
     probe: "fail2ban-client status sshd >/dev/null || exit 1",
     reload: `systemctl reload-or-restart ${FAIL2BAN_UNIT}`,
   });

@@ -74,6 +74,9 @@ export function nodeExporterFiles(spec: Spec, host: Host, ctx: PlanContext): Pla
   ];
 }
 
+/** node_exporter has no config check; its flag parser rejects unknown flags before --help runs. */
+const CHECK_FLAGS = `(set -f; . ${NODE_EXPORTER_DEFAULTS} && prometheus-node-exporter $ARGS --help >/dev/null)`;
+
 export function nodeExporterStep(spec: Spec, host: Host, ctx: PlanContext): PlanStep {
   return serviceStep({
     id: "node-exporter",
@@ -82,10 +85,11 @@ export function nodeExporterStep(spec: Spec, host: Host, ctx: PlanContext): Plan
     packages: ["prometheus-node-exporter", "dbus"],
     unit: NODE_EXPORTER_UNIT,
     files: nodeExporterFiles(spec, host, ctx),
-    // node_exporter has no config check; its flag parser rejects unknown flags before --help runs.
     validate: `if command -v prometheus-node-exporter >/dev/null; then
-  (set -f; . ${NODE_EXPORTER_DEFAULTS} && prometheus-node-exporter $ARGS --help >/dev/null) || return 1
+  ${CHECK_FLAGS} || return 1
 fi`,
+    // On a fresh host the validation above ran before node_exporter existed: check once installed.
+    afterInstall: `${CHECK_FLAGS} || { echo "vigil-step: prometheus-node-exporter rejects the flags in ${NODE_EXPORTER_DEFAULTS}" >&2; exit 1; }`,
     reload: `systemctl daemon-reload
 systemctl restart ${NODE_EXPORTER_UNIT}`,
   });
