@@ -160,12 +160,12 @@ export function netdataHealthFiles(t: Thresholds): Record<string, string> {
         name: "vigil_load_per_cpu",
         on: "system.load",
         component: "Load",
-        lookup: `average -${loadFor} unaligned of load1`,
+        lookup: `average -${loadFor} unaligned of load5`,
         calc: "$this / (($active_processors > 0) ? ($active_processors) : (1))",
         units: "load",
         warning: t.load.warning,
         critical: t.load.critical,
-        info: `one-minute load average per CPU, average over ${loadFor}`,
+        info: `five-minute load average per CPU (as the hub's node_load5), average over ${loadFor}`,
       }) +
       "\n",
   };
