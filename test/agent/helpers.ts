@@ -11,6 +11,15 @@ export const BUNDLE = join(ROOT, "agent", "dist", "vigil-agent.js");
 export const PM2 = join(ROOT, "node_modules", "pm2", "bin", "pm2");
 export const SQLITE3 = "/usr/bin/sqlite3";
 
+/** Debian 12's Node version and one with node:sqlite, from test/agent/fetch-node.sh. */
+export const NODE18 = join(ROOT, ".cache", "node18", "bin", "node");
+export const NODE22 = join(ROOT, ".cache", "node22", "bin", "node");
+
+export function requireNode(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run test/agent/fetch-node.sh`);
+  return path;
+}
+
 export function requireTools(): void {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run npm run build`);
   if (!existsSync(SQLITE3)) throw new Error(`${SQLITE3} is missing: apt-get install sqlite3`);

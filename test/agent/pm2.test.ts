@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { PM2, parseMetrics, removeDir, requireTools, runAgent, tempDir, waitFor, writeConfig } from "./helpers.ts";
+import { NODE18, PM2, parseMetrics, requireNode, removeDir, requireTools, runAgent as runAgentWith, tempDir, waitFor, writeConfig } from "./helpers.ts";
 
 function pm2(home: string, args: string[]): Promise<string> {
   return new Promise((done, fail) => {
@@ -48,7 +48,10 @@ async function killDaemon(home: string): Promise<void> {
   }
 }
 
-describe("PM2 probes against a real daemon", () => {
+// The agent runs on Debian 12's Node 18; the daemon on this machine's Node.
+const runAgent = (args: string[], options: Parameters<typeof runAgentWith>[1] = {}) => runAgentWith(args, { node: requireNode(NODE18), ...options });
+
+describe("PM2 probes against a real daemon (agent on Node 18)", () => {
   let dir: string;
   let home: string;
   let config: string;
