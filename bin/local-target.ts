@@ -371,7 +371,10 @@ export interface BootResult {
  * Boots the container (or finds it running). `fresh` discards an existing root first, so the
  * host is bare again. Waits until systemd reports running/degraded over SSH.
  */
-export async function bootLocal(o: LocalOptions, opts: { fresh?: boolean; waitSlotMs?: number } = {}): Promise<BootResult> {
+export async function bootLocal(
+  o: LocalOptions,
+  opts: { fresh?: boolean; waitSlotMs?: number; /** extra `--bind=SRC:DEST` mounts (tests) */ binds?: string[] } = {},
+): Promise<BootResult> {
   ensureTools(o);
   const target = localSshTarget(o);
   const current = localStatus(o);
@@ -435,6 +438,7 @@ export async function bootLocal(o: LocalOptions, opts: { fresh?: boolean; waitSl
       "--capability=CAP_NET_ADMIN",
       `--bind=${archives}:/var/cache/apt/archives`,
       `--bind=${lists}:/var/lib/apt/lists`,
+      ...(opts.binds ?? []).map((b) => `--bind=${b}`),
       "-D", root,
       "-b",
     ],

@@ -1,29 +1,55 @@
 // End to end on a real Debian 12 host: a debootstrap root booted with systemd-nspawn (systemd as
 // PID 1), reached over real SSH. One file, one container, subtests in order: the container is
 // shared, and a second file would fight over it (and over this machine's loopback ports).
+//
+// Part 1 proves the apply protocol with hand-made steps; part 2 turns the bare container into a
+// monitored host with `vigil local up`'s code path and injects faults; each alert must arrive at
+// a local webhook receiver. Detection times are printed as diagnostics (and written to
+// $VIGIL_E2E_RESULTS as JSON when set); performance is judged in bench/e2e, not here.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, purgeLocal, stopLocal } from "../../bin/local-target.ts";
 import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
 import { applyHostPlan, type ApplyOutcome } from "../../bin/commands/apply.ts";
-import type { HostPlan, PlanStep } from "../../provisioning/plan.ts";
+import { localPlan, localStatusReport, localUp } from "../../bin/commands/local.ts";
+import { loadSpecText } from "../../schema/load-spec.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import { stepHash, type HostPlan, type PlanStep } from "../../provisioning/plan.ts";
 import { stepCommand } from "../../provisioning/step-script.ts";
 import { e2eOptions, SLOT_WAIT_MS } from "./support/target.ts";
+import { AlertReceiver } from "./support/receiver.ts";
+import { DISK_MOUNT, e2eSpecText, makeLoopDisk, prepareAppHost } from "./support/fixtures.ts";
+import { HOST_DOWN, PARALLEL_SCENARIOS, type Scenario } from "./support/scenarios.ts";
 
 const o = e2eOptions();
 let target: SshTarget;
+const receiver = new AlertReceiver();
+let receiverPort = 0;
+let disk: ReturnType<typeof makeLoopDisk> | undefined;
+/** Measurements, by name (seconds). */
+const results: Record<string, number> = {};
 
 before(async () => {
-  const boot = await bootLocal(o, { fresh: true, waitSlotMs: SLOT_WAIT_MS });
+  receiverPort = await receiver.start();
+  disk = makeLoopDisk();
+  const boot = await bootLocal(o, { fresh: true, waitSlotMs: SLOT_WAIT_MS, binds: [`${disk.hostDir}:${DISK_MOUNT}`] });
   target = boot.target;
 });
 
 after(async () => {
   // Always: power off and delete the root, even when a test failed.
-  await stopLocal(o);
-  purgeLocal(o);
+  try {
+    await stopLocal(o);
+    purgeLocal(o);
+  } finally {
+    disk?.cleanup();
+    await receiver.stop();
+    if (process.env.VIGIL_E2E_RESULTS) writeFileSync(process.env.VIGIL_E2E_RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  }
   assert.equal(localStatus(o).running, false);
 });
 
@@ -145,4 +171,142 @@ test("an apply whose SSH connection is killed half way converges on the next run
   assert.equal(await sh("cat /etc/vigil-e2e/slow.conf /etc/vigil-e2e/last.conf; test -e /var/tmp/e2e-slow-done && echo done"), "slow\nlast\ndone\n");
   const third = await applyHostPlan(steps, target, {}, quiet);
   assert.deepEqual(statuses(third), ["e2e-file:unchanged", "e2e-slow:unchanged", "e2e-last:unchanged"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Part 2: every role of a spec on the container, then faults.
+
+const HEALTHY_SECONDS = Number(process.env.VIGIL_E2E_HEALTHY_SECONDS ?? 120);
+const INTERVAL = process.env.VIGIL_E2E_INTERVAL ?? "5s";
+/** Generous bound for one detection: `for` (at least 60 s) + scrape + evaluation + group wait. */
+const DETECT_TIMEOUT_MS = 240_000;
+
+function e2eSpec(diskCritical?: number): Spec {
+  const r = loadSpecText(e2eSpecText({ receiverPort, interval: INTERVAL, diskCritical }), "e2e.yaml");
+  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.errors));
+  return r.spec;
+}
+
+let monitoredAt = 0;
+const log: string[] = [];
+const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: number) => {
+  results[name] = Number(seconds.toFixed(1));
+  t.diagnostic(`${name}: ${seconds.toFixed(1)} s`);
+};
+
+test("vigil local up turns the bare host into a monitored one; status answers 0", { timeout: 900_000 }, async (t) => {
+  await prepareAppHost(target, o.cacheDir);
+  const t0 = performance.now();
+  const { outcome } = await localUp(o, e2eSpec(), { out: (l) => log.push(l) });
+  assert.equal(outcome.failure, undefined, `${JSON.stringify(outcome.failure, null, 2)}\n${log.join("\n")}`);
+  assert.ok(outcome.steps.length > 0);
+  assert.ok(outcome.steps.every((s) => s.status === "changed"), log.join("\n"));
+  record(t, "bare_to_monitored_apply", (performance.now() - t0) / 1000);
+  monitoredAt = Date.now();
+  // Services may take a moment to answer after their first start.
+  let report = await localStatusReport(o, e2eSpec());
+  for (let i = 0; i < 30 && !report.ok; i++) {
+    await sleep(1000);
+    report = await localStatusReport(o, e2eSpec());
+  }
+  assert.ok(report.ok, report.lines.join("\n"));
+});
+
+test("no service listens on all interfaces", async () => {
+  // The container shares this machine's network: only sockets of its own processes count.
+  const listeners = (await sh("ss -Htlnup | grep 'users:' | awk '{print $5, $7}'")).trim().split("\n");
+  assert.ok(listeners.length >= 5, listeners.join("\n"));
+  const open = listeners.filter((l) => /^(0\.0\.0\.0|\*|\[::\]):/.test(l));
+  assert.deepEqual(open, [], `bound to all interfaces:\n${open.join("\n")}`);
+});
+
+test("a second up changes nothing", async (t) => {
+  const t0 = performance.now();
+  const { outcome } = await localUp(o, e2eSpec(), { out: () => {} });
+  assert.equal(outcome.failure, undefined, JSON.stringify(outcome.failure));
+  assert.deepEqual(outcome.steps.filter((s) => s.status !== "unchanged").map((s) => s.id), []);
+  record(t, "noop_reapply", (performance.now() - t0) / 1000);
+});
+
+test("a threshold edit re-applies exactly the steps that carry it", async (t) => {
+  const before = localPlan(e2eSpec());
+  const after = localPlan(e2eSpec(91));
+  const hashes = new Map(before.steps.map((s) => [s.id, stepHash(s)]));
+  const carriers = after.steps.filter((s) => hashes.get(s.id) !== stepHash(s)).map((s) => s.id);
+  assert.ok(carriers.length > 0 && carriers.length < after.steps.length, `carriers: ${carriers.join(", ")}`);
+  const t0 = performance.now();
+  const { outcome } = await localUp(o, e2eSpec(91), { out: () => {} });
+  assert.equal(outcome.failure, undefined, JSON.stringify(outcome.failure));
+  assert.deepEqual(outcome.steps.filter((s) => s.status === "changed").map((s) => s.id), carriers);
+  record(t, "threshold_change_apply", (performance.now() - t0) / 1000);
+});
+
+test(`a healthy host raises no critical alert (${HEALTHY_SECONDS} s)`, { timeout: 600_000 }, async (t) => {
+  // The watchdog proves the path Prometheus → Alertmanager → receiver works at all.
+  await receiver.waitFor({ alertname: "VigilWatchdog" }, { since: 0, timeoutMs: 120_000 });
+  const left = monitoredAt + HEALTHY_SECONDS * 1000 - Date.now();
+  if (left > 0) await sleep(left);
+  const firing = receiver.firing(0).filter((a) => a.labels.alertname !== "VigilWatchdog");
+  for (const a of firing) t.diagnostic(`firing while healthy: ${JSON.stringify(a.labels)}`);
+  assert.deepEqual(firing.filter((a) => a.labels.severity === "critical").map((a) => a.labels), []);
+});
+
+async function detect(t: { diagnostic: (m: string) => void }, s: Scenario): Promise<void> {
+  const since = Date.now();
+  await sh(s.inject);
+  const hit = await Promise.any(s.expect.map((labels) => receiver.waitFor(labels, { since, timeoutMs: DETECT_TIMEOUT_MS })));
+  record(t, `detect: ${s.name} (${hit.labels.alertname})`, (hit.receivedAt - since) / 1000);
+}
+
+test("faults raise their alerts at the receiver", { timeout: 600_000 }, async (t) => {
+  try {
+    const outcomes = await Promise.allSettled(PARALLEL_SCENARIOS.map((s) => detect(t, s)));
+    const failed = outcomes.flatMap((r, i) => (r.status === "rejected" ? [`${PARALLEL_SCENARIOS[i]!.name}: ${String((r.reason as AggregateError).errors?.[0] ?? r.reason)}`] : []));
+    assert.deepEqual(failed, []);
+  } finally {
+    for (const s of PARALLEL_SCENARIOS) await sshRun(target, s.repair);
+  }
+});
+
+test("SSH brute force from a second loopback address is banned by fail2ban and seen by CrowdSec", { timeout: 300_000 }, async (t) => {
+  const since = performance.now();
+  const attempts = Array.from({ length: 8 }, (_, i) =>
+    new Promise<void>((resolve) => {
+      const child = spawn("ssh", [
+        "-b", "127.0.0.2", "-p", String(o.port),
+        "-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no", "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=QUIET",
+        `intruder${i}@127.0.0.1`, "true",
+      ], { stdio: "ignore" });
+      child.on("close", () => resolve());
+      child.on("error", () => resolve());
+    }),
+  );
+  await Promise.all(attempts);
+  try {
+    let banned = false;
+    for (let i = 0; i < 120 && !banned; i++) {
+      banned = (await sh("fail2ban-client status sshd")).includes("127.0.0.2");
+      if (!banned) await sleep(500);
+    }
+    assert.ok(banned, await sh("fail2ban-client status sshd; journalctl -u ssh --no-pager -n 20"));
+    record(t, "fail2ban ban after brute force", (performance.now() - since) / 1000);
+    let seen = false;
+    for (let i = 0; i < 120 && !seen; i++) {
+      seen = (await sh("cscli alerts list -o json 2>/dev/null || true")).includes("127.0.0.2");
+      if (!seen) await sleep(500);
+    }
+    assert.ok(seen, await sh("cscli alerts list 2>&1; cscli metrics 2>&1 | head -40"));
+    record(t, "crowdsec alert after brute force", (performance.now() - since) / 1000);
+  } finally {
+    await sshRun(target, "fail2ban-client set sshd unbanip 127.0.0.2 >/dev/null 2>&1; cscli decisions delete --ip 127.0.0.2 >/dev/null 2>&1; true");
+  }
+});
+
+test("node_exporter stopped: HostDown arrives", { timeout: 300_000 }, async (t) => {
+  try {
+    await detect(t, HOST_DOWN);
+  } finally {
+    await sshRun(target, HOST_DOWN.repair);
+  }
 });

@@ -1,0 +1,61 @@
+// Faults injected into the e2e host, and the alert each must produce at the receiver.
+import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate } from "./fixtures.ts";
+
+export interface Scenario {
+  name: string;
+  /** The alert that proves detection (any one of these label sets). */
+  expect: Record<string, string>[];
+  /** Remote command that causes the fault. */
+  inject: string;
+  /** Remote command that undoes it. */
+  repair: string;
+}
+
+/**
+ * Faults that can run at the same time: each raises a critical alert, and Alertmanager's
+ * inhibitions only silence warnings under a critical (HostDown, which silences everything of
+ * its host, runs on its own: HOST_DOWN).
+ */
+export const PARALLEL_SCENARIOS: Scenario[] = [
+  {
+    name: "pm2 app crash-looping",
+    expect: [{ alertname: "Pm2AppDown", host: E2E_HOST, pm2_user: PM2_USER, app: PM2_APP }],
+    inject: `touch /srv/e2e/crash && ${pm2(`restart ${PM2_APP}`)} >/dev/null`,
+    repair: `rm -f /srv/e2e/crash && ${pm2(`restart ${PM2_APP}`)} >/dev/null`,
+  },
+  {
+    name: "sqlite database corrupted",
+    expect: [
+      { alertname: "SqliteIntegrityFailed", host: E2E_HOST, database: "app" },
+      { alertname: "SqliteUnreadable", host: E2E_HOST, database: "app" },
+    ],
+    // Overwrite pages 2..5 with noise; the header page stays, so the file still opens.
+    inject: `sqlite3 ${APP_DB} 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null && dd if=/dev/urandom of=${APP_DB} bs=4096 seek=1 count=4 conv=notrunc status=none`,
+    repair: sqliteCreate(APP_DB),
+  },
+  {
+    name: "sqlite database deleted",
+    expect: [{ alertname: "SqliteUnreadable", host: E2E_HOST, database: "gone" }],
+    inject: `rm -f ${GONE_DB} ${GONE_DB}-wal ${GONE_DB}-shm`,
+    repair: sqliteCreate(GONE_DB),
+  },
+  {
+    name: "services unit killed",
+    expect: [{ alertname: "HostSystemdUnitFailed", host: E2E_HOST, unit: `${SERVICE}.service` }],
+    inject: `systemctl kill -s KILL ${SERVICE}`,
+    repair: `systemctl reset-failed ${SERVICE}; systemctl start ${SERVICE}`,
+  },
+  {
+    name: "disk filling",
+    expect: [{ alertname: "HostDiskHigh", host: E2E_HOST, mountpoint: DISK_MOUNT, severity: "critical" }],
+    inject: `avail=$(df --output=avail -B1 ${DISK_MOUNT} | tail -1); fallocate -l $((avail * 97 / 100)) ${DISK_MOUNT}/fill`,
+    repair: `rm -f ${DISK_MOUNT}/fill`,
+  },
+];
+
+export const HOST_DOWN: Scenario = {
+  name: "node_exporter stopped",
+  expect: [{ alertname: "HostDown", host: E2E_HOST }],
+  inject: "systemctl stop prometheus-node-exporter",
+  repair: "systemctl start prometheus-node-exporter",
+};
