@@ -10,8 +10,11 @@ import { alertLabels, alternation, confirmFor, confirmSeconds, matchers, NODE_JO
 const JOB = matchers({ job: NODE_JOB });
 const MIB = 1024 * 1024;
 
-/** Pm2AppRestarting: more than this many restarts within RESTART_WINDOW (a deploy restarts an app once). */
-export const RESTARTS_TOLERATED = 2;
+/**
+ * Pm2AppRestarting: this many restarts within RESTART_WINDOW (a deploy restarts an app once).
+ * `>=` a whole number: increase() extrapolates, so 2 restarts can read as 2.03.
+ */
+export const RESTARTS_ALERT = 3;
 export const RESTART_WINDOW = "15m";
 
 const agentHosts = (spec: Spec): (Host & { agent: NonNullable<Host["agent"]> })[] =>
@@ -129,11 +132,11 @@ export function agentRuleGroups(spec: Spec): RuleGroup[] {
     }
     rules.push({
       alert: "Pm2AppRestarting",
-      expr: `max by (host, pm2_user, app) (increase(vigil_pm2_app_restarts_total{${JOB}}[${RESTART_WINDOW}])) > ${RESTARTS_TOLERATED}`,
+      expr: `max by (host, pm2_user, app) (increase(vigil_pm2_app_restarts_total{${JOB}}[${RESTART_WINDOW}])) >= ${RESTARTS_ALERT}`,
       labels: alertLabels(spec, "warning"),
       annotations: {
         summary: "PM2 app {{ $labels.app }} of {{ $labels.pm2_user }} on {{ $labels.host }} keeps restarting",
-        description: `More than ${RESTARTS_TOLERATED} restarts within ${RESTART_WINDOW} (a deploy restarts an app once): the app is crashing and PM2 restarts it.`,
+        description: `${RESTARTS_ALERT} or more restarts within ${RESTART_WINDOW} (a deploy restarts an app once): the app is crashing and PM2 restarts it.`,
       },
     });
   }

@@ -165,10 +165,10 @@ export function sloRuleGroupsFor(spec: Spec, slo: Slo): RuleGroup[] {
     rules: [...sli.base, ...SLO_WINDOWS.flatMap(record), ...BURN_PAIRS.map((pair) => burnAlert(spec, slo, pair))],
   };
   // The SLO's own window (up to 90d) reads every sample in it; no alert depends on it, so it is
-  // evaluated once a minute rather than every evaluation interval.
+  // evaluated every 5 minutes rather than every evaluation interval.
   const budget: RuleGroup = {
     name: `vigil-slo-${slo.name}-budget`,
-    interval: formatDuration(Math.max(60, durationSeconds(spec.intervals.evaluation))),
+    interval: formatDuration(Math.max(300, durationSeconds(spec.intervals.evaluation))),
     rules: [
       ...(ownIsFast ? [] : record(own)),
       { record: "slo:objective:ratio", expr: `vector(${num(slo.objective / 100)})`, labels },
