@@ -98,11 +98,21 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
 
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
+  // The Pulumi SDK takes `new Error().stack` for every resource and promise it tracks; with
+  // source maps on (tsx turns them on) each of those costs a source-map lookup per frame, which
+  // was most of the time of a large plan. Nothing here prints those stacks, so they are also cut
+  // to one frame (the SDK raises the limit itself where it needs a resource's source position).
+  const sourceMaps = process.sourceMapsEnabled;
+  const stackTraceLimit = Error.stackTraceLimit;
+  process.setSourceMapsEnabled(false);
+  Error.stackTraceLimit = 1;
   try {
     const secretValue = (name: string) => pulumi.secret(opts.secrets?.[name] ?? `<${name}>`);
     buildVigil({ spec, secret: secretValue, sshPrivateKey: secretValue("sshPrivateKey"), planHost: opts.planHost });
     await waitForRegistrations();
   } finally {
+    process.setSourceMapsEnabled(sourceMaps);
+    Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
   }
   if (failures.length > 0) {

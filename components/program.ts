@@ -85,22 +85,44 @@ function shiftedContext(spec: Spec): PlanContext {
   return { privateAddress };
 }
 
-/** The host's steps for HostProvisioning: known now when they do not depend on addresses. */
+/** Stand-in address sets: the offline one, and one with every droplet's address moved. */
+interface StandIns {
+  offline: PlanContext;
+  shifted: PlanContext;
+}
+
+/**
+ * The host's steps for HostProvisioning. A step whose content is the same under both stand-in
+ * address sets does not depend on addresses: it is known now (and shown in full by `pulumi
+ * preview`). The others wait for the real addresses: the host's own only, when moving every
+ * other host's address leaves its plan unchanged (node hosts), or all of them (the hub, which
+ * scrapes everyone). Depending on all addresses only where needed keeps the program linear in
+ * hosts: each dependency is recorded on every command that carries it.
+ */
 function provisionedSteps(
   spec: Spec,
   hostName: string,
   planHost: HostPlanner,
-  addresses: pulumi.Output<Record<string, string>>,
+  standIns: StandIns,
+  addresses: Record<string, pulumi.Output<string>>,
 ): ProvisionedStep[] {
-  const offline = planHost(spec, hostName, offlineContext(spec));
-  const shifted = planHost(spec, hostName, shiftedContext(spec));
+  const own = standIns.offline.privateAddress[hostName]!;
+  const offline = planHost(spec, hostName, standIns.offline);
+  const shifted = planHost(spec, hostName, standIns.shifted);
   const sameIds = (a: HostPlan, b: HostPlan) => a.steps.length === b.steps.length && a.steps.every((s, i) => s.id === b.steps[i]!.id);
   if (!sameIds(offline, shifted)) {
     throw new Error(`the steps of host ${hostName} change with the hosts' addresses; step ids and their order must not depend on addresses`);
   }
+  const othersMoved = planHost(spec, hostName, { privateAddress: { ...standIns.shifted.privateAddress, [hostName]: own } });
+  const dependsOnOthers = othersMoved.steps.some((s, i) => stepHash(s) !== stepHash(offline.steps[i]!));
+
   let real: pulumi.Output<HostPlan> | undefined;
   const realPlan = () =>
-    (real ??= addresses.apply((privateAddress) => {
+    (real ??= (
+      dependsOnOthers
+        ? pulumi.all(addresses)
+        : addresses[hostName]!.apply((address) => ({ ...standIns.offline.privateAddress, [hostName]: address }))
+    ).apply((privateAddress) => {
       const plan = planHost(spec, hostName, { privateAddress });
       if (!sameIds(plan, offline)) {
         throw new Error(`the steps of host ${hostName} changed once the addresses were known (${plan.steps.map((s) => s.id).join(", ")})`);
@@ -167,11 +189,12 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
       }),
   );
 
-  const addresses = pulumi.all(Object.fromEntries(hosts.map((h, i) => [spec.hosts[i]!.name, h.privateAddress])));
+  const addresses = Object.fromEntries(hosts.map((h, i) => [spec.hosts[i]!.name, h.privateAddress]));
+  const standIns = { offline: offlineContext(spec), shifted: shiftedContext(spec) };
   spec.hosts.forEach((host, i) => {
     new HostProvisioning(host.name, {
       host: host.name,
-      steps: provisionedSteps(spec, host.name, planHost, addresses),
+      steps: provisionedSteps(spec, host.name, planHost, standIns, addresses),
       connection: { host: hosts[i]!.publicAddress, port: hosts[i]!.sshPort, user: spec.access.user, privateKey: args.sshPrivateKey },
       sudo: spec.access.user !== "root",
       secrets,

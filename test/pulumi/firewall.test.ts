@@ -7,6 +7,8 @@ import { METRICS_PORTS } from "../../components/network.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { SPEC_FILES, T, loadSpec, ofType } from "./helpers.ts";
 
+const noSteps = (spec: Spec, host: string) => ({ host, roles: spec.hosts.find((h) => h.name === host)!.roles, steps: [] });
+
 interface Rule {
   protocol: string;
   portRange?: string;
@@ -72,7 +74,8 @@ test("any sshAllowFrom and VPC range: the invariants hold", async () => {
       const spec: Spec = structuredClone(base);
       spec.access.sshAllowFrom = allow;
       spec.vpc.ipRange = `10.${b}.0.0/24`;
-      assertFirewallsSafe(spec, await planResources(spec));
+      // The firewall does not depend on the hosts' steps: plan without them, to keep this quick.
+      assertFirewallsSafe(spec, await planResources(spec, { planHost: noSteps }));
     }),
     { numRuns: 12 },
   );
@@ -81,7 +84,7 @@ test("any sshAllowFrom and VPC range: the invariants hold", async () => {
 test("SSH open to the whole internet is refused, naming the field", async () => {
   const spec: Spec = structuredClone(loadSpec(SPEC_FILES.dev));
   spec.access.sshAllowFrom = ["203.0.113.0/24", "0.0.0.0/0"];
-  await assert.rejects(planResources(spec), /access\.sshAllowFrom: 0\.0\.0\.0\/0 opens SSH to the whole internet/);
+  await assert.rejects(planResources(spec, { planHost: noSteps }), /access\.sshAllowFrom: 0\.0\.0\.0\/0 opens SSH to the whole internet/);
   // and the next program in the same process still plans.
-  assert.ok((await planResources(loadSpec(SPEC_FILES.dev))).length > 0);
+  assert.ok((await planResources(loadSpec(SPEC_FILES.dev), { planHost: noSteps })).length > 0);
 });

@@ -5,15 +5,24 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planResources } from "../../components/offline-plan.ts";
+import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
 import { nearestMonitorWindow } from "../../components/monitor-window.ts";
 import { planForHost, offlineContext } from "../../provisioning/plan.ts";
 import { SPEC_FILES, T, loadSpec, named, ofType, revealed } from "./helpers.ts";
 
+/** One evaluation per spec, shared by the tests below (secrets revealed: tests check them). */
+const graphs = new Map<string, Promise<PlannedResource[]>>();
+const graphOf = (spec: Spec) => {
+  const key = JSON.stringify(spec);
+  if (!graphs.has(key)) graphs.set(key, planResources(spec, { revealSecrets: true }));
+  return graphs.get(key)!;
+};
+
 for (const [label, file] of Object.entries(SPEC_FILES)) {
   test(`${label}: droplets, VPC, project membership and SSH keys match the spec`, async () => {
     const spec = loadSpec(file);
-    const rs = await planResources(spec);
+    const rs = await graphOf(spec);
     const prefix = `${spec.project}-${spec.environment}`;
 
     const vpc = named(rs, T.vpc, `${prefix}-vpc`);
@@ -61,7 +70,7 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
 
   test(`${label}: uptime checks, their alerts, and a ping on every hub`, async () => {
     const spec = loadSpec(file);
-    const rs = await planResources(spec, { revealSecrets: true });
+    const rs = await graphOf(spec);
     const prefix = `${spec.project}-${spec.environment}`;
     const httpChecks = spec.uptime.filter((c) => c.url !== undefined);
     const hubs = spec.hosts.filter((h) => h.roles.includes("hub"));
@@ -104,7 +113,7 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
 
   test(`${label}: monitor alerts at the critical thresholds on every droplet`, async () => {
     const spec = loadSpec(file);
-    const rs = await planResources(spec);
+    const rs = await graphOf(spec);
     const prefix = `${spec.project}-${spec.environment}`;
     const droplets = ofType(rs, T.droplet);
     const monitors = ofType(rs, T.monitorAlert);
@@ -142,7 +151,7 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
 
 test("droplet SSH keys are the fingerprints ssh-keygen computes for access.sshKeys", async () => {
   const spec = loadSpec(SPEC_FILES.prod);
-  const rs = await planResources(spec);
+  const rs = await graphOf(spec);
   const dir = mkdtempSync(join(tmpdir(), "vigil-keys-"));
   const expected = spec.access.sshKeys.map((key, i) => {
     writeFileSync(join(dir, `k${i}.pub`), `${key}\n`);
@@ -155,7 +164,7 @@ test("droplet SSH keys are the fingerprints ssh-keygen computes for access.sshKe
 
 test("existing servers: provisioned over their own address and port, with sudo for a non-root user", async () => {
   const spec = loadSpec(SPEC_FILES.existing);
-  const rs = await planResources(spec, { revealSecrets: true });
+  const rs = await graphOf(spec);
   const commands = ofType(rs, T.command);
   for (const host of spec.hosts) {
     for (const c of commands.filter((r) => r.name.startsWith(`${host.name}-`))) {
