@@ -1,7 +1,7 @@
 // quick_check on each database's `integrityEvery` schedule, off the collection path: results are
 // remembered in a small state file (collections in timer mode are separate processes), and
 // collections only read that file. quick_check runs in its own process with a time budget.
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { databaseLabel } from "../../schema/cross-checks.ts";
 import { durationSeconds } from "../../schema/durations.ts";
@@ -48,10 +48,34 @@ export function integritySamples(db: SqliteDatabase, record: IntegrityRecord | u
   return [sample("vigil_sqlite_integrity_ok", labels, record.ok ? 1 : 0), sample("vigil_sqlite_integrity_check_timestamp_seconds", labels, record.checkedAt)];
 }
 
+/**
+ * Whether the file is in WAL mode, from its header (bytes 18-19 are 2): read without SQLite and
+ * without a lock. Undefined when unreadable or not a database.
+ */
+export function isWalMode(path: string): boolean | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const header = Buffer.alloc(20);
+    if (readSync(fd, header, 0, 20, 0) < 20 || header.subarray(0, 16).toString("latin1") !== "SQLite format 3\0") return undefined;
+    return header[18] === 2 && header[19] === 2;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 export interface IntegrityRunOptions {
   backend: SqliteBackend;
   file: string;
   budgetMs: number;
+  /**
+   * The budget for a database in rollback-journal mode. There quick_check holds a SHARED lock for
+   * its whole run and the application's writers cannot commit meanwhile, so it must stay short
+   * (under a typical busy timeout); in WAL mode readers never block writers.
+   */
+  rollbackBudgetMs: number;
   /** Check every database now, whatever the schedule says. */
   force?: boolean;
   log: (line: string) => void;
@@ -72,7 +96,8 @@ export async function runDueChecks(databases: readonly SqliteDatabase[], options
     } catch {
       continue;
     }
-    const result = await options.backend.quickCheck(db.path, options.budgetMs);
+    const budget = isWalMode(db.path) === false ? Math.min(options.budgetMs, options.rollbackBudgetMs) : options.budgetMs;
+    const result = await options.backend.quickCheck(db.path, budget);
     const finished = Math.round(Date.now() / 1000);
     const prior = state[db.path];
     if (result.ran) {

@@ -27,7 +27,7 @@ How vigil runs it: resident, as vigil-agent.service (Restart=always), collecting
 a --once run per 15 s (a systemd timer) costs ~0.2 s of CPU each, ~1.5 % of one core, because
 most of it is Node's own startup; the resident agent spends a few ms per collection (~0.1 %) and
 holds ~45 MB, Node's floor. CPU on a 1-vCPU droplet is the scarcer resource, so resident it is.
---once is for shells, tests and hosts that prefer a timer (the text is the same).
+--once is for shells and tests; a timer setup would also run --integrity on its own timer.
 
 Publishing: the text is written to a temporary file in the same directory and renamed over PATH,
 so node_exporter never reads half a file. Logs go to stderr.
@@ -35,6 +35,9 @@ so node_exporter never reads half a file. Logs go to stderr.
 SQLite: read-only opens (never created, never immutable) with a busy timeout; one autocommit
 statement per collection (no read transaction is held); quick_check(1) runs in a separate process
 killed after --integrity-budget, and its result and time are kept in STATE_DIR/integrity.json.
+In WAL mode readers never block writers; in rollback-journal mode a reader's shared lock does,
+so quick_check there gets --rollback-integrity-budget (a large rollback-journal database may
+never get a verdict: switch it to WAL).
 Backend: node:sqlite when the runtime has it (Node >= 22.13), else the sqlite3 CLI (Debian 12).
 
 PM2: for each configured user the daemon must be running (PM2_HOME/pm2.pid names a live process,
@@ -50,6 +53,9 @@ Options:
   --interval DURATION       resident mode period (default 15s)
   --state-dir DIR           integrity results (default /var/lib/vigil-agent)
   --integrity-budget DUR    time limit of one quick_check (default 5m)
+  --rollback-integrity-budget DUR
+                            the limit for a database NOT in WAL mode (default 1s): there
+                            quick_check holds a shared lock and writers wait for it
   --busy-timeout DUR        SQLite busy timeout (default 1s)
   --pm2-timeout DUR         PM2 RPC answer timeout (default 3s)
   --sqlite auto|node|cli    SQLite backend (default auto)
@@ -68,6 +74,7 @@ const OPTIONS = {
   interval: { type: "string" },
   "state-dir": { type: "string" },
   "integrity-budget": { type: "string" },
+  "rollback-integrity-budget": { type: "string" },
   "busy-timeout": { type: "string" },
   "pm2-timeout": { type: "string" },
   sqlite: { type: "string" },
@@ -141,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
   const backend = await chooseBackend(values.sqlite ?? "auto", busyTimeoutMs, values.sqlite3 ?? "/usr/bin/sqlite3");
   const state = stateFile(values["state-dir"] ?? "/var/lib/vigil-agent");
   const budgetMs = flagMs("integrity-budget", values["integrity-budget"], "5m");
+  const rollbackBudgetMs = flagMs("rollback-integrity-budget", values["rollback-integrity-budget"], "1s");
   const pm2TimeoutMs = flagMs("pm2-timeout", values["pm2-timeout"], "3s");
   // Resident, the same problem would be logged every interval: log a line when it first appears.
   const changesOnly = onlyNewLines(log);
@@ -157,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
   };
 
   if (values.integrity) {
-    await runDueChecks(config.sqlite, { backend, file: state, budgetMs, force: values.force ?? false, log });
+    await runDueChecks(config.sqlite, { backend, file: state, budgetMs, rollbackBudgetMs, force: values.force ?? false, log });
     return 0;
   }
   if (values.once) {
@@ -167,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
   return resident(config.sqlite.length > 0, {
     intervalMs: flagMs("interval", values.interval, "15s"),
     collect: () => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom").finally(() => changesOnly.next()),
-    checkIntegrity: () => runDueChecks(config.sqlite, { backend, file: state, budgetMs, log }),
+    checkIntegrity: () => runDueChecks(config.sqlite, { backend, file: state, budgetMs, rollbackBudgetMs, log }),
   });
 }
 

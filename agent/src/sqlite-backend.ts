@@ -51,3 +51,6 @@ export const errorLine = (text: string): string =>
     .split("\n")[0]!
     .replace(/^(Runtime |Parse )?error( near line \d+)?:\s*/i, "")
     .slice(0, 200);
+
+/** `500 ms`, `5 s`. */
+export const formatBudget = (ms: number): string => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);

@@ -1,6 +1,6 @@
 // SqliteBackend over Debian's sqlite3 CLI: one short-lived process per statement.
 import { execFile, type ExecFileException } from "node:child_process";
-import { QUICK_CHECK_SQL, STATS_SQL, errorLine, integrityVerdict, isCorruption, type IntegrityResult, type SqliteBackend, type StatsResult } from "./sqlite-backend.ts";
+import { QUICK_CHECK_SQL, STATS_SQL, errorLine, formatBudget, integrityVerdict, isCorruption, type IntegrityResult, type SqliteBackend, type StatsResult } from "./sqlite-backend.ts";
 
 export interface CliOptions {
   /** The sqlite3 binary. */
@@ -41,7 +41,7 @@ export function cliBackend(options: CliOptions): SqliteBackend {
     },
     async quickCheck(path: string, budgetMs: number): Promise<IntegrityResult> {
       const r = await run(options.binary, path, QUICK_CHECK_SQL, options.busyTimeoutMs, budgetMs);
-      if (r.error?.killed) return { ran: false, error: `quick_check exceeded its ${Math.round(budgetMs / 1000)} s budget` };
+      if (r.error?.killed) return { ran: false, error: `quick_check exceeded its ${formatBudget(budgetMs)} budget` };
       if (r.error) {
         const message = errorLine(r.stderr) || `sqlite3 exited with ${String(r.error.code)}`;
         return isCorruption(message) ? { ran: true, intact: false, detail: message } : { ran: false, error: message };

@@ -2,7 +2,7 @@
 // quick_check runs in a child process of this same bundle (`--quick-check FILE`), because a
 // synchronous SQLite call cannot be interrupted from JavaScript and must be killable on budget.
 import { execFile } from "node:child_process";
-import { QUICK_CHECK_SQL, STATS_SQL, errorLine, integrityVerdict, isCorruption, type IntegrityResult, type SqliteBackend, type StatsResult } from "./sqlite-backend.ts";
+import { QUICK_CHECK_SQL, STATS_SQL, errorLine, formatBudget, integrityVerdict, isCorruption, type IntegrityResult, type SqliteBackend, type StatsResult } from "./sqlite-backend.ts";
 
 interface StatementSync {
   get(): Record<string, unknown> | undefined;
@@ -76,7 +76,7 @@ export function nodeBackend(DatabaseSync: DatabaseSyncClass, options: { busyTime
       const args = [...process.execArgv, options.bundle, "--quick-check", path, "--busy-timeout", `${options.busyTimeoutMs}ms`];
       return new Promise<IntegrityResult>((resolve) => {
         execFile(process.execPath, args, { timeout: budgetMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-          if (error?.killed) return resolve({ ran: false, error: `quick_check exceeded its ${Math.round(budgetMs / 1000)} s budget` });
+          if (error?.killed) return resolve({ ran: false, error: `quick_check exceeded its ${formatBudget(budgetMs)} budget` });
           try {
             resolve(JSON.parse(String(stdout)) as IntegrityResult);
           } catch {
