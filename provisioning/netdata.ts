@@ -10,10 +10,14 @@ export const NETDATA_UNIT = "netdata.service";
 export const NETDATA_PORT = 19999;
 const HEALTH_DIR = "/etc/netdata/health.d";
 
-/** 127.0.0.1 and the VPC address (just loopback when the private address is loopback). */
+/**
+ * 127.0.0.1 and the VPC address (just loopback when the private address is loopback), as
+ * Netdata's `bind to` writes them: an IPv6 address in brackets.
+ */
 export function netdataBindAddresses(host: Host, ctx: PlanContext): string[] {
   const address = privateAddressOf(host, ctx);
-  return address === "127.0.0.1" ? ["127.0.0.1"] : ["127.0.0.1", address];
+  if (address === "127.0.0.1") return ["127.0.0.1"];
+  return ["127.0.0.1", address.includes(":") ? `[${address}]` : address];
 }
 
 /**

@@ -23,6 +23,7 @@ test("Netdata binds 127.0.0.1 and the VPC address, only loopback when the privat
   const ctx = offlineContext(prod);
   assert.deepEqual(netdataBindAddresses(app1, ctx), ["127.0.0.1", ctx.privateAddress["app-1"]]);
   assert.deepEqual(netdataBindAddresses(app1, loopbackContext(prod)), ["127.0.0.1"]);
+  assert.deepEqual(netdataBindAddresses(app1, { privateAddress: { "app-1": "fd00::5" } }), ["127.0.0.1", "[fd00::5]"]);
   assert.match(netdataConf(prod, app1, ctx), new RegExp(`^\\[web\\]\\n(?:\\t#.*\\n)?\\tbind to = 127\\.0\\.0\\.1 ${ctx.privateAddress["app-1"]!.replaceAll(".", "\\.")}$`, "m"));
 });
 
