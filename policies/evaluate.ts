@@ -101,12 +101,17 @@ export async function evaluatePolicies(policies: Policies, resources: readonly G
 
   // analyze: every resource policy on every resource, resource by resource.
   for (const resource of resources) {
+    // One copy of the properties per resource, shared by its policies (none of which mutates it).
+    let props: Record<string, unknown> | undefined;
     for (const policy of policies) {
       const level = enforcementLevel(config, policy);
       if (level === "disabled" || !isResourcePolicy(policy)) continue;
       const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
+      // The analyzer's fast path: a single validateResourceOfType for another type does not run.
+      const onlyType = validations.length === 1 ? (validations[0] as { __pulumiType?: unknown }).__pulumiType : undefined;
+      if (typeof onlyType === "string" && onlyType !== "" && onlyType !== resource.type) continue;
+      props ??= asEngineSees(resource.inputs);
       for (const validate of validations) {
-        const props = asEngineSees(resource.inputs);
         const args: ResourceValidationArgs = {
           type: resource.type,
           props,
@@ -132,17 +137,21 @@ export async function evaluatePolicies(policies: Policies, resources: readonly G
 
   // analyzeStack: every stack policy once over the whole graph.
   const stackResources: PolicyResource[] = resources.map((r) => {
-    const props = asEngineSees(r.inputs);
+    // Copied on first read: stack policies look at a few resources of a large graph.
+    let props: Record<string, unknown> | undefined;
+    const propsOf = () => (props ??= asEngineSees(r.inputs));
     return {
       type: r.type,
-      props,
+      get props() {
+        return propsOf();
+      },
       urn: r.urn,
       name: r.name,
       opts: OPTIONS,
       dependencies: [],
       propertyDependencies: {},
       isType: (cls) => isTypeOf(r.type, cls as unknown as ResourceClass),
-      asType: ((cls: ResourceClass) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+      asType: ((cls: ResourceClass) => (isTypeOf(r.type, cls) ? propsOf() : undefined)) as PolicyResource["asType"],
     };
   });
   for (const policy of policies) {
