@@ -56,10 +56,10 @@ export function withoutAnnotations(ruleFile: string): string {
 }
 
 /** Runs a tool; returns exit status and combined output. Throws (loudly) when it is not installed. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): { status: number; output: string } {
+export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): { status: number; output: string; stdout: string } {
   const result = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, encoding: "utf8", timeout: 300_000 });
   if (result.error) throw new Error(`${cmd} could not run (${result.error.message}); .ci/run installs it from Debian`);
-  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+  return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
 
 export function requireTool(cmd: string): void {
