@@ -194,3 +194,22 @@ test("the node role needs no secret: the keys CrowdSec and its bouncer use are m
     }
   }
 });
+
+test("each service's config is a file of the step that installs it, so its first start already uses it", () => {
+  // The step script places files, then validates, then runs (apt-get install): the package's
+  // postinst starts the service with vigil's config, never with Debian's all-interface default.
+  const firstStartConfig: Record<string, string> = {
+    netdata: "/etc/netdata/netdata.conf",
+    "node-exporter": "/etc/default/prometheus-node-exporter",
+    fail2ban: "/etc/fail2ban/jail.d/vigil-sshd.local",
+    crowdsec: "/etc/crowdsec/config.yaml",
+  };
+  for (const step of nodeSteps(stack("prod"), "app-1")) {
+    const config = firstStartConfig[step.id];
+    if (config === undefined) continue;
+    assert.ok(step.files.some((f) => f.path === config), `${step.id} places ${config}`);
+    assert.match(step.run ?? "", /apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef/, step.id);
+    // installs only what is missing: a config change never upgrades a package
+    assert.match(step.run ?? "", /^if ! \(\nfor p in /m, step.id);
+  }
+});
