@@ -32,12 +32,19 @@ export interface PlanResourcesOptions {
    * check what a secret stdin carries). Default false.
    */
   revealSecrets?: boolean;
+  /**
+   * Plan as `pulumi preview` of a new stack sees it: droplet addresses (and the steps and checks
+   * that use them) are unknown, shown as "[unknown]". Default false: stand-in addresses.
+   */
+  preview?: boolean;
   /** When given, filled with each resource's dependencies (URN → URNs it waits for). */
   dependencies?: Map<string, string[]>;
 }
 
 /** The redaction of a secret input in PlannedResource.inputs. */
 export const SECRET = "[secret]";
+/** An input not known until `pulumi up` creates what it depends on (preview only). */
+export const UNKNOWN = "[unknown]";
 
 /** Public stand-in addresses of droplets under mocks (TEST-NET-1, never routed). */
 const standInPublicAddress = (i: number) => `192.0.2.${(i % 250) + 1}`;
@@ -70,10 +77,11 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
           const entry = dropletHosts.get(String(args.inputs.name));
           const i = entry?.i ?? 0;
           id = String(100000 + i);
+          const unknown = pulumi.runtime.unknownValue;
           Object.assign(state, {
-            ipv4Address: standInPublicAddress(i),
-            ipv4AddressPrivate: entry ? privateAddress[entry.host.name] : "10.255.255.254",
-            dropletUrn: `do:droplet:${id}`,
+            ipv4Address: opts.preview ? unknown : standInPublicAddress(i),
+            ipv4AddressPrivate: opts.preview ? unknown : entry ? privateAddress[entry.host.name] : "10.255.255.254",
+            dropletUrn: opts.preview ? unknown : `do:droplet:${id}`,
             vcpus: vcpusOfSize(String(args.inputs.size)) ?? 1,
           });
         }
@@ -85,7 +93,7 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
     },
     "vigil",
     spec.environment,
-    false,
+    opts.preview ?? false,
   );
 
   const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
@@ -155,8 +163,11 @@ async function waitForRegistrations(): Promise<void> {
   await runtime.waitForRPCs();
 }
 
+const isUnknownValue = (value: unknown): boolean => value === pulumi.runtime.unknownValue || pulumi.isUnknown(value);
+
 /** Secret-wrapped values become "[secret]" (or `{ "[secret]": value }`); assets become their text. */
 function redact(value: unknown, reveal: boolean): unknown {
+  if (pulumi.Output.isInstance(value) || isUnknownValue(value)) return UNKNOWN;
   if (Array.isArray(value)) return value.map((v) => redact(v, reveal));
   if (pulumi.asset.StringAsset.isInstance(value)) return { text: (value as unknown as { text: Promise<string> }).text };
   if (typeof value === "object" && value !== null) {

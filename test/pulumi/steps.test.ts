@@ -1,7 +1,7 @@
 // Every remote step is byte-identical to what `vigil apply` runs, and steps run in plan order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planResources } from "../../components/offline-plan.ts";
+import { planResources, UNKNOWN } from "../../components/offline-plan.ts";
 import { decodeStageUpload, stageUploadCommand } from "../../components/stage-upload.ts";
 import { offlineContext, planForHost, stepHash, stepSecrets } from "../../provisioning/plan.ts";
 import { secretsStdin, stagedFiles, stepCommand } from "../../provisioning/step-script.ts";
@@ -72,4 +72,29 @@ test("the upload command unpacks exactly the staged files (real bash, a scratch 
     assert.equal(readFileSync(path, "utf8"), f.content);
     assert.equal((statSync(path).mode & 0o777).toString(8).padStart(4, "0"), f.mode);
   }
+});
+
+test("preview of a new stack: the same resources; only address-dependent steps wait for the droplets", async () => {
+  const spec = loadSpec(SPEC_FILES.prod);
+  const preview = await planResources(spec, { planHost: fixturePlanner, preview: true });
+  const up = await planResources(spec, { planHost: fixturePlanner });
+  const names = (rs: typeof up) => rs.map((r) => `${r.type} ${r.name}`).sort();
+  assert.deepEqual(names(preview), names(up), "no resource is created inside an apply");
+  let known = 0;
+  let unknown = 0;
+  for (const host of spec.hosts) {
+    const offline = fixturePlanner(spec, host.name, offlineContext(spec)).steps;
+    const moved = fixturePlanner(spec, host.name, { privateAddress: Object.fromEntries(spec.hosts.map((h, i) => [h.name, `10.20.0.${200 + i}`])) }).steps;
+    offline.forEach((step, i) => {
+      const run = named(preview, T.command, `${host.name}-${step.id}`);
+      if (stepHash(step) === stepHash(moved[i]!)) {
+        assert.equal(run.inputs.create, stepCommand(step), `${run.name} is known at preview`);
+        known++;
+      } else {
+        assert.equal(run.inputs.create, UNKNOWN, `${run.name} waits for the addresses`);
+        unknown++;
+      }
+    });
+  }
+  assert.ok(known > 0 && unknown > 0, `known ${known}, unknown ${unknown}`);
 });
