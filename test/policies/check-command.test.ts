@@ -110,6 +110,13 @@ describe("vigil check", { timeout: 300_000 }, () => {
     assert.equal(badConfig.code, 1);
     assert.match(badConfig.stderr, /policy\.json: host-thresholds-bounded: unknown setting "diskMax" \(settings: cpuCriticalMax, /);
 
+    // The program itself refuses SSH from 0.0.0.0/0; check reports that as one clear line.
+    const world = write("world.yaml", stackText("prod", [[["access", "sshAllowFrom"], ["0.0.0.0/0"]]]));
+    const refused = await vigil("check", world);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^vigil check: .*world\.yaml: access\.sshAllowFrom: 0\.0\.0\.0\/0 opens SSH to the whole internet/m);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /, "no stack trace");
+
     const usage = await vigil("check", "stacks/prod.yaml", "--policy");
     assert.equal(usage.code, 1);
     assert.match(usage.stderr, /unknown option --policy\nusage: vigil check <spec> \[--policy-config FILE\]/);
