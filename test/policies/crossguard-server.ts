@@ -11,15 +11,17 @@ import { enforcementLevel, policyConfig, type GraphResource, type PolicyInfo, ty
 import { repoPath } from "./fixtures.ts";
 
 const require = createRequire(import.meta.url);
-const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+// gRPC and protobuf exactly as @pulumi/pulumi resolves them (they are its dependencies, not ours).
+const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+const grpc = pulumiRequire("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
 const pb = require("@pulumi/pulumi/proto/analyzer_pb.js") as typeof analyzerPb;
 const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb.js") as {
   AnalyzerClient: new (address: string, credentials: unknown) => AnalyzerStub;
 };
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js") as {
+const { Struct } = pulumiRequire("google-protobuf/google/protobuf/struct_pb.js") as {
   Struct: { fromJavaScript(value: Record<string, unknown>): unknown };
 };
-const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js") as { Empty: new () => unknown };
+const { Empty } = pulumiRequire("google-protobuf/google/protobuf/empty_pb.js") as { Empty: new () => unknown };
 
 type Callback<T> = (err: Error | null, response: T) => void;
 interface AnalyzerStub {
