@@ -17,17 +17,19 @@ export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 
 /**
- * Where node_exporter listens: the VPC address, where the hub scrapes it; 127.0.0.1 on a host
- * that is also the hub, which scrapes itself over loopback. Never all interfaces.
+ * Where node_exporter listens: 127.0.0.1, where a hub on the same host scrapes it, and the VPC
+ * address, where every other hub scrapes it (a node that is also one of two hubs is scraped both
+ * ways). Never all interfaces. node_exporter 1.5 takes --web.listen-address more than once.
  */
-export function nodeExporterListenAddress(host: Host, ctx: PlanContext): string {
-  return hostPort(host.roles.includes("hub") ? "127.0.0.1" : privateAddressOf(host, ctx), NODE_EXPORTER_PORT);
+export function nodeExporterListenAddresses(host: Host, ctx: PlanContext): string[] {
+  const address = privateAddressOf(host, ctx);
+  return [...new Set(["127.0.0.1", address])].map((a) => hostPort(a, NODE_EXPORTER_PORT));
 }
 
 /** node_exporter's command-line flags. None contains whitespace, a quote, `\`, `$` or a backtick. */
 export function nodeExporterArgs(spec: Spec, host: Host, ctx: PlanContext): string[] {
   return [
-    `--web.listen-address=${nodeExporterListenAddress(host, ctx)}`,
+    ...nodeExporterListenAddresses(host, ctx).map((a) => `--web.listen-address=${a}`),
     "--collector.systemd",
     `--collector.systemd.unit-include=${systemdUnitInclude(spec, host)}`,
     // The include list is already narrow; the default exclude would hide a watched .mount or .target.
@@ -80,7 +82,7 @@ const CHECK_FLAGS = `(set -f; . ${NODE_EXPORTER_DEFAULTS} && prometheus-node-exp
 export function nodeExporterStep(spec: Spec, host: Host, ctx: PlanContext): PlanStep {
   return serviceStep({
     id: "node-exporter",
-    description: `node_exporter on ${nodeExporterListenAddress(host, ctx)} with the systemd and textfile collectors`,
+    description: `node_exporter on ${nodeExporterListenAddresses(host, ctx).join(" and ")} with the systemd and textfile collectors`,
     // dbus: the systemd collector asks systemd over the system bus (a Recommends, kept out otherwise).
     packages: ["prometheus-node-exporter", "dbus"],
     unit: NODE_EXPORTER_UNIT,

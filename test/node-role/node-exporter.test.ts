@@ -13,7 +13,7 @@ import {
   TEXTFILE_DIR,
   nodeExporterArgs,
   nodeExporterDefaultsFile,
-  nodeExporterListenAddress,
+  nodeExporterListenAddresses,
   nodeExporterStep,
 } from "../../provisioning/node-exporter.ts";
 import { edited, run, stack, tempDir } from "./helpers.ts";
@@ -21,10 +21,10 @@ import { edited, run, stack, tempDir } from "./helpers.ts";
 const prod = stack("prod");
 const app1 = prod.hosts.find((h) => h.name === "app-1")!;
 
-test("flags: VPC listen address, systemd collector over the watched units, the agent's textfile directory", () => {
+test("flags: loopback and VPC listen addresses, systemd collector over the watched units, the agent's textfile directory", () => {
   const ctx = offlineContext(prod);
   const args = nodeExporterArgs(prod, app1, ctx);
-  assert.equal(args[0], `--web.listen-address=${ctx.privateAddress["app-1"]}:9100`);
+  assert.deepEqual(args.slice(0, 2), ["--web.listen-address=127.0.0.1:9100", `--web.listen-address=${ctx.privateAddress["app-1"]}:9100`]);
   assert.ok(args.includes("--collector.systemd"));
   assert.ok(args.includes(`--collector.textfile.directory=${TEXTFILE_DIR}`));
   assert.equal(TEXTFILE_DIR, "/var/lib/prometheus/node-exporter");
@@ -35,7 +35,9 @@ test("flags: VPC listen address, systemd collector over the watched units, the a
   }
   for (const unit of ["-.mount", "sys-kernel-debug.mount", "multi-user.target", "user.slice", "dev-sda.device"]) assert.ok(!matches(unit), unit);
   // IPv6 private address: bracketed
-  assert.equal(nodeExporterListenAddress(app1, { privateAddress: { "app-1": "fd00::5" } }), "[fd00::5]:9100");
+  assert.deepEqual(nodeExporterListenAddresses(app1, { privateAddress: { "app-1": "fd00::5" } }), ["127.0.0.1:9100", "[fd00::5]:9100"]);
+  // the local target: one address
+  assert.deepEqual(nodeExporterListenAddresses(app1, { privateAddress: { "app-1": "127.0.0.1" } }), ["127.0.0.1:9100"]);
 });
 
 test("the /etc/default file gives bash (and so the SysV script) exactly the flags", (t) => {
@@ -89,9 +91,11 @@ test("node_exporter starts with the rendered flags (on 127.0.0.1) and serves the
   writeFileSync(join(textfiles, "vigil.prom"), "# TYPE vigil_agent_last_run_timestamp_seconds gauge\nvigil_agent_last_run_timestamp_seconds 1700000000\n");
   const port = await freePort();
   const spec = edited(prod, (s) => void s.hosts[0]!.services.push("asterisk"));
-  const args = nodeExporterArgs(spec, spec.hosts[0]!, { privateAddress: { "app-1": "127.0.0.1" } }).map((a) =>
-    a.startsWith("--web.listen-address=") ? `--web.listen-address=127.0.0.1:${port}` : a.startsWith("--collector.textfile.directory=") ? `--collector.textfile.directory=${textfiles}` : a,
+  // Both rendered listen flags, moved to loopback addresses and a free port: the flag repeats.
+  const args = nodeExporterArgs(spec, spec.hosts[0]!, { privateAddress: { "app-1": "127.0.0.3" } }).map((a) =>
+    a.startsWith("--web.listen-address=") ? a.replace(/:9100$/, `:${port}`) : a.startsWith("--collector.textfile.directory=") ? `--collector.textfile.directory=${textfiles}` : a,
   );
+  assert.deepEqual(args.slice(0, 2), [`--web.listen-address=127.0.0.1:${port}`, `--web.listen-address=127.0.0.3:${port}`]);
   const child = spawn("prometheus-node-exporter", args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -109,6 +113,8 @@ test("node_exporter starts with the rendered flags (on 127.0.0.1) and serves the
   }
   if (body === "") assert.fail(`node_exporter did not answer (exit ${await Promise.race([exited, sleep(1000, "running")])}): ${stderr}`);
   assert.match(body, /^vigil_agent_last_run_timestamp_seconds 1\.7e\+09$/m);
+  // and on the second address too
+  assert.match(await (await fetch(`http://127.0.0.3:${port}/metrics`)).text(), /^node_exporter_build_info\{/m);
   assert.match(body, /^node_exporter_build_info\{/m);
   // the systemd collector is enabled (whether this machine has a system bus or not)
   assert.match(body, /^node_scrape_collector_success\{collector="systemd"\} [01]$/m);

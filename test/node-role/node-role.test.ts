@@ -144,12 +144,13 @@ test("no rendered file makes a service listen on all interfaces", () => {
   }
 });
 
-test("node_exporter listens on the VPC address, or on 127.0.0.1 on a host that is also the hub", () => {
+test("node_exporter and Netdata listen on 127.0.0.1 (a hub on the host) and the VPC address (other hubs), nowhere else", () => {
   const prod = stack("prod");
   const dev = stack("dev");
   const listenOf = (steps: PlanStep[]) => listenAddresses(steps.filter((s) => s.id === "node-exporter")).map((l) => l.listen);
-  assert.deepEqual(listenOf(nodeSteps(prod, "app-1")), [`${offlineContext(prod).privateAddress["app-1"]}:9100`]);
-  assert.deepEqual(listenOf(nodeSteps(dev, "dev-1")), ["127.0.0.1:9100"]);
+  assert.deepEqual(listenOf(nodeSteps(prod, "app-1")), ["127.0.0.1:9100", `${offlineContext(prod).privateAddress["app-1"]}:9100`]);
+  assert.deepEqual(listenOf(nodeSteps(dev, "dev-1")), ["127.0.0.1:9100", `${offlineContext(dev).privateAddress["dev-1"]}:9100`]);
+  assert.deepEqual(listenOf(nodeSteps(dev, "dev-1", loopbackContext(dev))), ["127.0.0.1:9100"]);
   const bindOf = (steps: PlanStep[]) => listenAddresses(steps.filter((s) => s.id === "netdata")).map((l) => l.listen);
   assert.deepEqual(bindOf(nodeSteps(dev, "dev-1")), ["127.0.0.1", offlineContext(dev).privateAddress["dev-1"]]);
   assert.deepEqual(bindOf(nodeSteps(dev, "dev-1", loopbackContext(dev))), ["127.0.0.1"]);
