@@ -59,6 +59,8 @@ export async function applyHostPlan(
   target: SshTarget,
   secrets: Readonly<Record<string, string | undefined>>,
   out: (line: string) => void,
+  /** Called when a step starts (a terminal shows it until its progress line replaces it). */
+  onStart?: (label: string) => void,
 ): Promise<ApplyOutcome> {
   const t0 = performance.now();
   const steps: StepOutcome[] = [];
@@ -67,6 +69,7 @@ export async function applyHostPlan(
   for (const [i, step] of plan.steps.entries()) {
     const started = performance.now();
     const command = stepCommand(step);
+    onStart?.(`[${String(i + 1).padStart(String(n).length)}/${n}] ${step.id.padEnd(width)}  running…`);
     const progress = (status: StepStatus) => {
       const seconds = (performance.now() - started) / 1000;
       steps.push({ id: step.id, status, seconds });
@@ -95,6 +98,15 @@ export async function applyHostPlan(
     }
   }
   return { host: plan.host, steps, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Progress output: on a terminal, the running step shows until its result line replaces it. */
+export function progressPrinter(stream: NodeJS.WriteStream = process.stdout): { out: (line: string) => void; onStart?: (label: string) => void } {
+  if (!stream.isTTY) return { out: (line) => stream.write(`${line}\n`) };
+  return {
+    out: (line) => stream.write(`\r\x1b[K${line}\n`),
+    onStart: (label) => stream.write(`\r\x1b[K${label}`),
+  };
 }
 
 /** The summary line, or the failure report (step, command, exit code, remote stderr). */
@@ -180,7 +192,8 @@ export async function runApply(argv: string[]): Promise<number> {
   const where = `${target.user}@${target.host}:${target.port}`;
   console.log(`applying ${plan.steps.length} steps of ${host} (${plan.roles.join(", ")}) to ${where}`);
   try {
-    const outcome = await applyHostPlan(plan, ssh, secretsFromEnv(plan, process.env), (l) => console.log(l));
+    const progress = progressPrinter();
+    const outcome = await applyHostPlan(plan, ssh, secretsFromEnv(plan, process.env), progress.out, progress.onStart);
     if (outcome.failure) {
       console.error(describeOutcome(outcome, where));
       return 1;

@@ -17,7 +17,7 @@ import {
   bootLocal, localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions,
 } from "../local-target.ts";
 import { sshArgs, sshClose, sshRun, type SshTarget } from "../ssh-transport.ts";
-import { applyHostPlan, describeOutcome, missingSecrets, secretsFromEnv, type ApplyOutcome } from "./apply.ts";
+import { applyHostPlan, describeOutcome, missingSecrets, progressPrinter, secretsFromEnv, type ApplyOutcome } from "./apply.ts";
 
 const USAGE = `usage:
   vigil local up [<spec>]        boot the local Debian 12 container and apply every role of the spec
@@ -100,10 +100,18 @@ function loadSpecOr(file: string | undefined): { spec: Spec; file: string } | un
 export async function localUp(
   o: LocalOptions,
   spec: Spec,
-  opts: { fresh?: boolean; waitSlotMs?: number; env?: NodeJS.ProcessEnv; out?: (line: string) => void } = {},
+  opts: {
+    fresh?: boolean;
+    waitSlotMs?: number;
+    env?: NodeJS.ProcessEnv;
+    out?: (line: string) => void;
+    onStart?: (label: string) => void;
+    /** Apply this plan instead of computing localPlan(spec) now. */
+    plan?: HostPlan;
+  } = {},
 ): Promise<{ outcome: ApplyOutcome; target: SshTarget; bootSeconds: number }> {
   const out = opts.out ?? ((l: string) => console.log(l));
-  const plan = localPlan(spec);
+  const plan = opts.plan ?? localPlan(spec);
   const env = opts.env ?? process.env;
   const missing = missingSecrets(plan, env);
   if (missing.length > 0) throw new LocalTargetError(`the spec needs secrets that are not set: ${missing.join(", ")}`);
@@ -112,7 +120,7 @@ export async function localUp(
   const bootSeconds = (performance.now() - t0) / 1000;
   out(boot.reused ? `container already running (pid ${boot.pid})` : `container booted in ${bootSeconds.toFixed(1)}s (pid ${boot.pid})`);
   out(`applying ${plan.steps.length} steps (${plan.roles.join(", ")}) of ${plan.host}`);
-  const outcome = await applyHostPlan(plan, boot.target, secretsFromEnv(plan, env), out);
+  const outcome = await applyHostPlan(plan, boot.target, secretsFromEnv(plan, env), out, opts.onStart);
   return { outcome, target: boot.target, bootSeconds };
 }
 
@@ -187,7 +195,7 @@ async function up(o: LocalOptions, argv: string[]): Promise<number> {
   }
   const loaded = loadSpecOr(positionals[0]);
   if (!loaded) return 1;
-  const { outcome, target } = await localUp(o, loaded.spec, { fresh: values.fresh });
+  const { outcome, target } = await localUp(o, loaded.spec, { fresh: values.fresh, ...progressPrinter() });
   await sshClose(target);
   const where = `local container 127.0.0.1:${o.port}`;
   if (outcome.failure) {

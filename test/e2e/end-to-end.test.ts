@@ -9,8 +9,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, purgeLocal, stopLocal } from "../../bin/local-target.ts";
 import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
@@ -188,6 +190,10 @@ function e2eSpec(diskCritical?: number): Spec {
 }
 
 let monitoredAt = 0;
+// Plans are computed once: the shared working tree's agent bundle may be rebuilt mid-run, and
+// "changes nothing" must compare the host with the plan that was applied.
+let basePlan: HostPlan;
+let editedPlan: HostPlan;
 const log: string[] = [];
 const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: number) => {
   results[name] = Number(seconds.toFixed(1));
@@ -196,8 +202,10 @@ const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: n
 
 test("vigil local up turns the bare host into a monitored one; status answers 0", { timeout: 900_000 }, async (t) => {
   await prepareAppHost(target, o.cacheDir);
+  basePlan = localPlan(e2eSpec());
+  editedPlan = localPlan(e2eSpec(91));
   const t0 = performance.now();
-  const { outcome } = await localUp(o, e2eSpec(), { out: (l) => log.push(l) });
+  const { outcome } = await localUp(o, e2eSpec(), { out: (l) => log.push(l), plan: basePlan });
   assert.equal(outcome.failure, undefined, `${JSON.stringify(outcome.failure, null, 2)}\n${log.join("\n")}`);
   assert.ok(outcome.steps.length > 0);
   assert.ok(outcome.steps.every((s) => s.status === "changed"), log.join("\n"));
@@ -222,20 +230,34 @@ test("no service listens on all interfaces", async () => {
 
 test("a second up changes nothing", async (t) => {
   const t0 = performance.now();
-  const { outcome } = await localUp(o, e2eSpec(), { out: () => {} });
+  const { outcome } = await localUp(o, e2eSpec(), { out: () => {}, plan: basePlan });
   assert.equal(outcome.failure, undefined, JSON.stringify(outcome.failure));
   assert.deepEqual(outcome.steps.filter((s) => s.status !== "unchanged").map((s) => s.id), []);
   record(t, "noop_reapply", (performance.now() - t0) / 1000);
 });
 
+test("the vigil apply CLI on the same spec and host changes nothing and exits 0", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-cli-"));
+  const specFile = join(dir, "e2e.yaml");
+  writeFileSync(specFile, e2eSpecText({ receiverPort, interval: INTERVAL }));
+  const r = spawnSync(
+    "bin/vigil",
+    ["apply", specFile, "--host", "box", "--target", `ssh://root@127.0.0.1:${o.port}`, "--identity", `${o.stateDir}/id_ed25519`, "--address", "box=127.0.0.1"],
+    { encoding: "utf8", env: { ...process.env, XDG_CONFIG_HOME: dir }, timeout: 300_000 },
+  );
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^box \(root@127\.0\.0\.1:\d+\): (\d+) steps, 0 changed, \1 unchanged in /m);
+  assert.match(r.stdout, /\] prometheus\s+unchanged \d+\.\ds$/m);
+});
+
 test("a threshold edit re-applies exactly the steps that carry it", async (t) => {
-  const before = localPlan(e2eSpec());
-  const after = localPlan(e2eSpec(91));
+  const before = basePlan;
+  const after = editedPlan;
   const hashes = new Map(before.steps.map((s) => [s.id, stepHash(s)]));
   const carriers = after.steps.filter((s) => hashes.get(s.id) !== stepHash(s)).map((s) => s.id);
   assert.ok(carriers.length > 0 && carriers.length < after.steps.length, `carriers: ${carriers.join(", ")}`);
   const t0 = performance.now();
-  const { outcome } = await localUp(o, e2eSpec(91), { out: () => {} });
+  const { outcome } = await localUp(o, e2eSpec(91), { out: () => {}, plan: after });
   assert.equal(outcome.failure, undefined, JSON.stringify(outcome.failure));
   assert.deepEqual(outcome.steps.filter((s) => s.status === "changed").map((s) => s.id), carriers);
   record(t, "threshold_change_apply", (performance.now() - t0) / 1000);
