@@ -3,6 +3,7 @@
 import { criticalAlertsPage } from "./critical-alerts-page.ts";
 import { dropletBackupsEnabled } from "./droplet-backups-enabled.ts";
 import { dropletMonitoringEnabled } from "./droplet-monitoring-enabled.ts";
+import { dropletsBehindFirewall } from "./droplets-behind-firewall.ts";
 import { heartbeatReceiverSet } from "./heartbeat-receiver-set.ts";
 import { hostThresholdsBounded } from "./host-thresholds-bounded.ts";
 import { httpChecksHaveSlo } from "./http-checks-have-slo.ts";
@@ -17,6 +18,7 @@ export const PACK_NAME = "vigil";
 
 export const vigilPolicies: VigilPolicy[] = [
   sshNotOpenToWorld,
+  dropletsBehindFirewall,
   metricsPortsNotPublic,
   dropletMonitoringEnabled,
   dropletBackupsEnabled,

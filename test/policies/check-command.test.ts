@@ -47,7 +47,7 @@ describe("vigil check", { timeout: 300_000 }, () => {
   it("passes stacks/prod.yaml under policies/config/prod.json", async () => {
     const run = await vigil("check", "stacks/prod.yaml");
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^stacks\/prod\.yaml: ok: no policy violations \(11 policies over \d+ resources, policy config policies\/config\/prod\.json\)/);
+    assert.match(run.stdout, /^stacks\/prod\.yaml: ok: no policy violations \(12 policies over \d+ resources, policy config policies\/config\/prod\.json\)/);
   });
 
   const crafted = write("prod.yaml", stackText("prod", CRAFTED_PROD_EDITS));

@@ -64,7 +64,7 @@ describe("the policy pack under CrossGuard's analyzer server", { timeout: 180_00
     });
   }
 
-  it("agrees on hand-built resources: open SSH and metrics ports, droplets without monitoring or backups", async () => {
+  it("agrees on hand-built resources: open SSH and metrics ports, untagged droplets without monitoring or backups", async () => {
     const spec = stackSpec("prod");
     const graph = [
       specResource(spec),
@@ -83,6 +83,7 @@ describe("the policy pack under CrossGuard's analyzer server", { timeout: 180_00
     assert.deepEqual([...new Set(served.map((v) => v.policy))].sort(), [
       "droplet-backups-enabled",
       "droplet-monitoring-enabled",
+      "droplets-behind-firewall",
       "metrics-ports-not-public",
       "ssh-not-open-to-world",
     ]);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { criticalAlertsPage } from "../../policies/critical-alerts-page.ts";
 import { dropletBackupsEnabled } from "../../policies/droplet-backups-enabled.ts";
 import { dropletMonitoringEnabled } from "../../policies/droplet-monitoring-enabled.ts";
+import { dropletsBehindFirewall } from "../../policies/droplets-behind-firewall.ts";
 import { heartbeatReceiverSet } from "../../policies/heartbeat-receiver-set.ts";
 import { hostThresholdsBounded } from "../../policies/host-thresholds-bounded.ts";
 import { httpChecksHaveSlo } from "../../policies/http-checks-have-slo.ts";
@@ -20,8 +21,8 @@ import { droplet, firewall, messages, runPolicy, runPolicyOnSpec, specResource, 
 const prod = stackSpec("prod");
 
 describe("the pack", () => {
-  it("has eleven uniquely named policies, each with a description, remediation steps and an advisory default", () => {
-    assert.equal(vigilPolicies.length, 11);
+  it("has twelve uniquely named policies, each with a description, remediation steps and an advisory default", () => {
+    assert.equal(vigilPolicies.length, 12);
     assert.equal(new Set(vigilPolicies.map((p) => p.name)).size, vigilPolicies.length);
     for (const p of vigilPolicies) {
       assert.match(p.name, /^[a-z0-9-]+$/);
@@ -70,6 +71,24 @@ describe("ssh-not-open-to-world", () => {
     const fw = firewall("base", [{ protocol: "tcp", portRange: "22", sourceAddresses: ["198.51.100.0/22"] }]);
     assert.deepEqual(await runPolicy(sshNotOpenToWorld, [fw]), []);
     assert.equal((await runPolicy(sshNotOpenToWorld, [fw], { ipv4MinPrefix: 24 })).length, 1);
+  });
+});
+
+describe("droplets-behind-firewall", () => {
+  it("passes prod's droplets, tagged with the base firewall's tag, and droplets a firewall lists by id", async () => {
+    assert.deepEqual(await runPolicyOnSpec(dropletsBehindFirewall, prod), []);
+    const byId = { ...firewall("fw", []), inputs: { name: "fw", dropletIds: [123] } };
+    assert.deepEqual(await runPolicy(dropletsBehindFirewall, [byId, droplet("a", { tags: [] })]), []);
+  });
+
+  it("flags a droplet no firewall applies to, naming the tags that would cover it", async () => {
+    const fw = { ...firewall("fw", []), inputs: { name: "fw", tags: ["dcg-prod"] } };
+    const found = messages(await runPolicy(dropletsBehindFirewall, [fw, droplet("stray", { tags: ["dcg"] }), droplet("ok", { tags: ["dcg-prod"] })]));
+    assert.deepEqual(found, [
+      'droplet stray (tags: dcg) is behind no firewall, so SSH and every port are open to the internet: tag it with "dcg-prod" or add it to a firewall\'s dropletIds',
+    ]);
+    const none = messages(await runPolicy(dropletsBehindFirewall, [droplet("alone", {})]));
+    assert.match(none[0]!, /^droplet alone is behind no firewall \(the stack has none\)/);
   });
 });
 
