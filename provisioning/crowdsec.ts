@@ -18,7 +18,7 @@
 import { stringify } from "yaml";
 import type { Spec } from "../schema/spec-schema.ts";
 import type { PlanFile, PlanStep } from "./plan.ts";
-import { serviceStep } from "./service-step.ts";
+import { serviceOffStep, serviceStep } from "./service-step.ts";
 import { shq } from "./step-script.ts";
 
 export const CROWDSEC_UNIT = "crowdsec.service";
@@ -209,8 +209,12 @@ export function crowdsecBouncerStep(): PlanStep {
   });
 }
 
+/** The bouncer stopped when the spec turns it off: it stops filtering (its nftables rules go with it). */
+const bouncerOffStep = (): PlanStep =>
+  serviceOffStep("crowdsec-firewall-bouncer-off", "CrowdSec firewall bouncer disabled in the spec: stopped and disabled if present", [CROWDSEC_BOUNCER_UNIT]);
+
 export function crowdsecSteps(spec: Spec): PlanStep[] {
   const c = spec.stack.crowdsec;
-  if (!c.enabled) return [];
-  return [crowdsecStep(spec), ...(c.firewallBouncer ? [crowdsecBouncerStep()] : [])];
+  if (!c.enabled) return [serviceOffStep("crowdsec-off", "CrowdSec disabled in the spec: stopped and disabled if present", [CROWDSEC_BOUNCER_UNIT, CROWDSEC_UNIT])];
+  return [crowdsecStep(spec), c.firewallBouncer ? crowdsecBouncerStep() : bouncerOffStep()];
 }

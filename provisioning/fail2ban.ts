@@ -3,7 +3,7 @@
 // not found any log file for sshd jail" (FIELD-NOTES); the systemd backend needs python3-systemd.
 import type { Spec } from "../schema/spec-schema.ts";
 import type { PlanStep } from "./plan.ts";
-import { serviceStep } from "./service-step.ts";
+import { serviceOffStep, serviceStep } from "./service-step.ts";
 
 export const FAIL2BAN_UNIT = "fail2ban.service";
 /** A `.local` in jail.d is read after Debian's defaults-debian.conf and overrides its [sshd]. */
@@ -74,5 +74,7 @@ fi`,
 }
 
 export function fail2banSteps(spec: Spec): PlanStep[] {
-  return spec.stack.fail2ban.enabled ? [fail2banStep(spec)] : [];
+  return spec.stack.fail2ban.enabled
+    ? [fail2banStep(spec)]
+    : [serviceOffStep("fail2ban-off", "fail2ban disabled in the spec: stopped and disabled if present", [FAIL2BAN_UNIT])];
 }

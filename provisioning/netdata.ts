@@ -3,7 +3,7 @@
 // thresholds; a threshold edit touches only `netdata-health`, reloaded with SIGUSR2.
 import type { Host, Spec, Thresholds } from "../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
-import { serviceStep } from "./service-step.ts";
+import { serviceOffStep, serviceStep } from "./service-step.ts";
 import { privateAddressOf } from "./addresses.ts";
 
 export const NETDATA_UNIT = "netdata.service";
@@ -221,7 +221,9 @@ fi`,
   };
 }
 
-/** The Netdata steps of a node host; none when stack.netdata is disabled. */
+/** The Netdata steps of a node host; when stack.netdata is disabled, one that stops it. */
 export function netdataSteps(spec: Spec, host: Host, ctx: PlanContext): PlanStep[] {
-  return spec.stack.netdata.enabled ? [netdataStep(spec, host, ctx), netdataHealthStep(spec)] : [];
+  return spec.stack.netdata.enabled
+    ? [netdataStep(spec, host, ctx), netdataHealthStep(spec)]
+    : [serviceOffStep("netdata-off", "Netdata disabled in the spec: stopped and disabled if present", [NETDATA_UNIT])];
 }

@@ -3,7 +3,7 @@
 // by default it listens on *:9100 and leaves the systemd collector off (FIELD-NOTES).
 import type { Host, Spec } from "../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
-import { serviceStep } from "./service-step.ts";
+import { serviceOffStep, serviceStep } from "./service-step.ts";
 import { systemdUnitInclude } from "./watched-services.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
 
@@ -95,4 +95,11 @@ fi`,
     reload: `systemctl daemon-reload
 systemctl restart ${NODE_EXPORTER_UNIT}`,
   });
+}
+
+/** node_exporter's step; when stack.nodeExporter is disabled, one that stops it. */
+export function nodeExporterSteps(spec: Spec, host: Host, ctx: PlanContext): PlanStep[] {
+  return spec.stack.nodeExporter.enabled
+    ? [nodeExporterStep(spec, host, ctx)]
+    : [serviceOffStep("node-exporter-off", "node_exporter disabled in the spec: stopped and disabled if present", [NODE_EXPORTER_UNIT])];
 }

@@ -56,3 +56,23 @@ export function serviceStep(args: ServiceStepArgs): PlanStep {
     reload: args.reload ?? `systemctl reload-or-restart ${unit}`,
   };
 }
+
+/**
+ * The step of a piece the spec disables: its units stopped and disabled when they exist (the
+ * packages stay installed; nothing is purged). On a host that never had them it does nothing.
+ */
+export function serviceOffStep(id: string, description: string, units: string[]): PlanStep {
+  const list = units.map(shq).join(" ");
+  return {
+    id,
+    description,
+    files: [],
+    probe: `for u in ${list}; do
+  ! systemctl is-active --quiet "$u" || exit 1
+  ! systemctl is-enabled --quiet "$u" 2>/dev/null || exit 1
+done`,
+    run: `for u in ${list}; do
+  if systemctl cat "$u" >/dev/null 2>&1; then systemctl disable --now --quiet "$u"; fi
+done`,
+  };
+}

@@ -153,10 +153,10 @@ test("acquisition: sshd from the journal, web logs only for the web collections"
   assert.deepEqual(docs(web)[1], { filenames: ["/var/log/nginx/*.log"], labels: { type: "nginx" } });
 });
 
-test("the firewall bouncer is installed only when enabled", () => {
+test("the firewall bouncer is installed only when enabled, and stopped when the spec turns it off", () => {
   const ids = (spec: Spec) => crowdsecSteps(spec).map((s) => s.id);
   assert.deepEqual(ids(stack("prod")), ["crowdsec", "crowdsec-firewall-bouncer"]);
-  assert.deepEqual(ids(stack("dev")), ["crowdsec"]);
-  assert.deepEqual(ids(edited(stack("prod"), (s) => void (s.stack.crowdsec.enabled = false))), []);
+  assert.deepEqual(ids(stack("dev")), ["crowdsec", "crowdsec-firewall-bouncer-off"]);
+  assert.deepEqual(ids(edited(stack("prod"), (s) => void (s.stack.crowdsec.enabled = false))), ["crowdsec-off"]);
   assert.ok(existsSync("/usr/bin/crowdsec"), "crowdsec is installed (.ci/run)");
 });

@@ -32,28 +32,35 @@ test("a node host gets Netdata, its health alarms, node_exporter, fail2ban, Crow
     nodeSteps(stack("prod"), "app-1").map((s) => s.id),
     ["netdata", "netdata-health", "node-exporter", "fail2ban", "crowdsec", "crowdsec-firewall-bouncer"],
   );
-  // dev: firewallBouncer: false
-  assert.deepEqual(nodeSteps(stack("dev"), "dev-1").map((s) => s.id), ["netdata", "netdata-health", "node-exporter", "fail2ban", "crowdsec"]);
+  // dev: firewallBouncer: false, so a step that stops a bouncer if one is there
+  assert.deepEqual(nodeSteps(stack("dev"), "dev-1").map((s) => s.id), ["netdata", "netdata-health", "node-exporter", "fail2ban", "crowdsec", "crowdsec-firewall-bouncer-off"]);
   // a hub-only host gets none of them
   const monitor = planForHost(stack("prod"), "monitor", offlineContext(stack("prod")));
   for (const id of ["netdata", "node-exporter", "fail2ban", "crowdsec"]) assert.ok(!monitor.steps.some((s) => s.id === id), id);
 });
 
-test("a disabled piece contributes no step", () => {
+test("a disabled piece gets only a step that stops and disables its units, installing nothing", () => {
   const prod = stack("prod");
-  const cases: [keyof Spec["stack"], string[]][] = [
-    ["netdata", ["netdata", "netdata-health"]],
-    ["nodeExporter", ["node-exporter"]],
-    ["fail2ban", ["fail2ban"]],
-    ["crowdsec", ["crowdsec", "crowdsec-firewall-bouncer"]],
+  const cases: [keyof Spec["stack"], string[], string, string[]][] = [
+    ["netdata", ["netdata", "netdata-health"], "netdata-off", ["netdata.service"]],
+    ["nodeExporter", ["node-exporter"], "node-exporter-off", ["prometheus-node-exporter.service"]],
+    ["fail2ban", ["fail2ban"], "fail2ban-off", ["fail2ban.service"]],
+    ["crowdsec", ["crowdsec", "crowdsec-firewall-bouncer"], "crowdsec-off", ["crowdsec-firewall-bouncer.service", "crowdsec.service"]],
   ];
-  for (const [piece, ids] of cases) {
+  for (const [piece, ids, offId, units] of cases) {
     const spec = edited(prod, (s) => {
       s.stack[piece].enabled = false;
     });
-    const got = nodeSteps(spec, "app-1").map((s) => s.id);
+    const steps = nodeSteps(spec, "app-1");
+    const got = steps.map((s) => s.id);
     for (const id of ids) assert.ok(!got.includes(id), `${piece} disabled still has ${id}`);
-    assert.equal(got.length, 6 - ids.length, `${piece}: ${got.join(",")}`);
+    assert.equal(got.length, 6 - ids.length + 1, `${piece}: ${got.join(",")}`);
+    const off = steps.find((s) => s.id === offId);
+    assert.ok(off, `${piece}: ${got.join(",")}`);
+    assert.deepEqual(off.files, []);
+    assert.doesNotMatch(off.run ?? "", /apt-get/);
+    assert.match(off.run ?? "", new RegExp(`for u in ${units.map((u) => `'${u.replaceAll(".", "\\.")}'`).join(" ")}; do`));
+    assert.match(off.run ?? "", /systemctl disable --now --quiet "\$u"/);
   }
 });
 
@@ -170,14 +177,18 @@ test("every step has a probe, is valid bash, and reloads only its own unit", () 
     for (const hostName of nodeHosts(spec)) {
       for (const step of nodeSteps(spec, hostName)) {
         assert.ok(step.probe && step.probe.trim() !== "", `${step.id} has a probe`);
-        assert.ok(step.reload, `${step.id} has a reload`);
-        const units = [...(step.reload ?? "").matchAll(/systemctl (?:reload-or-restart|restart|kill [^\n]*?) '?([\w@.-]+\.service)'?/g)].map((m) => m[1]);
-        assert.ok(units.length > 0, `${step.id}: ${step.reload}`);
-        for (const unit of units) assert.equal(unit, ownUnit[step.id], `${step.id} reloads ${unit}`);
         const syntax = run("bash", ["-n"], { input: stepScript(step) });
         assert.equal(syntax.status, 0, `${step.id}: ${syntax.stderr}`);
         // nothing a Debian 12 minbase lacks
         assert.doesNotMatch(stepScript(step), /\b(sudo|curl|wget|jq)\b/, step.id);
+        if (step.id.endsWith("-off")) {
+          assert.equal(step.reload, undefined, step.id);
+          continue;
+        }
+        assert.ok(step.reload, `${step.id} has a reload`);
+        const units = [...(step.reload ?? "").matchAll(/systemctl (?:reload-or-restart|restart|kill [^\n]*?) '?([\w@.-]+\.service)'?/g)].map((m) => m[1]);
+        assert.ok(units.length > 0, `${step.id}: ${step.reload}`);
+        for (const unit of units) assert.equal(unit, ownUnit[step.id], `${step.id} reloads ${unit}`);
       }
     }
   }
