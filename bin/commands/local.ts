@@ -7,6 +7,8 @@
 // every run and never converge). So the container runs the first node host's node role and the
 // first hub host's hub role; the hub still scrapes every node host, all at 127.0.0.1.
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
@@ -24,6 +26,7 @@ const USAGE = `usage:
                                  (default: the embedded stacks/local.yaml)
   vigil local down [--purge]     power it off (--purge also deletes its root filesystem)
   vigil local status [<spec>]    exit 0 only when every service of every role is active and answers
+                                 (default: the spec of the last up)
   vigil local ssh [-- CMD]       a shell in the container, or run CMD there
 
 environment: VIGIL_LOCAL_DIR (/var/lib/vigil-local), VIGIL_CACHE_DIR (/var/cache/vigil),
@@ -196,6 +199,7 @@ async function up(o: LocalOptions, argv: string[]): Promise<number> {
   const loaded = loadSpecOr(positionals[0]);
   if (!loaded) return 1;
   const { outcome, target } = await localUp(o, loaded.spec, { fresh: values.fresh, ...progressPrinter() });
+  writeFileSync(lastSpecFile(o), `${resolve(loaded.file)}\n`);
   await sshClose(target);
   const where = `local container 127.0.0.1:${o.port}`;
   if (outcome.failure) {
@@ -220,9 +224,13 @@ async function down(o: LocalOptions, argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Where `up` records the spec it applied, so a bare `status` checks that spec. */
+const lastSpecFile = (o: LocalOptions) => join(o.stateDir, "last-spec");
+
 async function status(o: LocalOptions, argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true });
-  const loaded = loadSpecOr(positionals[0]);
+  const last = existsSync(lastSpecFile(o)) ? readFileSync(lastSpecFile(o), "utf8").trim() : undefined;
+  const loaded = loadSpecOr(positionals[0] ?? last);
   if (!loaded) return 1;
   const report = await localStatusReport(o, loaded.spec);
   for (const l of report.lines) console.log(l);

@@ -228,6 +228,19 @@ test("no service listens on all interfaces", async () => {
   assert.deepEqual(open, [], `bound to all interfaces:\n${open.join("\n")}`);
 });
 
+test("vigil local status and vigil local ssh -- CMD work on the running container", () => {
+  const env = { ...process.env, VIGIL_LOCAL_DIR: o.stateDir, VIGIL_LOCAL_PORT: String(o.port) };
+  const status = spawnSync("bin/vigil", ["local", "status"], { encoding: "utf8", env, timeout: 120_000 });
+  assert.equal(status.status, 0, `${status.stdout}${status.stderr}`);
+  assert.match(status.stdout, /^ok {3}prometheus\.service active$/m);
+  assert.match(status.stdout, /^ok {3}Alertmanager http:\/\/127\.0\.0\.1:9093\/-\/ready → 200$/m);
+  const ssh = spawnSync("bin/vigil", ["local", "ssh", "--", "cat", "/etc/debian_version"], { encoding: "utf8", env, timeout: 60_000 });
+  assert.equal(ssh.status, 0, ssh.stderr);
+  assert.match(ssh.stdout, /^12\./);
+  const failing = spawnSync("bin/vigil", ["local", "ssh", "--", "exit 7"], { encoding: "utf8", env, timeout: 60_000 });
+  assert.equal(failing.status, 7, "the remote exit code comes back");
+});
+
 test("a second up changes nothing", async (t) => {
   const t0 = performance.now();
   const { outcome } = await localUp(o, e2eSpec(), { out: () => {}, plan: basePlan });
@@ -328,6 +341,9 @@ test("SSH brute force from a second loopback address is banned by fail2ban and s
 test("node_exporter stopped: HostDown arrives", { timeout: 300_000 }, async (t) => {
   try {
     await detect(t, HOST_DOWN);
+    const report = await localStatusReport(o, e2eSpec());
+    assert.equal(report.ok, false, "status fails while a role's service is down");
+    assert.ok(report.lines.includes("FAIL prometheus-node-exporter.service inactive"), report.lines.join("\n"));
   } finally {
     await sshRun(target, HOST_DOWN.repair);
   }
