@@ -113,6 +113,13 @@ try {
   const total = (m: Map<string, { ms: number }>) => `${([...m.values()].reduce((a, v) => a + v.ms, 0) / 1000).toFixed(1)} s`;
   console.log(`| total | ${total(fresh)} | ${total(noop)} | ${total(edit)} |`);
 
+  // Turning a piece off: its "-off" step stops it once, then reports unchanged.
+  const noBouncer = structuredClone(spec);
+  noBouncer.stack.crowdsec.firewallBouncer = false;
+  const off = apply(stepsOf(noBouncer).filter((st) => st.id.endsWith("-off")));
+  const offAgain = apply(stepsOf(noBouncer).filter((st) => st.id.endsWith("-off")));
+  for (const id of off.keys()) console.log(`\n${id}: ${cell(off, id)}, then ${cell(offAgain, id)}; bouncer ${inside(["systemctl", "is-active", "crowdsec-firewall-bouncer"]).stdout.trim()}`);
+
   const ps = inside(["ps", "-eo", "rss=,comm="]).stdout;
   const rss = new Map<string, number>();
   for (const line of ps.trim().split("\n")) {
