@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
+import type { PlannedResource } from "../../components/offline-plan.ts";
 import { evaluatePolicies, type Violation } from "../../policies/evaluate.ts";
 import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig } from "../../policies/policy-config.ts";
@@ -105,6 +105,8 @@ export async function runCheck(argv: string[]): Promise<number> {
   }
   let resources: PlannedResource[];
   try {
+    // Loaded only now: the Pulumi SDKs take seconds to load, and bad input should fail fast.
+    const { planResources } = await import("../../components/offline-plan.ts");
     resources = await planResources(loaded.spec);
   } catch (err) {
     console.error(`vigil check: ${args.spec}: ${err instanceof Error ? err.message : String(err)}`);

@@ -3,6 +3,7 @@
 // field or rule to fix.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { Policies, PolicyPackArgs } from "@pulumi/policy";
 import { criticalAlertsPage } from "../../policies/critical-alerts-page.ts";
 import { dropletBackupsEnabled } from "../../policies/droplet-backups-enabled.ts";
 import { dropletMonitoringEnabled } from "../../policies/droplet-monitoring-enabled.ts";
@@ -21,6 +22,12 @@ import { droplet, firewall, messages, runPolicy, runPolicyOnSpec, specResource, 
 const prod = stackSpec("prod");
 
 describe("the pack", () => {
+  it("is what @pulumi/policy's PolicyPack takes (checked by `npm run typecheck` against its real types)", () => {
+    const args: PolicyPackArgs = { policies: vigilPolicies satisfies Policies, enforcementLevel: "advisory" };
+    const kinds = args.policies.map((p) => ("validateStack" in p ? "stack" : "resource"));
+    assert.deepEqual(kinds.filter((k) => k === "resource").length, 3, "ssh-not-open-to-world, droplet monitoring, droplet backups");
+  });
+
   it("has twelve uniquely named policies, each with a description, remediation steps and an advisory default", () => {
     assert.equal(vigilPolicies.length, 12);
     assert.equal(new Set(vigilPolicies.map((p) => p.name)).size, vigilPolicies.length);
