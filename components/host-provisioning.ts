@@ -78,10 +78,17 @@ export class HostProvisioning extends pulumi.ComponentResource {
       );
     }
     for (const { id, secrets, step } of args.steps) {
-      const hash = step.apply(stepHash);
+      // One pass over the step for everything derived from it (hashing a step reads all its files).
+      const derived = step.apply((s) => ({
+        hash: stepHash(s),
+        upload: stageUploadCommand(s, sudo),
+        files: stageUploadStdin(s),
+        command: stepCommand(s, sudo),
+      }));
+      const hash = derived.hash;
       const stage = new remote.Command(
         `${args.host}-${id}-stage`,
-        { connection, create: step.apply((s) => stageUploadCommand(s, sudo)), stdin: step.apply(stageUploadStdin), triggers: [hash] },
+        { connection, create: derived.upload, stdin: derived.files, triggers: [hash] },
         { parent: this, dependsOn: previous ? [previous] : [] },
       );
       const values = pulumi.all(Object.fromEntries(secrets.map((n) => [n, args.secrets[n] ?? missingSecret(n, id)])));
@@ -89,7 +96,7 @@ export class HostProvisioning extends pulumi.ComponentResource {
         `${args.host}-${id}`,
         {
           connection,
-          create: step.apply((s) => stepCommand(s, sudo)),
+          create: derived.command,
           ...(secrets.length > 0 ? { stdin: pulumi.secret(pulumi.all([step, values]).apply(([s, v]) => secretsStdin(s, v))) } : {}),
           triggers: [hash],
         },

@@ -71,7 +71,9 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
     {
       newResource(args) {
         records.push({ type: args.type, name: args.name, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs };
+        // Nothing reads a command's outputs; echoing its inputs (the steps' files) back would only
+        // copy every file through the runtime once more.
+        const state: Record<string, unknown> = args.type.startsWith("command:") ? {} : { ...args.inputs };
         let id = `${args.name}-id`;
         if (args.type === "digitalocean:index/droplet:Droplet") {
           const entry = dropletHosts.get(String(args.inputs.name));

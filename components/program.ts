@@ -113,8 +113,9 @@ function provisionedSteps(
   if (!sameIds(offline, shifted)) {
     throw new Error(`the steps of host ${hostName} change with the hosts' addresses; step ids and their order must not depend on addresses`);
   }
+  const offlineHashes = offline.steps.map(stepHash);
   const othersMoved = planHost(spec, hostName, { privateAddress: { ...standIns.shifted.privateAddress, [hostName]: own } });
-  const dependsOnOthers = othersMoved.steps.some((s, i) => stepHash(s) !== stepHash(offline.steps[i]!));
+  const dependsOnOthers = othersMoved.steps.some((s, i) => stepHash(s) !== offlineHashes[i]);
 
   let real: pulumi.Output<HostPlan> | undefined;
   const realPlan = () =>
@@ -130,7 +131,7 @@ function provisionedSteps(
       return plan;
     }));
   return offline.steps.map((step, i) => {
-    const independent = stepHash(step) === stepHash(shifted.steps[i]!);
+    const independent = offlineHashes[i] === stepHash(shifted.steps[i]!);
     const secrets = [...new Set([...stepSecrets(step), ...stepSecrets(shifted.steps[i]!)])].sort();
     return {
       id: step.id,

@@ -12,7 +12,7 @@ if (process.argv[2] === "--one") {
   await measure(Number(process.argv[3]));
 } else {
   const sizes = process.argv.slice(2).map(Number);
-  console.log("hosts  resources  total ms  planForHost ms  pulumi ms  ms/host  heap MB  rss MB");
+  console.log("hosts  resources  wall ms  cpu ms  cpu ms/host  planForHost ms  heap MB  retained MB  peak rss MB  graph MB");
   for (const hosts of sizes.length > 0 ? sizes : [10, 100, 500]) {
     const r = spawnSync(process.execPath, ["--expose-gc", "--max-old-space-size=8192", "--import", "tsx", self, "--one", String(hosts)], {
       encoding: "utf8",
@@ -20,9 +20,9 @@ if (process.argv[2] === "--one") {
     if (r.status !== 0) throw new Error(r.stderr);
     const m = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     console.log(
-      [m.hosts, m.resources, m.totalMs, m.planMs, m.totalMs - m.planMs, (m.totalMs / m.hosts).toFixed(1), m.heapMB, m.rssMB]
+      [m.hosts, m.resources, m.totalMs, m.cpuMs, (m.cpuMs / m.hosts).toFixed(1), m.planMs, m.heapMB, m.retainedMB, m.rssMB, (m.bytes / 2 ** 20).toFixed(1)]
         .map(String)
-        .map((s, i) => s.padStart([5, 10, 9, 15, 10, 8, 8, 7][i]!))
+        .map((s, i) => s.padStart([5, 10, 8, 7, 12, 15, 8, 12, 12, 9][i]!))
         .join("  "),
     );
   }
@@ -55,17 +55,25 @@ async function measure(hosts: number): Promise<void> {
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const resources = await planResources(loaded.spec, { planHost: timedPlanner });
   const totalMs = performance.now() - t0;
-  const heapPeak = process.memoryUsage().heapUsed; // before GC: what the run held (upper bound)
+  const cpu = process.cpuUsage(cpu0);
+  const heapAfter = process.memoryUsage().heapUsed; // before GC: what the run allocated and still held
+  global.gc?.();
+  const heapRetained = process.memoryUsage().heapUsed; // after GC, the graph still referenced
+  // keep `resources` alive until here so "retained" counts the graph itself
   console.log(
     JSON.stringify({
       hosts: hosts + 1,
       resources: resources.length,
       totalMs: Math.round(totalMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       planMs: Math.round(planMs),
-      heapMB: Math.round((heapPeak - heapBefore) / 2 ** 20),
-      rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      heapMB: Math.round((heapAfter - heapBefore) / 2 ** 20),
+      retainedMB: Math.round((heapRetained - heapBefore) / 2 ** 20),
+      rssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      bytes: JSON.stringify(resources).length,
     }),
   );
 }
