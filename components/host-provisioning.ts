@@ -110,5 +110,5 @@ export class HostProvisioning extends pulumi.ComponentResource {
 }
 
 function missingSecret(name: string, step: string): never {
-  throw new Error(`step ${step} needs secret "${name}": set it with \`pulumi config set --secret ${name} ...\``);
+  throw new Error(`step ${step} needs secret "${name}": set it with \`pulumi config set --secret vigil:${name}\``);
 }
