@@ -23,10 +23,10 @@ FILE is a host's \`agent\` block of the vigil spec (YAML or JSON): sqlite: [{pat
 maxSizeMB, maxWalMB?, integrityEvery}], pm2: [{user, pm2Home?, apps}].
 
 How vigil runs it: resident, as vigil-agent.service (Restart=always), collecting every 15 s into
-/var/lib/prometheus/node-exporter/vigil.prom. Measured on Node 20 (BENCHMARKS.md, "vigil agent"):
-a --once run per 15 s (a systemd timer) costs ~0.2 s of CPU each, ~1.5 % of one core, because
-most of it is Node's own startup; the resident agent spends a few ms per collection (~0.1 %) and
-holds ~45 MB, Node's floor. CPU on a 1-vCPU droplet is the scarcer resource, so resident it is.
+/var/lib/prometheus/node-exporter/vigil.prom. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
+a --once run per 15 s from a systemd timer costs ~230 ms of CPU each, ~1.5 % of one core, mostly
+Node's own startup; the resident agent spends ~27 ms per collection (~0.18 %) and holds ~46 MB,
+about Node's floor. On a 1-vCPU droplet CPU is the scarcer resource, so resident it is.
 --once is for shells and tests; a timer setup would also run --integrity on its own timer.
 
 Publishing: the text is written to a temporary file in the same directory and renamed over PATH,
