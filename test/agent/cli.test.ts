@@ -1,11 +1,11 @@
 // The agent's command line: config errors located like `vigil validate`, --help, and output that
 // promtool accepts; plus the textfile written atomically.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseMetrics, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
+import { BUNDLE, NODE18, parseMetrics, removeDir, requireNode, waitFor, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
 
 function promtoolCheckMetrics(text: string): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
@@ -92,5 +92,34 @@ describe("vigil-agent command line", () => {
     } finally {
       removeDir(textDir);
     }
+  });
+
+  it("resident (on Node 18): rewrites the textfile every interval, runs due quick_checks in the background, logs a problem once, stops on SIGTERM", async () => {
+    const db = join(dir, "resident.db");
+    await sql(db, "PRAGMA journal_mode=wal; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+    const textDir = tempDir("resident");
+    const target = join(textDir, "vigil.prom");
+    const file = writeConfig(dir, `sqlite:\n  - { path: ${db}, maxSizeMB: 1 }\n  - { path: ${join(dir, "gone.db")}, maxSizeMB: 1 }\n`, "resident.yaml");
+    const child = spawn(requireNode(NODE18), [BUNDLE, "--config", file, "--interval", "500ms", "--textfile", target, "--state-dir", textDir]);
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
+    try {
+      const first = await waitFor("a first textfile", async () => (existsSync(target) ? parseMetrics(readFileSync(target, "utf8")) : undefined));
+      assert.equal(first.get('vigil_sqlite_up{database="resident"}'), 1);
+      const t0 = first.get("vigil_agent_last_run_timestamp_seconds")!;
+      // later collections replace the file; the quick_check verdict arrives without a restart
+      const later = await waitFor("a later collection with the integrity verdict", async () => {
+        const m = parseMetrics(readFileSync(target, "utf8"));
+        return m.get("vigil_agent_last_run_timestamp_seconds")! > t0 && m.get('vigil_sqlite_integrity_ok{database="resident"}') === 1 ? m : undefined;
+      });
+      assert.equal(later.get('vigil_sqlite_up{database="gone"}'), 0);
+      await waitFor("a few more collections", async () => (parseMetrics(readFileSync(target, "utf8")).get("vigil_agent_last_run_timestamp_seconds")! > later.get("vigil_agent_last_run_timestamp_seconds")! + 1 ? true : undefined));
+      assert.equal(stderr.match(/gone \(.*\): no such file/g)?.length, 1, stderr);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    assert.equal(await exited, 0);
+    removeDir(textDir);
   });
 });
