@@ -17,7 +17,10 @@ export interface AptStepArgs {
   withRecommends?: boolean;
 }
 
-/** A step that installs packages when any is missing; `apt-get update` only when lists are over a day old. */
+/**
+ * A step that installs the packages that are missing (never upgrades installed ones);
+ * `apt-get update` only when the lists are over a day old.
+ */
 export function aptInstallStep(args: AptStepArgs): PlanStep {
   const packages = [...new Set(args.packages)].sort();
   const list = packages.map(shq).join(" ");
@@ -28,9 +31,16 @@ export function aptInstallStep(args: AptStepArgs): PlanStep {
     probe: `for p in ${list}; do
   dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || exit 1
 done`,
-    run: `if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 -print -quit 2>/dev/null)" ]; then
-  apt-get update -q
-fi
-apt-get install -y -q ${args.withRecommends ? "" : "--no-install-recommends "}-o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef ${list}`,
+    // Only the missing packages: re-running a step must never upgrade what is installed.
+    run: `missing=()
+for p in ${list}; do
+  dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ \${#missing[@]} -gt 0 ]; then
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 -print -quit 2>/dev/null)" ]; then
+    apt-get update -q
+  fi
+  apt-get install -y -q ${args.withRecommends ? "" : "--no-install-recommends "}-o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef "\${missing[@]}"
+fi`,
   };
 }

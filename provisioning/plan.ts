@@ -34,11 +34,13 @@ export interface PlanStep {
   /**
    * Exits 0 when what `run`/`reload` produce is already in place (packages installed, unit
    * enabled and active). A failing probe makes an otherwise unchanged step run again.
+   * Runs where `set -e` is off (inside a condition): end each line that must hold with `|| exit 1`.
    */
   probe?: string;
   /**
    * Checks the new files in place before anything uses them (`promtool check config ...`).
    * When it fails, the previous files are restored and the step fails: no half-configured host.
+   * Runs where `set -e` is off (inside a condition): end each line that must hold with `|| return 1`.
    */
   validate?: string;
   /** Idempotent command run when the step changed: install packages, enable units. */
