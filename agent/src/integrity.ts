@@ -16,8 +16,10 @@ export interface IntegrityRecord {
   ok?: boolean;
   /** When that check finished (unix seconds). */
   checkedAt?: number;
-  /** When a check was last started, finished or not: the schedule counts from here. */
+  /** When a check was last started, finished or not. */
   attemptedAt: number;
+  /** When the next check is due (unix seconds); absent in old state files: attemptedAt + every. */
+  nextAt?: number;
   /** The first problem quick_check reported, or why the last attempt did not finish. */
   detail?: string;
 }
@@ -39,7 +41,14 @@ export function readState(file: string): IntegrityState {
 export const writeState = (file: string, state: IntegrityState): void => writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`);
 
 export const isDue = (db: SqliteDatabase, record: IntegrityRecord | undefined, nowSeconds: number): boolean =>
-  record === undefined || nowSeconds - record.attemptedAt >= durationSeconds(db.integrityEvery);
+  record === undefined || nowSeconds >= (record.nextAt ?? record.attemptedAt + durationSeconds(db.integrityEvery));
+
+/**
+ * How soon a check that could not even open the database is tried again. A WAL database whose
+ * application is stopped has no -wal/-shm, and a reader without write access to its directory
+ * cannot open it until the application runs again: that must not cost a whole integrityEvery.
+ */
+export const RETRY_SECONDS = 300;
 
 /** The integrity samples of one database from its record (none before the first finished check). */
 export function integritySamples(db: SqliteDatabase, record: IntegrityRecord | undefined): Sample[] {
@@ -100,11 +109,14 @@ export async function runDueChecks(databases: readonly SqliteDatabase[], options
     const result = await options.backend.quickCheck(db.path, budget);
     const finished = Math.round(Date.now() / 1000);
     const prior = state[db.path];
+    const every = durationSeconds(db.integrityEvery);
     if (result.ran) {
-      state[db.path] = { ok: result.intact, checkedAt: finished, attemptedAt: Math.round(now), detail: result.detail };
+      state[db.path] = { ok: result.intact, checkedAt: finished, attemptedAt: Math.round(now), nextAt: Math.round(now) + every, detail: result.detail };
       if (!result.intact) options.log(`sqlite ${databaseLabel(db)} (${db.path}): quick_check failed: ${result.detail}`);
     } else {
-      state[db.path] = { ...prior, attemptedAt: Math.round(now), detail: result.error };
+      // Over budget: the file is large or busy, try again at the next slot. Could not open: soon.
+      const retry = result.overBudget ? every : Math.min(every, RETRY_SECONDS);
+      state[db.path] = { ...prior, attemptedAt: Math.round(now), nextAt: Math.round(now) + retry, detail: result.error };
       options.log(`sqlite ${databaseLabel(db)} (${db.path}): quick_check did not finish: ${result.error}`);
     }
     try {

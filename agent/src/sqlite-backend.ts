@@ -18,7 +18,7 @@ export type StatsResult = { ok: true; stats: DbStats } | { ok: false; error: str
  * not a database is not intact). `ran: false`: it could not run to the end (locked, unreadable,
  * over its time budget); nothing is known about the file.
  */
-export type IntegrityResult = { ran: true; intact: boolean; detail: string } | { ran: false; error: string };
+export type IntegrityResult = { ran: true; intact: boolean; detail: string } | { ran: false; error: string; overBudget?: boolean };
 
 export interface SqliteBackend {
   readonly name: "node:sqlite" | "sqlite3-cli";

@@ -41,7 +41,7 @@ export function cliBackend(options: CliOptions): SqliteBackend {
     },
     async quickCheck(path: string, budgetMs: number): Promise<IntegrityResult> {
       const r = await run(options.binary, path, QUICK_CHECK_SQL, options.busyTimeoutMs, budgetMs);
-      if (r.error?.killed) return { ran: false, error: `quick_check exceeded its ${formatBudget(budgetMs)} budget` };
+      if (r.error?.killed) return { ran: false, error: `quick_check exceeded its ${formatBudget(budgetMs)} budget`, overBudget: true };
       if (r.error) {
         const message = errorLine(r.stderr) || `sqlite3 exited with ${String(r.error.code)}`;
         return isCorruption(message) ? { ran: true, intact: false, detail: message } : { ran: false, error: message };

@@ -76,7 +76,7 @@ export function nodeBackend(DatabaseSync: DatabaseSyncClass, options: { busyTime
       const args = [...process.execArgv, options.bundle, "--quick-check", path, "--busy-timeout", `${options.busyTimeoutMs}ms`];
       return new Promise<IntegrityResult>((resolve) => {
         execFile(process.execPath, args, { timeout: budgetMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-          if (error?.killed) return resolve({ ran: false, error: `quick_check exceeded its ${formatBudget(budgetMs)} budget` });
+          if (error?.killed) return resolve({ ran: false, error: `quick_check exceeded its ${formatBudget(budgetMs)} budget`, overBudget: true });
           try {
             resolve(JSON.parse(String(stdout)) as IntegrityResult);
           } catch {

@@ -165,6 +165,20 @@ export function sqliteSuite(backend: Backend): void {
         assert.equal(m.get('vigil_sqlite_up{database="healthy"}'), 1, r.stderr);
         assert.equal(m.get('vigil_sqlite_up{database="oversized"}'), 1);
         assert.equal(statSync(`${db("healthy")}-shm`).uid, 0, "the agent did not take over the -shm file");
+        // a check that cannot open its file is retried in 5 minutes, not after integrityEvery (6h)
+        const state = tempDir("nobody-state");
+        chmodSync(state, 0o777);
+        try {
+          const check = await run(["--config", config, "--integrity", "--state-dir", state], "nobody");
+          assert.equal(check.code, 0, check.stderr);
+          const saved = JSON.parse(readFileSync(join(state, "integrity.json"), "utf8")) as Record<string, { ok?: boolean; attemptedAt: number; nextAt: number }>;
+          assert.equal(saved[db("secret")]!.ok, undefined);
+          assert.equal(saved[db("secret")]!.nextAt - saved[db("secret")]!.attemptedAt, 300);
+          assert.equal(saved[db("healthy")]!.ok, true);
+          assert.equal(saved[db("healthy")]!.nextAt - saved[db("healthy")]!.attemptedAt, 6 * 3600);
+        } finally {
+          removeDir(state);
+        }
       } finally {
         await app.close();
       }
@@ -205,6 +219,8 @@ export function sqliteSuite(backend: Backend): void {
         const check = await run(["--config", config, "--integrity", "--busy-timeout", "20s", "--integrity-budget", "10m", "--rollback-integrity-budget", "500ms", "--state-dir", state]);
         assert.equal(check.code, 0, check.stderr);
         assert.match(check.stderr, /rollback.*exceeded its 500 ms budget/);
+        const saved = JSON.parse(readFileSync(join(state, "integrity.json"), "utf8")) as Record<string, { attemptedAt: number; nextAt: number }>;
+        assert.equal(saved[db("rollback")]!.nextAt - saved[db("rollback")]!.attemptedAt, 6 * 3600, "over budget: wait for the next slot");
         const r = await run(["--config", config, "--once", "--state-dir", state]);
         const m = parseMetrics(r.stdout);
         assert.equal(m.has('vigil_sqlite_integrity_ok{database="rollback"}'), false);
