@@ -2,7 +2,7 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
-import type { Spec } from "./spec-schema.ts";
+import type { AgentConfig, Spec } from "./spec-schema.ts";
 
 export interface Problem {
   path: (string | number)[];
@@ -62,30 +62,34 @@ function checkHosts(spec: Spec): Problem[] {
       if (!spec.stack.nodeExporter.enabled) {
         out.push({ path: ["hosts", i, "agent"], message: "the agent publishes through node_exporter's textfile collector: enable stack.nodeExporter", key: true });
       }
-      const dbs = host.agent.sqlite;
-      for (const [j, prior] of duplicates(dbs, (d) => d.path)) {
-        out.push({ path: ["hosts", i, "agent", "sqlite", j, "path"], message: `database "${dbs[j]!.path}" is listed twice (also sqlite[${prior}])` });
-      }
-      for (const [j, prior] of duplicates(dbs, (d) => databaseLabel(d))) {
-        if (dbs[j]!.path === dbs[prior]!.path) continue;
-        out.push({
-          path: ["hosts", i, "agent", "sqlite", j],
-          message: `database label "${databaseLabel(dbs[j]!)}" repeats sqlite[${prior}]; give one of them a distinct name`,
-        });
-      }
-      dbs.forEach((db, j) => {
-        if (db.maxWalMB !== undefined && db.maxWalMB > db.maxSizeMB * 10) {
-          out.push({ path: ["hosts", i, "agent", "sqlite", j, "maxWalMB"], message: "is more than ten times maxSizeMB; check the units (MB)" });
-        }
-        if (durationSeconds(db.integrityEvery) < 60) {
-          out.push({ path: ["hosts", i, "agent", "sqlite", j, "integrityEvery"], message: "must be at least 1m: quick_check reads the whole file" });
-        }
-      });
-      for (const [j, prior] of duplicates(host.agent.pm2, (p) => p.pm2Home ?? p.user)) {
-        out.push({ path: ["hosts", i, "agent", "pm2", j], message: `the same PM2 daemon is listed twice (also pm2[${prior}])` });
-      }
+      out.push(...checkAgentBlock(host.agent, ["hosts", i, "agent"]));
     }
   });
+  return out;
+}
+
+/** Checks of a host's `agent` block on its own; `at` is where the block sits (`[]` in the agent's config file). */
+export function checkAgentBlock(agent: AgentConfig, at: (string | number)[]): Problem[] {
+  const out: Problem[] = [];
+  const dbs = agent.sqlite;
+  for (const [j, prior] of duplicates(dbs, (d) => d.path)) {
+    out.push({ path: [...at, "sqlite", j, "path"], message: `database "${dbs[j]!.path}" is listed twice (also sqlite[${prior}])` });
+  }
+  for (const [j, prior] of duplicates(dbs, (d) => databaseLabel(d))) {
+    if (dbs[j]!.path === dbs[prior]!.path) continue;
+    out.push({ path: [...at, "sqlite", j], message: `database label "${databaseLabel(dbs[j]!)}" repeats sqlite[${prior}]; give one of them a distinct name` });
+  }
+  dbs.forEach((db, j) => {
+    if (db.maxWalMB !== undefined && db.maxWalMB > db.maxSizeMB * 10) {
+      out.push({ path: [...at, "sqlite", j, "maxWalMB"], message: "is more than ten times maxSizeMB; check the units (MB)" });
+    }
+    if (durationSeconds(db.integrityEvery) < 60) {
+      out.push({ path: [...at, "sqlite", j, "integrityEvery"], message: "must be at least 1m: quick_check reads the whole file" });
+    }
+  });
+  for (const [j, prior] of duplicates(agent.pm2, (p) => p.pm2Home ?? p.user)) {
+    out.push({ path: [...at, "pm2", j], message: `the same PM2 daemon is listed twice (also pm2[${prior}])` });
+  }
   return out;
 }
 

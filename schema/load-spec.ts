@@ -1,10 +1,10 @@
 // Reading a spec: YAML with positions → ajv (defaults filled) → cross-field checks.
 // Every problem comes back as a located SpecError; nothing here throws on bad input.
 import { readFileSync, statSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
+import { Ajv, type ValidateFunction } from "ajv";
 import { specJsonSchema } from "./json-schema.ts";
 import { crossCheck } from "./cross-checks.ts";
+import { parseLocated, schemaErrors, sortErrors } from "./locate.ts";
 import { formatPath, type SpecError } from "./spec-errors.ts";
 import type { Spec } from "./spec-schema.ts";
 
@@ -26,72 +26,27 @@ export function loadSpecFile(file: string): LoadResult {
   let text: string;
   try {
     if (statSync(file).isDirectory()) {
-      return fail(file, "", "is a directory; give a spec file such as stacks/prod.yaml");
+      return fail(file, "is a directory; give a spec file such as stacks/prod.yaml");
     }
     text = readFileSync(file, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(code ?? err);
-    return fail(file, "", `cannot read spec: ${reason}`);
+    return fail(file, `cannot read spec: ${reason}`);
   }
   return loadSpecText(text, file);
 }
 
 /** Validates spec text; `file` names it in errors. */
 export function loadSpecText(text: string, file: string): LoadResult {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number) => lineCounter.linePos(offset);
-  if (!Array.isArray(docs)) return fail(file, "", "is empty; expected a vigil spec (version: 1, environment, hosts, alerts, ...)");
-  if (docs.length === 0) return fail(file, "", "is empty; expected a vigil spec (version: 1, environment, hosts, alerts, ...)");
-  if (docs.length > 1) {
-    const { line, col } = at(docs[1]!.range[0]);
-    return { ok: false, errors: [{ file, line, col, path: "", message: "holds several YAML documents; one spec per file" }] };
+  const parsed = parseLocated(text, file, "a vigil spec (version: 1, environment, hosts, alerts, ...)");
+  if (!parsed.ok) return parsed;
+  const { data, locate } = parsed;
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { ok: false, errors: [{ file, ...locate([]), path: "", message: "must be a mapping of spec fields (version, environment, hosts, ...)" }] };
   }
-  const doc = docs[0]!;
-  const syntax = [...doc.errors, ...doc.warnings.filter((w) => w.code === "DUPLICATE_KEY")];
-  if (syntax.length > 0) {
-    return {
-      ok: false,
-      errors: syntax.map((e) => {
-        const { line, col } = at(e.pos[0]);
-        return { file, line, col, path: "", message: `YAML: ${e.message.split("\n")[0]}` };
-      }),
-    };
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    // Unresolved or exploding aliases: point at the first alias the message names.
-    const message = err instanceof Error ? err.message : String(err);
-    let offset = doc.contents?.range?.[0] ?? 0;
-    visit(doc, {
-      Alias(_, node) {
-        if (message.includes(node.source)) {
-          offset = node.range?.[0] ?? offset;
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
-    const { line, col } = at(offset);
-    return { ok: false, errors: [{ file, line, col, path: "", message: `YAML: ${message}` }] };
-  }
-  if (data === null || data === undefined) {
-    return fail(file, "", "is empty; expected a vigil spec (version: 1, environment, hosts, alerts, ...)");
-  }
-  if (typeof data !== "object" || Array.isArray(data)) {
-    const { line, col } = at(doc.contents?.range?.[0] ?? 0);
-    return { ok: false, errors: [{ file, line, col, path: "", message: "must be a mapping of spec fields (version, environment, hosts, ...)" }] };
-  }
-  const locate = (path: readonly (string | number)[], key = false): { line: number; col: number } =>
-    at(offsetOf(doc, path, key));
-
   const validate = validator();
-  if (!validate(data)) {
-    return { ok: false, errors: schemaErrors(validate.errors ?? [], file, locate) };
-  }
+  if (!validate(data)) return { ok: false, errors: schemaErrors(validate.errors ?? [], file, locate) };
   const spec = data as Spec;
   const problems = crossCheck(spec);
   if (problems.length > 0) {
@@ -103,141 +58,6 @@ export function loadSpecText(text: string, file: string): LoadResult {
   return { ok: true, spec, file };
 }
 
-function fail(file: string, path: string, message: string): LoadResult {
-  return { ok: false, errors: [{ file, line: 0, col: 0, path, message }] };
+function fail(file: string, message: string): LoadResult {
+  return { ok: false, errors: [{ file, line: 0, col: 0, path: "", message }] };
 }
-
-/** Offset of the node at `path` (of its key when `key`), or of the deepest ancestor that exists. */
-function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean): number {
-  let node: Node | null = doc.contents;
-  let offset = node?.range?.[0] ?? 0;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) return offset;
-      const keyNode = pair.key as Node;
-      if (key && part === path[path.length - 1]) return keyNode.range?.[0] ?? offset;
-      node = (pair.value as Node | null) ?? null;
-      offset = node?.range?.[0] ?? keyNode.range?.[0] ?? offset;
-    } else if (isSeq(node) && typeof part === "number") {
-      const item = node.items[part] as Node | undefined;
-      if (!item) return offset;
-      node = item;
-      offset = item.range?.[0] ?? offset;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
-}
-
-/** What a pattern means, in words, for the patterns the schema uses. */
-const PATTERN_MEANING: Record<string, string> = {
-  "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$": "lowercase letters, digits and inner dashes",
-  "^[1-9][0-9]*(s|m|h|d|w)$": "a duration like 30s, 5m, 6h, 30d",
-  "^/": "an absolute path",
-  "^[^\\s:]+:[0-9]{1,5}$": "host:port",
-  "^https?://[^\\s/]+": "an http:// or https:// URL",
-  "^https?://": "an http:// or https:// URL",
-  "^https://": "an https:// URL",
-  "^[a-z_][a-z0-9_-]*$": "a Unix user name",
-  "^[A-Za-z][A-Za-z0-9_]*$": "a secret name (letters, digits, _)",
-  "\\{\\{window\\}\\}": "a PromQL expression containing {{window}}",
-};
-
-function pathOf(instancePath: string): (string | number)[] {
-  if (instancePath === "") return [];
-  return instancePath
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
-
-/** Turns ajv's errors into one readable, located message per problem. */
-function schemaErrors(
-  raw: readonly ErrorObject[],
-  file: string,
-  locate: (path: readonly (string | number)[], key?: boolean) => { line: number; col: number },
-): SpecError[] {
-  // An anyOf failure is reported once, by its own description; the branch errors are noise.
-  const anyOfPaths = raw.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath);
-  const errors = raw.filter((e) => e.keyword === "anyOf" || !anyOfPaths.some((p) => e.schemaPath.startsWith(p.replace(/\/anyOf$/, "/anyOf/"))));
-  const out: SpecError[] = [];
-  const seen = new Set<string>();
-  for (const e of errors) {
-    let path = pathOf(e.instancePath);
-    let key = false;
-    let message: string;
-    const parent = (e.parentSchema ?? {}) as { title?: string; description?: string; pattern?: string };
-    const last = path[path.length - 1];
-    switch (e.keyword) {
-      case "required": {
-        const missing = (e.params as { missingProperty: string }).missingProperty;
-        message = `missing required field "${missing}"`;
-        break;
-      }
-      case "additionalProperties": {
-        const extra = (e.params as { additionalProperty: string }).additionalProperty;
-        const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {}).filter((k) => k !== "$schema");
-        path = [...path, extra];
-        key = true;
-        message = `unknown field "${extra}"${known.length ? ` (expected one of: ${known.join(", ")})` : ""}`;
-        break;
-      }
-      case "type":
-        if (parent.title === "secret reference" && typeof e.data === "string") {
-          message = "is a plain string, but secrets must be given as { secret: NAME } (Pulumi config secret vigil:NAME, or env VIGIL_SECRET_NAME)";
-        } else {
-          const expected = (e.params as { type: string }).type;
-          const got = e.data === null ? "null" : Array.isArray(e.data) ? "a list" : typeof e.data;
-          message = `must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected === "object" ? "mapping" : expected === "array" ? "list" : expected}, got ${got}`;
-        }
-        break;
-      case "enum":
-        message = `must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues).join(", ")} (got ${show(e.data)})`;
-        break;
-      case "const":
-        message =
-          last === "version"
-            ? `unsupported spec version ${show(e.data)}: this vigil reads version 1`
-            : `must be ${show((e.params as { allowedValue: unknown }).allowedValue)}`;
-        break;
-      case "pattern":
-        message = `must be ${PATTERN_MEANING[parent.pattern ?? ""] ?? parent.description ?? `like /${parent.pattern}/`} (got ${show(e.data)})`;
-        break;
-      case "format":
-        message = `must be ${(e.params as { format: string }).format === "email" ? "an e-mail address" : `a ${(e.params as { format: string }).format}`} (got ${show(e.data)})`;
-        break;
-      case "exclusiveMaximum":
-        message =
-          last === "objective"
-            ? `an objective of ${show(e.data)}% leaves no error budget (the burn rate would be infinite); use at most 99.99`
-            : `must be below ${(e.params as { limit: number }).limit} (got ${show(e.data)})`;
-        break;
-      case "minProperties":
-      case "maxProperties":
-        message = parent.description ? `must have ${parent.description}` : (e.message ?? "invalid");
-        break;
-      case "anyOf":
-        message = `must be ${parent.description ?? "one of the allowed forms"} (got ${show(e.data)})`;
-        break;
-      case "uniqueItems":
-        message = `must not repeat items (items ${(e.params as { i: number; j: number }).j} and ${(e.params as { i: number }).i} are the same)`;
-        break;
-      default:
-        message = `${e.message ?? "is invalid"}${e.data !== undefined && typeof e.data !== "object" ? ` (got ${show(e.data)})` : ""}`;
-    }
-    const formatted = formatPath(path);
-    const dedupe = `${formatted}\u0000${message}`;
-    if (seen.has(dedupe)) continue;
-    seen.add(dedupe);
-    out.push({ file, ...locate(path, key), path: formatted, message });
-  }
-  return sortErrors(out);
-}
-
-const sortErrors = (errors: SpecError[]): SpecError[] =>
-  errors.sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
