@@ -53,9 +53,9 @@ async function sh(t: SshTarget, command: string): Promise<string> {
   return r.stdout;
 }
 
-async function apply(spec: Spec): Promise<number> {
+async function apply(spec: Spec, out: (line: string) => void = () => {}): Promise<number> {
   const t0 = performance.now();
-  const { outcome } = await localUp(o, spec, { out: () => {} });
+  const { outcome } = await localUp(o, spec, { out });
   if (outcome.failure) throw new Error(`apply failed at ${outcome.failure.step}: ${outcome.failure.stderr}`);
   return performance.now() - t0;
 }
@@ -68,13 +68,13 @@ async function detect(t: SshTarget, s: Scenario): Promise<number> {
 }
 
 /** RSS (MB) and CPU (% of one core over `seconds`) per systemd unit, from /proc in the container. */
-async function idleUsage(t: SshTarget, units: string[], seconds: number): Promise<Record<string, { rssMB: number; cpuPercent: number }>> {
+async function idleUsage(t: SshTarget, units: string[], seconds: number): Promise<Record<string, { rssMB: number; pssMB: number; cpuPercent: number }>> {
   const script = `
 hz=$(getconf CLK_TCK)
 snap() { for u in ${units.join(" ")}; do
-  for p in $(systemctl show -p MainPID --value $u) $(cat /sys/fs/cgroup/systemd/system.slice/$u/cgroup.procs 2>/dev/null); do
+  for p in $(systemctl show -p MainPID --value $u) $(cat /sys/fs/cgroup/systemd/system.slice/$u/cgroup.procs /sys/fs/cgroup/system.slice/$u/cgroup.procs 2>/dev/null); do
     [ -r /proc/$p/stat ] || continue
-    echo "$u $p $(awk '{print $14+$15}' /proc/$p/stat) $(awk '/VmRSS/{print $2}' /proc/$p/status)"
+    echo "$u $p $(awk '{print $14+$15}' /proc/$p/stat) $(awk '/^Rss:/{print $2}' /proc/$p/smaps_rollup) $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)"
   done
 done | sort -u; }
 snap > /tmp/a; sleep ${seconds}; snap > /tmp/b
@@ -82,13 +82,14 @@ echo "hz $hz"; cat /tmp/a | sed 's/^/a /'; cat /tmp/b | sed 's/^/b /'`;
   const out = await sh(t, script);
   const hz = Number(/^hz (\d+)/m.exec(out)?.[1] ?? 100);
   const a = new Map<string, number>();
-  const usage: Record<string, { rssMB: number; cpuPercent: number }> = {};
+  const usage: Record<string, { rssMB: number; pssMB: number; cpuPercent: number }> = {};
   for (const line of out.split("\n")) {
-    const [tag, unit, pid, ticks, rss] = line.split(" ");
+    const [tag, unit, pid, ticks, rss, pss] = line.split(" ");
     if (tag === "a") a.set(`${unit} ${pid}`, Number(ticks));
     if (tag === "b" && unit) {
-      const u = (usage[unit] ??= { rssMB: 0, cpuPercent: 0 });
+      const u = (usage[unit] ??= { rssMB: 0, pssMB: 0, cpuPercent: 0 });
       u.rssMB += Number(rss ?? 0) / 1024;
+      u.pssMB += Number(pss ?? 0) / 1024;
       const before = a.get(`${unit} ${pid}`);
       if (before !== undefined) u.cpuPercent += ((Number(ticks) - before) / hz / seconds) * 100;
     }
@@ -102,7 +103,9 @@ try {
   const t = boot.target;
   await prepareAppHost(t, o.cacheDir);
   const first = intervals[0]!;
-  console.log(`bare → monitored (apply of every role, ${first}): ${sec(await apply(specFor(first)))} s`);
+  const steps: string[] = [];
+  console.log(`bare → monitored (apply of every role, ${first}): ${sec(await apply(specFor(first), (l) => steps.push(l)))} s`);
+  for (const l of steps.filter((l) => l.startsWith("["))) console.log(`  ${l}`);
   const noop: number[] = [];
   for (let i = 0; i < 5; i++) noop.push(await apply(specFor(first)));
   console.log(`no-op re-apply: median ${sec(median(noop))} s (min ${sec(Math.min(...noop))}, max ${sec(Math.max(...noop))}) of 5`);
@@ -115,8 +118,10 @@ try {
   const units = ["netdata", "prometheus-node-exporter", "fail2ban", "crowdsec", "vigil-agent", "prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter"];
   await sleep(30_000);
   const usage = await idleUsage(t, units.map((u) => `${u}.service`), idleSeconds);
-  console.log(`idle usage over ${idleSeconds} s (RSS MB, CPU % of one core):`);
-  for (const [u, v] of Object.entries(usage)) console.log(`  ${u.padEnd(38)} ${v.rssMB.toFixed(1).padStart(7)} MB ${v.cpuPercent.toFixed(2).padStart(6)} %`);
+  console.log(`idle usage over ${idleSeconds} s (RSS MB, PSS MB, CPU % of one core):`);
+  for (const [u, v] of Object.entries(usage)) {
+    console.log(`  ${u.padEnd(38)} ${v.rssMB.toFixed(1).padStart(7)} MB ${v.pssMB.toFixed(1).padStart(7)} MB ${v.cpuPercent.toFixed(2).padStart(6)} %`);
+  }
 
   for (const interval of intervals) {
     const spec = specFor(interval);
