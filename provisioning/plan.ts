@@ -40,7 +40,7 @@ export interface PlanStep {
   /**
    * Checks the new files in place before anything uses them (`promtool check config ...`).
    * When it fails, the previous files are restored and the step fails: no half-configured host.
-   * Runs where `set -e` is off (inside a condition): end each line that must hold with `|| return 1`.
+   * Runs in a subshell with `set -e`: any failing line fails the check, and `exit` is safe.
    */
   validate?: string;
   /** Idempotent command run when the step changed: install packages, enable units. */

@@ -135,7 +135,13 @@ for i in "\${changed[@]}"; do
   echo "vigil-step: wrote $target"
 done
 
-if ! validate_files; then
+# In a subshell with errexit on: every line of the check counts, and an exit in it cannot
+# skip the restore below.
+set +e
+(set -e; validate_files)
+valid=$?
+set -e
+if [ "$valid" -ne 0 ]; then
   restore
   echo "vigil-step: validation failed; the previous files are back in place" >&2
   exit 1

@@ -82,6 +82,15 @@ test("a config that fails validation is rolled back and the step fails", () => {
   assert.equal(existsSync(fresh), false);
 });
 
+test("every line of a validate counts, and an exit in it still restores the old files", () => {
+  const before = readFileSync(conf, "utf8");
+  for (const validate of [`false\ntrue`, `exit 3`]) {
+    const r = apply(demo("valid but rejected\n", { validate }));
+    assert.equal(r.code, 1, validate);
+    assert.equal(readFileSync(conf, "utf8"), before, `not restored after: ${validate}`);
+  }
+});
+
 test("an apply interrupted before it finished converges on the next run", () => {
   const step = demo("valid two\n");
   assert.equal(apply(step).result, "vigil-step: changed");
