@@ -1,6 +1,7 @@
 // The Plan model: what a host receives, as ordered, idempotent steps. Pure data; step-script.ts
 // turns a step into the one shell script that Pulumi and `vigil apply` both run.
 import { createHash } from "node:crypto";
+import { isIP } from "node:net";
 import type { Host, Role, Spec } from "../schema/spec-schema.ts";
 import { nodeRoleSteps } from "./node-role.ts";
 import { hubRoleSteps } from "./hub-role.ts";
@@ -125,3 +126,15 @@ export function offlineContext(spec: Spec): PlanContext {
 export const loopbackContext = (spec: Spec): PlanContext => ({
   privateAddress: Object.fromEntries(spec.hosts.map((h) => [h.name, "127.0.0.1"])),
 });
+
+/** Applies `--address HOST=IP` overrides to `ctx`; returns an error message, or undefined. */
+export function applyAddressOverrides(spec: Spec, ctx: PlanContext, pairs: readonly string[]): string | undefined {
+  for (const pair of pairs) {
+    const [host, ip] = pair.split("=");
+    if (host === undefined || ip === undefined || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
+      return `--address ${pair}: expected HOST=IP with a host of the spec`;
+    }
+    ctx.privateAddress[host] = ip;
+  }
+  return undefined;
+}

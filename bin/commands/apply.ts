@@ -5,12 +5,10 @@
 // with secretsStdin(step, ...) on stdin, read `vigil-step: changed|unchanged` from the last line.
 // Steps are idempotent and content-addressed, so re-running converges, and so does a run that
 // was cut off half way (the interrupted step simply runs again).
-import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import type { Spec } from "../../schema/spec-schema.ts";
-import { offlineContext, planForHost, stepSecrets, type HostPlan, type PlanContext } from "../../provisioning/plan.ts";
+import { applyAddressOverrides, offlineContext, planForHost, stepSecrets, type HostPlan } from "../../provisioning/plan.ts";
 import { secretsStdin, stageDir, stagedFiles, stepCommand } from "../../provisioning/step-script.ts";
 import { defaultKnownHosts, parseSshUrl, sshClose, sshRun, uploadTree, type SshTarget } from "../ssh-transport.ts";
 
@@ -126,17 +124,6 @@ export function describeOutcome(o: ApplyOutcome, where: string): string {
   ].join("\n");
 }
 
-/** Parses `--address HOST=IP` pairs into the context; returns an error message or undefined. */
-export function applyAddressOverrides(spec: Spec, ctx: PlanContext, pairs: string[]): string | undefined {
-  for (const pair of pairs) {
-    const [host, ip] = pair.split("=");
-    if (host === undefined || ip === undefined || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
-      return `--address ${pair}: expected HOST=IP with a host of the spec`;
-    }
-    ctx.privateAddress[host] = ip;
-  }
-  return undefined;
-}
 
 export async function runApply(argv: string[]): Promise<number> {
   let parsed;

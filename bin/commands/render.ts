@@ -1,11 +1,10 @@
 // `vigil render <spec> --out DIR [--address HOST=IP]...`: every host's files and plan, on disk.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { isIP } from "node:net";
 import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import { offlineContext } from "../../provisioning/plan.ts";
+import { applyAddressOverrides, offlineContext } from "../../provisioning/plan.ts";
 import { renderTree } from "../../provisioning/render-tree.ts";
 
 const USAGE = "usage: vigil render <spec> --out DIR [--address HOST=IP]...";
@@ -35,13 +34,10 @@ export async function runRender(argv: string[]): Promise<number> {
   }
   const { spec } = result;
   const ctx = offlineContext(spec);
-  for (const pair of parsed.values.address ?? []) {
-    const [host, ip] = pair.split("=");
-    if (host === undefined || ip === undefined || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
-      console.error(`vigil render: --address ${pair}: expected HOST=IP with a host of the spec`);
-      return 1;
-    }
-    ctx.privateAddress[host] = ip;
+  const bad = applyAddressOverrides(spec, ctx, parsed.values.address ?? []);
+  if (bad) {
+    console.error(`vigil render: ${bad}`);
+    return 1;
   }
   const tree = renderTree(spec, ctx);
   // Re-rendering replaces each host's directory, so the output is exactly this spec's.
