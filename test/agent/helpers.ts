@@ -1,9 +1,9 @@
 // Shared helpers of the agent tests: they run the BUILT bundle (what ships), real sqlite3, and
 // a real PM2 daemon.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -48,10 +48,37 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+const reachable = new Map<string, string>();
+process.once("exit", () => {
+  for (const [key, copy] of reachable) if (!key.endsWith(`\0${copy}`)) rmSync(dirname(copy), { recursive: true, force: true });
+});
+/**
+ * `path`, or a copy of it in a world-traversable temp dir when `user` cannot reach it: the
+ * checkout may sit under a 0700 directory (a CI clone in `mktemp -d`, /root).
+ */
+function reachableBy(user: string, path: string): string {
+  const key = `${user}\0${path}`;
+  let found = reachable.get(key);
+  if (found === undefined) {
+    const probe = spawnSync("setpriv", [`--reuid=${user}`, `--regid=${groupOf(user)}`, "--clear-groups", "test", "-r", path]);
+    if (probe.status === 0) found = path;
+    else {
+      found = join(tempDir("reachable"), basename(path));
+      copyFileSync(path, found);
+      chmodSync(found, 0o755);
+    }
+    reachable.set(key, found);
+  }
+  return found;
+}
+
+const groupOf = (user: string) => (user === "nobody" ? "nogroup" : user);
+
 export function runAgent(args: readonly string[], options: RunOptions = {}): Promise<AgentRun> {
   const node = options.node ?? process.execPath;
-  const [command, argv] = options.asUser
-    ? ["setpriv", [`--reuid=${options.asUser}`, `--regid=${options.asUser === "nobody" ? "nogroup" : options.asUser}`, "--clear-groups", node, BUNDLE, ...args]]
+  const user = options.asUser;
+  const [command, argv] = user
+    ? ["setpriv", [`--reuid=${user}`, `--regid=${groupOf(user)}`, "--clear-groups", reachableBy(user, node), reachableBy(user, BUNDLE), ...args]]
     : [node, [BUNDLE, ...args]];
   return new Promise((done) => {
     execFile(command, argv, { env: options.env ?? { PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) =>
