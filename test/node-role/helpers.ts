@@ -1,5 +1,6 @@
 // Shared by the node-role tests: the repository's stacks as typed specs, and small process helpers.
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,4 +40,13 @@ export function tempDir(t: { after(fn: () => void): void }, prefix: string): str
   const dir = mkdtempSync(join(tmpdir(), `vigil-${prefix}-`));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

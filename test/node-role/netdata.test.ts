@@ -6,7 +6,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,7 +13,7 @@ import fc from "fast-check";
 import { loopbackContext, offlineContext } from "../../provisioning/plan.ts";
 import { NETDATA_OPT_OUT, netdataBindAddresses, netdataConf, netdataDuration, netdataHealthFiles, netdataHealthStep, netdataStep } from "../../provisioning/netdata.ts";
 import type { Thresholds } from "../../schema/spec-schema.ts";
-import { edited, stack, tempDir } from "./helpers.ts";
+import { edited, stack, tempDir, freePort } from "./helpers.ts";
 
 const prod = stack("prod");
 const app1 = prod.hosts.find((h) => h.name === "app-1")!;
@@ -69,14 +68,6 @@ test("each health file carries its threshold pair and its window", () => {
   assert.deepEqual(step.files.map((f) => f.path), ["/etc/netdata/health.d/cpu.conf", "/etc/netdata/health.d/ram.conf", "/etc/netdata/health.d/disks.conf", "/etc/netdata/health.d/load.conf"]);
   assert.match(step.reload ?? "", /systemctl kill --kill-who=main --signal=USR2 netdata\.service/);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface NetdataAlarm {
   warn?: string;

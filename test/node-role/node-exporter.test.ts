@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,7 +15,7 @@ import {
   nodeExporterListenAddresses,
   nodeExporterStep,
 } from "../../provisioning/node-exporter.ts";
-import { edited, run, stack, tempDir } from "./helpers.ts";
+import { edited, run, stack, tempDir, freePort } from "./helpers.ts";
 
 const prod = stack("prod");
 const app1 = prod.hosts.find((h) => h.name === "app-1")!;
@@ -75,14 +74,6 @@ test("the step's validation accepts the rendered flags and rejects a flag node_e
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /unknown long flag '--collector\.nosuch'/);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test("node_exporter starts with the rendered flags (on 127.0.0.1) and serves the textfile metrics", async (t) => {
   const dir = tempDir(t, "node-exporter");
