@@ -3,27 +3,14 @@
 // dev with the advisories printed, and bad input gives located errors and exit 1.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CRAFTED_ADVISORY, CRAFTED_MANDATORY, CRAFTED_PROD_EDITS } from "./crafted-spec.ts";
-import { repoPath, stackText } from "./fixtures.ts";
+import { stackText } from "./fixtures.ts";
+import { runVigil } from "../run-vigil.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function vigil(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(repoPath("bin/vigil"), args, { cwd: repoPath("."), timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const vigil = (...args: string[]) => runVigil(args);
 
 /** The table rows of a check report: [level, policy, resource, message]. */
 const rows = (stdout: string): string[][] =>

@@ -1,23 +1,12 @@
 // `vigil plan <spec> [--json]` as a user runs it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./helpers.ts";
+import { runVigil } from "../run-vigil.ts";
 
-function vigil(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(`${ROOT}bin/vigil`, args, { cwd: ROOT });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const vigil = (args: string[]) => runVigil(args);
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-plan-"));
 const bad = join(dir, "bad.yaml");
