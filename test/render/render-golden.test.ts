@@ -3,13 +3,13 @@
 // UPDATE_GOLDEN=1 rewrites the golden trees (review `git diff test/golden` before committing).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { offlineContext } from "../../provisioning/plan.ts";
 import { renderTree } from "../../provisioning/render-tree.ts";
+import { runVigil } from "../run-vigil.ts";
 
 /** Files larger than this (the bundled agent) are checked through their sha256 in plan.json. */
 const GOLDEN_MAX_BYTES = 64 * 1024;
@@ -39,15 +39,15 @@ for (const env of readdirSync("stacks").filter((f) => f.endsWith(".yaml")).map((
   });
 }
 
-test("vigil render is byte-identical across runs and writes no secret file", () => {
+test("vigil render is byte-identical across runs and writes no secret file", async () => {
   const out = mkdtempSync(join(tmpdir(), "vigil-render-"));
-  const run = (dir: string) => {
-    const r = spawnSync("bin/vigil", ["render", "stacks/prod.yaml", "--out", dir], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
+  const run = async (dir: string) => {
+    const r = await runVigil(["render", "stacks/prod.yaml", "--out", dir]);
+    assert.equal(r.code, 0, r.stderr);
   };
-  run(join(out, "a"));
-  run(join(out, "b"));
-  run(join(out, "b")); // re-rendering into the same directory replaces it exactly
+  await run(join(out, "a"));
+  await run(join(out, "b"));
+  await run(join(out, "b")); // re-rendering into the same directory replaces it exactly
   const a = listFiles(join(out, "a"));
   assert.deepEqual(listFiles(join(out, "b")), a);
   assert.ok(a.includes("monitor/plan.json") && a.includes("app-1/plan.json"));
@@ -61,11 +61,11 @@ test("vigil render is byte-identical across runs and writes no secret file", () 
   }
 });
 
-test("vigil render rejects an invalid spec and a bad --address with exit 1", () => {
-  const bad = spawnSync("bin/vigil", ["render", "test/spec/bad/bad-region.yaml", "--out", tmpdir()], { encoding: "utf8" });
-  assert.equal(bad.status, 1);
+test("vigil render rejects an invalid spec and a bad --address with exit 1", async () => {
+  const bad = await runVigil(["render", "test/spec/bad/bad-region.yaml", "--out", tmpdir()]);
+  assert.equal(bad.code, 1);
   assert.match(bad.stderr, /bad-region\.yaml:4:9 region:/);
-  const addr = spawnSync("bin/vigil", ["render", "stacks/prod.yaml", "--out", tmpdir(), "--address", "nope=1.2.3.4"], { encoding: "utf8" });
-  assert.equal(addr.status, 1);
+  const addr = await runVigil(["render", "stacks/prod.yaml", "--out", tmpdir(), "--address", "nope=1.2.3.4"]);
+  assert.equal(addr.code, 1);
   assert.match(addr.stderr, /expected HOST=IP/);
 });
