@@ -5,7 +5,7 @@
 // process-global), and each call installs fresh mocks and waits until every registration of its
 // own program has finished before returning.
 import * as pulumi from "@pulumi/pulumi";
-import { offlineContext } from "../provisioning/plan.ts";
+import { offlineContext } from "../provisioning/address-contexts.ts";
 import type { Spec } from "../schema/spec-schema.ts";
 import { buildVigil, type HostPlanner } from "./program.ts";
 import { vcpusOfSize } from "./monitor-window.ts";
@@ -23,7 +23,7 @@ export interface PlannedResource {
 }
 
 export interface PlanResourcesOptions {
-  /** Host planner (tests); default provisioning/plan.ts planForHost. */
+  /** Host planner (tests); default provisioning/host-plan.ts planForHost. */
   planHost?: HostPlanner;
   /** Secret values by name (default `<NAME>` placeholders); never shown unless revealSecrets. */
   secrets?: Record<string, string>;

@@ -3,7 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
 import { isSecretRef, type Spec } from "../schema/spec-schema.ts";
-import { offlineContext, planForHost, stepHash, stepSecrets, type HostPlan, type PlanContext } from "../provisioning/plan.ts";
+import { offlineContext } from "../provisioning/address-contexts.ts";
+import { planForHost } from "../provisioning/host-plan.ts";
+import { stepHash, stepSecrets, type HostPlan, type PlanContext } from "../provisioning/plan.ts";
 import { alertNotifications } from "./alert-notifications.ts";
 import { HostAlerts, type WatchedDroplet } from "./host-alerts.ts";
 import { HostProvisioning, type ProvisionedStep } from "./host-provisioning.ts";
@@ -23,7 +25,7 @@ export interface ProgramArgs {
   secret: (name: string) => pulumi.Output<string>;
   /** The provisioning user's SSH private key (config secret `vigil:sshPrivateKey`). */
   sshPrivateKey: pulumi.Output<string>;
-  /** Host planner; defaults to provisioning/plan.ts `planForHost`. */
+  /** Host planner; defaults to provisioning/host-plan.ts `planForHost`. */
   planHost?: HostPlanner;
 }
 

@@ -8,7 +8,7 @@
 // package's version lands beside it as `.dpkg-dist`), and keeps it on upgrades too.
 import type { PlanFile, PlanStep } from "./plan.ts";
 import { aptInstallStep } from "./apt.ts";
-import { shq } from "./step-script.ts";
+import { shq } from "./shell-quote.ts";
 
 export interface ServiceStepArgs {
   /** Step id, `[a-z0-9-]+`. */

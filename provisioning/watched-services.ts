@@ -1,6 +1,6 @@
 // The systemd units that must stay active on a host: the spec's `services` and the stack's own
 // units. They are "registered" by being exported by node_exporter's systemd collector (see
-// node-exporter.ts), so the hub's HostSystemdUnitFailed alert sees them fail; the hub uses
+// node/node-exporter.ts), so the hub's HostSystemdUnitFailed alert sees them fail; the hub uses
 // `watchedUnitsRegex()` to give them severity critical.
 //
 // Deliberately NOT done: a `Restart=on-failure` drop-in on the user's units. A unit that

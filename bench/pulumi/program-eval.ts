@@ -31,7 +31,7 @@ if (process.argv[2] === "--one") {
 async function measure(hosts: number): Promise<void> {
   const { loadSpecText } = await import("../../schema/load-spec.ts");
   const { planResources } = await import("../../components/offline-plan.ts");
-  const { planForHost } = await import("../../provisioning/plan.ts");
+  const { planForHost } = await import("../../provisioning/host-plan.ts");
   const prod = parse(readFileSync("stacks/prod.yaml", "utf8")) as { hosts: Record<string, unknown>[]; vpc: { ipRange: string } };
   const [app, hub] = prod.hosts as [Record<string, unknown>, Record<string, unknown>];
   prod.hosts = [...Array.from({ length: hosts }, (_, i) => ({ ...structuredClone(app), name: `app-${i + 1}` })), { ...hub, name: "monitor" }];

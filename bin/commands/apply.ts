@@ -8,7 +8,9 @@
 import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import { applyAddressOverrides, offlineContext, planForHost, stepSecrets, type HostPlan } from "../../provisioning/plan.ts";
+import { applyAddressOverrides, offlineContext } from "../../provisioning/address-contexts.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { stepSecrets, type HostPlan } from "../../provisioning/plan.ts";
 import { secretsStdin, stageDir, stagedFiles, stepCommand } from "../../provisioning/step-script.ts";
 import { defaultKnownHosts, parseSshUrl, sshClose, sshRun, uploadTree, type SshTarget } from "../ssh-transport.ts";
 

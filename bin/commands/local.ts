@@ -14,7 +14,9 @@ import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { loopbackContext, planForHost, type HostPlan } from "../../provisioning/plan.ts";
+import { loopbackContext } from "../../provisioning/address-contexts.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { type HostPlan } from "../../provisioning/plan.ts";
 import {
   bootLocal, localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions,
 } from "../local-target.ts";

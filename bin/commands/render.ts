@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import { applyAddressOverrides, offlineContext } from "../../provisioning/plan.ts";
+import { applyAddressOverrides, offlineContext } from "../../provisioning/address-contexts.ts";
 import { renderTree } from "../../provisioning/render-tree.ts";
 
 const USAGE = "usage: vigil render <spec> --out DIR [--address HOST=IP]...";

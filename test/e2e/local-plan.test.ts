@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadSpecText } from "../../schema/load-spec.ts";
-import { planForHost, loopbackContext } from "../../provisioning/plan.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { loopbackContext } from "../../provisioning/address-contexts.ts";
 import { DEFAULT_LOCAL_SPEC, expectedUnits, localPlan } from "../../bin/commands/local.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { nearestMonitorWindow } from "../../components/monitor-window.ts";
-import { planForHost, offlineContext } from "../../provisioning/plan.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { SPEC_FILES, T, loadSpec, named, ofType, revealed } from "./helpers.ts";
 
 /** One evaluation per spec, shared by the tests below (secrets revealed: tests check them). */

@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
-import { offlineContext, stepHash } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
+import { stepHash } from "../../provisioning/plan.ts";
 import { fixturePlanner } from "./fixtures/fixture-planner.ts";
 import { SPEC_FILES, T, loadEdited, loadSpec } from "./helpers.ts";
 

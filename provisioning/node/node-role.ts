@@ -7,7 +7,7 @@
 // checker where one exists, and reloads only its own unit. A piece the spec disables gets a step
 // that stops and disables its units (the packages stay). The units that must stay active
 // (the spec's `services` and these) are exported by node_exporter: see watched-services.ts.
-import type { RoleSteps } from "./plan.ts";
+import type { RoleSteps } from "../plan.ts";
 import { netdataSteps } from "./netdata.ts";
 import { nodeExporterSteps } from "./node-exporter.ts";
 import { fail2banSteps } from "./fail2ban.ts";

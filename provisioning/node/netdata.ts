@@ -1,10 +1,10 @@
 // Netdata (Debian 12: 1.37.1, built without cloud). Two steps: the daemon's config (bind
 // addresses, notifications, telemetry opt-out) and its health alarms, which carry the spec's
 // thresholds; a threshold edit touches only `netdata-health`, reloaded with SIGUSR2.
-import type { Host, Spec, Thresholds } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
-import { privateAddressOf } from "./addresses.ts";
+import type { Host, Spec, Thresholds } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile, PlanStep } from "../plan.ts";
+import { serviceOffStep, serviceStep } from "../service-step.ts";
+import { privateAddressOf } from "../addresses.ts";
 
 export const NETDATA_UNIT = "netdata.service";
 export const NETDATA_PORT = 19999;

@@ -16,10 +16,10 @@
 // Secrets: the Local API password and the bouncer's API key are generated on the host by the
 // packages' maintainer scripts (0600, root) and never leave it; the plan holds none.
 import { stringify } from "yaml";
-import type { Spec } from "../schema/spec-schema.ts";
-import type { PlanFile, PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
-import { shq } from "./step-script.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import type { PlanFile, PlanStep } from "../plan.ts";
+import { serviceOffStep, serviceStep } from "../service-step.ts";
+import { shq } from "../shell-quote.ts";
 
 export const CROWDSEC_UNIT = "crowdsec.service";
 export const CROWDSEC_BOUNCER_UNIT = "crowdsec-firewall-bouncer.service";

@@ -12,13 +12,13 @@
 // appears in the plan, in a world-readable file or in output (amtool's message is withheld if it
 // quotes the secret). Alertmanager itself shows a webhook URL as <secret> in its status API.
 import { stringify } from "yaml";
-import type { Host, Receiver, Route, SecretRef, Spec } from "../schema/spec-schema.ts";
-import { isSecretRef } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile } from "./plan.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
+import type { Host, Receiver, Route, SecretRef, Spec } from "../../schema/spec-schema.ts";
+import { isSecretRef } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile } from "../plan.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
 import { ALERTMANAGER_PORT, peerHub } from "./prometheus.ts";
-import { shq } from "./step-script.ts";
-import { WATCHDOG_ALERT } from "./rules/watchdog-rules.ts";
+import { shq } from "../shell-quote.ts";
+import { WATCHDOG_ALERT } from "../rules/watchdog-rules.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */

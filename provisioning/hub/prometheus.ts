@@ -2,18 +2,18 @@
 // command line. It scrapes every node's node_exporter (which also carries the vigil agent's
 // metrics, through the textfile collector) and probes every uptime check through blackbox.
 import { stringify } from "yaml";
-import { durationSeconds } from "../schema/durations.ts";
-import type { Host, Spec } from "../schema/spec-schema.ts";
-import type { PlanContext } from "./plan.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
-import { NODE_EXPORTER_PORT } from "./node-exporter.ts";
+import { durationSeconds } from "../../schema/durations.ts";
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext } from "../plan.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
+import { NODE_EXPORTER_PORT } from "../node/node-exporter.ts";
 import { BLACKBOX_PORT, blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
-import { ruleFileYaml, NODE_JOB, UPTIME_JOB, type RuleGroup } from "./rules/rule-file.ts";
-import { monitoredNodes, hostRuleGroups } from "./rules/host-rules.ts";
-import { agentRuleGroups } from "./rules/agent-rules.ts";
-import { uptimeRuleGroups } from "./rules/uptime-rules.ts";
-import { sloRuleGroups } from "./rules/slo-rules.ts";
-import { watchdogRuleGroups } from "./rules/watchdog-rules.ts";
+import { ruleFileYaml, NODE_JOB, UPTIME_JOB, type RuleGroup } from "../rules/rule-file.ts";
+import { monitoredNodes, hostRuleGroups } from "../rules/host-rules.ts";
+import { agentRuleGroups } from "../rules/agent-rules.ts";
+import { uptimeRuleGroups } from "../rules/uptime-rules.ts";
+import { sloRuleGroups } from "../rules/slo-rules.ts";
+import { watchdogRuleGroups } from "../rules/watchdog-rules.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_PORT = 9090;

@@ -1,11 +1,11 @@
 // Prometheus node_exporter (Debian: prometheus-node-exporter 1.5). Debian's unit runs
 // `/usr/bin/prometheus-node-exporter $ARGS` with ARGS from /etc/default/prometheus-node-exporter;
 // by default it listens on *:9100 and leaves the systemd collector off (FIELD-NOTES).
-import type { Host, Spec } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
-import { systemdUnitInclude } from "./watched-services.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile, PlanStep } from "../plan.ts";
+import { serviceOffStep, serviceStep } from "../service-step.ts";
+import { systemdUnitInclude } from "../watched-services.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
 
 // Re-exported: the hub role imports them from here.
 export { hostPort, privateAddressOf };

@@ -6,12 +6,12 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AgentConfig, Host } from "../schema/spec-schema.ts";
-import type { PlanStep, RoleSteps } from "./plan.ts";
-import { shq } from "./step-script.ts";
+import type { AgentConfig, Host } from "../../schema/spec-schema.ts";
+import type { PlanStep, RoleSteps } from "../plan.ts";
+import { shq } from "../shell-quote.ts";
 
 /** The bundle `npm run build` produces (agent/build.ts). */
-export const AGENT_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "agent", "dist", "vigil-agent.js");
+export const AGENT_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "agent", "dist", "vigil-agent.js");
 
 export const AGENT_USER = "vigil-agent";
 export const AGENT_DIR = "/usr/local/lib/vigil-agent";

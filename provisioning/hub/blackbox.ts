@@ -2,8 +2,8 @@
 // `uptime` check, so each check keeps its own status codes. Prometheus probes through it as job
 // "uptime" (prometheus.ts).
 import { stringify } from "yaml";
-import { durationSeconds, formatDuration } from "../schema/durations.ts";
-import type { Spec, UptimeCheck } from "../schema/spec-schema.ts";
+import { durationSeconds, formatDuration } from "../../schema/durations.ts";
+import type { Spec, UptimeCheck } from "../../schema/spec-schema.ts";
 
 export const BLACKBOX_CONFIG = "/etc/prometheus/blackbox.yml";
 export const BLACKBOX_PORT = 9115;

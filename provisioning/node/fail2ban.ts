@@ -1,9 +1,9 @@
 // fail2ban (Debian 12: 1.0.2) guarding sshd from the systemd journal. Debian 12 has no rsyslog
 // and no /var/log/auth.log: without `backend = systemd` inside [sshd] the jail dies with "Have
 // not found any log file for sshd jail" (FIELD-NOTES); the systemd backend needs python3-systemd.
-import type { Spec } from "../schema/spec-schema.ts";
-import type { PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import type { PlanStep } from "../plan.ts";
+import { serviceOffStep, serviceStep } from "../service-step.ts";
 
 export const FAIL2BAN_UNIT = "fail2ban.service";
 /** A `.local` in jail.d is read after Debian's defaults-debian.conf and overrides its [sshd]. */

@@ -9,10 +9,10 @@
 //   hub-services       command lines and unit drop-ins; a change restarts the three services
 // A config that fails its check leaves the running config in place (step-script.ts restores the
 // previous files; the composed alertmanager.yml is only moved in after amtool accepted it).
-import type { Host, Spec } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile, PlanStep, RoleSteps } from "./plan.ts";
-import { aptInstallStep } from "./apt.ts";
-import { shq } from "./step-script.ts";
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile, PlanStep, RoleSteps } from "../plan.ts";
+import { aptInstallStep } from "../apt.ts";
+import { shq } from "../shell-quote.ts";
 import { BLACKBOX_CONFIG, BLACKBOX_UNIT, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
 import { PROMETHEUS_CONFIG, PROMETHEUS_UNIT, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
 import {
@@ -26,9 +26,7 @@ import {
 } from "./alertmanager.ts";
 
 export const HUB_PACKAGES = ["prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter"];
-// A function, not a constant: plan.ts imports this module, and the modules here import (through
-// step-script.ts) plan.ts, so top-level code must not read their exports.
-const hubUnits = () => [PROMETHEUS_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT];
+const HUB_UNITS = [PROMETHEUS_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT];
 
 /**
  * An /etc/default file of Debian's units (`ExecStart=/usr/bin/<binary> $ARGS`, EnvironmentFile=).
@@ -109,10 +107,10 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       id: "hub-services",
       description: "Prometheus, Alertmanager and blackbox bound to 127.0.0.1 (Alertmanager of a pair: private address), enabled and running",
       files: argFiles,
-      probe: hubUnits().map((u) => `systemctl is-enabled --quiet ${shq(u)} || exit 1\n${active(u)}`).join("\n"),
-      run: `systemctl daemon-reload\nsystemctl enable --quiet ${hubUnits().map(shq).join(" ")}`,
+      probe: HUB_UNITS.map((u) => `systemctl is-enabled --quiet ${shq(u)} || exit 1\n${active(u)}`).join("\n"),
+      run: `systemctl daemon-reload\nsystemctl enable --quiet ${HUB_UNITS.map(shq).join(" ")}`,
       // Command-line flags are read only at start.
-      reload: `systemctl restart ${hubUnits().map(shq).join(" ")}`,
+      reload: `systemctl restart ${HUB_UNITS.map(shq).join(" ")}`,
     },
   ];
 };
