@@ -6,6 +6,7 @@ import { isSecretRef, type Spec } from "../schema/spec-schema.ts";
 import { offlineContext } from "../provisioning/address-contexts.ts";
 import { planForHost } from "../provisioning/host-plan.ts";
 import { stepHash, stepSecrets, type HostPlan, type PlanContext } from "../provisioning/plan.ts";
+import { ALERTMANAGER_PORT, NETDATA_PORT, PROMETHEUS_PORT } from "../provisioning/service-ports.ts";
 import { alertNotifications } from "./alert-notifications.ts";
 import { HostAlerts, type WatchedDroplet } from "./host-alerts.ts";
 import { HostProvisioning, type ProvisionedStep } from "./host-provisioning.ts";
@@ -29,8 +30,8 @@ export interface ProgramArgs {
   planHost?: HostPlanner;
 }
 
-/** Local ports of the SSH tunnels to the dashboards. */
-export const TUNNEL_PORTS = { netdata: 19999, prometheus: 9090, alertmanager: 9093 } as const;
+/** Local ports of the SSH tunnels to the dashboards: the same ports as on the host. */
+export const TUNNEL_PORTS = { netdata: NETDATA_PORT, prometheus: PROMETHEUS_PORT, alertmanager: ALERTMANAGER_PORT } as const;
 
 /** What the stack exports. */
 export interface VigilOutputs {

@@ -76,16 +76,3 @@ function ipv6Value(address: string): bigint {
 /** True when every address of `inner` lies in `outer`. */
 export const within = (inner: AddressRange, outer: AddressRange): boolean =>
   inner.version === outer.version && inner.first >= outer.first && inner.last <= outer.last;
-
-/** Well-known names of the ports vigil's monitoring stack listens on, for messages. */
-export const PORT_NAMES: Record<number, string> = {
-  22: "SSH",
-  9090: "Prometheus",
-  9093: "Alertmanager",
-  9094: "Alertmanager cluster gossip",
-  9100: "node_exporter",
-  9115: "blackbox exporter",
-  19999: "Netdata",
-};
-
-export const describePort = (port: number): string => (PORT_NAMES[port] ? `${port} (${PORT_NAMES[port]})` : String(port));

@@ -15,6 +15,9 @@ import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { loopbackContext } from "../../provisioning/address-contexts.ts";
+import { hostPort } from "../../provisioning/addresses.ts";
+import { ALERTMANAGER_PORT, BLACKBOX_PORT, NETDATA_PORT, NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "../../provisioning/service-ports.ts";
+import { runningUnits } from "../../provisioning/watched-services.ts";
 import { planForHost } from "../../provisioning/host-plan.ts";
 import { type HostPlan } from "../../provisioning/plan.ts";
 import {
@@ -55,38 +58,24 @@ export function localPlan(spec: Spec): HostPlan {
   return { host: spec.hosts.map((h) => h.name).join("+"), roles: [...roles], steps };
 }
 
-/** The systemd units each role must keep active, by the spec. */
+/** The systemd units that must be active in the container: every host's, as watched-services.ts lists them. */
 export function expectedUnits(spec: Spec): string[] {
-  const units = new Set<string>();
-  const roles = new Set(spec.hosts.flatMap((h) => h.roles));
-  if (roles.has("node")) {
-    if (spec.stack.netdata.enabled) units.add("netdata.service");
-    if (spec.stack.nodeExporter.enabled) units.add("prometheus-node-exporter.service");
-    if (spec.stack.fail2ban.enabled) units.add("fail2ban.service");
-    if (spec.stack.crowdsec.enabled) units.add("crowdsec.service");
-    if (spec.hosts.some((h) => h.roles.includes("node") && h.agent)) units.add("vigil-agent.service");
-    for (const h of spec.hosts) if (h.roles.includes("node")) for (const s of h.services) units.add(s.includes(".") ? s : `${s}.service`);
-  }
-  if (roles.has("hub")) {
-    units.add("prometheus.service");
-    units.add("prometheus-alertmanager.service");
-    units.add("prometheus-blackbox-exporter.service");
-  }
-  return [...units].sort();
+  return [...new Set(spec.hosts.flatMap((h) => runningUnits(spec, h)))].sort();
 }
 
 /** HTTP endpoints that must answer, by the spec (all on the container's loopback = ours). */
 export function expectedEndpoints(spec: Spec): { name: string; url: string }[] {
   const roles = new Set(spec.hosts.flatMap((h) => h.roles));
   const e: { name: string; url: string }[] = [];
+  const local = (port: number) => `http://${hostPort("127.0.0.1", port)}`;
   if (roles.has("node")) {
-    if (spec.stack.netdata.enabled) e.push({ name: "Netdata", url: "http://127.0.0.1:19999/api/v1/info" });
-    if (spec.stack.nodeExporter.enabled) e.push({ name: "node_exporter", url: "http://127.0.0.1:9100/metrics" });
+    if (spec.stack.netdata.enabled) e.push({ name: "Netdata", url: `${local(NETDATA_PORT)}/api/v1/info` });
+    if (spec.stack.nodeExporter.enabled) e.push({ name: "node_exporter", url: `${local(NODE_EXPORTER_PORT)}/metrics` });
   }
   if (roles.has("hub")) {
-    e.push({ name: "Prometheus", url: "http://127.0.0.1:9090/-/ready" });
-    e.push({ name: "Alertmanager", url: "http://127.0.0.1:9093/-/ready" });
-    e.push({ name: "blackbox_exporter", url: "http://127.0.0.1:9115/metrics" });
+    e.push({ name: "Prometheus", url: `${local(PROMETHEUS_PORT)}/-/ready` });
+    e.push({ name: "Alertmanager", url: `${local(ALERTMANAGER_PORT)}/-/ready` });
+    e.push({ name: "blackbox_exporter", url: `${local(BLACKBOX_PORT)}/metrics` });
   }
   return e;
 }

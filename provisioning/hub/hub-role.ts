@@ -12,12 +12,14 @@
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep, RoleSteps } from "../plan.ts";
 import { aptInstallStep } from "../apt.ts";
+import { BLACKBOX_PORT } from "../service-ports.ts";
 import { shq } from "../shell-quote.ts";
-import { BLACKBOX_CONFIG, BLACKBOX_UNIT, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
-import { PROMETHEUS_CONFIG, PROMETHEUS_UNIT, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
+import { ALERTMANAGER_UNIT, BLACKBOX_UNIT, PROMETHEUS_UNIT } from "../service-units.ts";
+import { HUB_UNITS } from "../watched-services.ts";
+import { BLACKBOX_CONFIG, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
+import { PROMETHEUS_CONFIG, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
 import {
   ALERTMANAGER_CONFIG,
-  ALERTMANAGER_UNIT,
   alertmanagerArgs,
   alertmanagerFiles,
   alertmanagerSecrets,
@@ -26,7 +28,6 @@ import {
 } from "./alertmanager.ts";
 
 export const HUB_PACKAGES = ["prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter"];
-const HUB_UNITS = [PROMETHEUS_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT];
 
 /**
  * An /etc/default file of Debian's units (`ExecStart=/usr/bin/<binary> $ARGS`, EnvironmentFile=).
@@ -76,7 +77,7 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
     aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles }),
     configStep(
       "blackbox",
-      `blackbox exporter on 127.0.0.1:9115 with ${spec.uptime.length} uptime check module(s)`,
+      `blackbox exporter on 127.0.0.1:${BLACKBOX_PORT} with ${spec.uptime.length} uptime check module(s)`,
       BLACKBOX_UNIT,
       [{ path: BLACKBOX_CONFIG, mode: "0644", owner: "root:root", content: blackboxConfig(spec) }],
       `prometheus-blackbox-exporter --config.check --config.file=${shq(BLACKBOX_CONFIG)} || return 1`,

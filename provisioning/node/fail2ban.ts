@@ -4,8 +4,8 @@
 import type { Spec } from "../../schema/spec-schema.ts";
 import type { PlanStep } from "../plan.ts";
 import { serviceOffStep, serviceStep } from "../service-step.ts";
+import { FAIL2BAN_UNIT } from "../service-units.ts";
 
-export const FAIL2BAN_UNIT = "fail2ban.service";
 /** A `.local` in jail.d is read after Debian's defaults-debian.conf and overrides its [sshd]. */
 export const FAIL2BAN_JAIL = "/etc/fail2ban/jail.d/vigil-sshd.local";
 export const FAIL2BAN_LOCAL = "/etc/fail2ban/fail2ban.d/vigil.local";

@@ -5,9 +5,9 @@ import type { Host, Spec, Thresholds } from "../../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep } from "../plan.ts";
 import { serviceOffStep, serviceStep } from "../service-step.ts";
 import { privateAddressOf } from "../addresses.ts";
+import { NETDATA_PORT } from "../service-ports.ts";
+import { NETDATA_UNIT } from "../service-units.ts";
 
-export const NETDATA_UNIT = "netdata.service";
-export const NETDATA_PORT = 19999;
 const HEALTH_DIR = "/etc/netdata/health.d";
 
 /**

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
-import { METRICS_PORTS } from "../../components/network.ts";
+import { METRICS_PORTS } from "../../provisioning/service-ports.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { SPEC_FILES, T, loadSpec, ofType } from "./helpers.ts";
 
