@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { offlineContext } from "../provisioning/address-contexts.ts";
 import type { Spec } from "../schema/spec-schema.ts";
-import { buildVigil, type HostPlanner } from "./program.ts";
+import type { HostPlanner } from "../provisioning/host-plan.ts";
+import { buildVigil } from "./program.ts";
 import { vcpusOfSize } from "./monitor-window.ts";
 
 /** One resource the program would create. */

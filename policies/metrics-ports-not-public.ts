@@ -3,7 +3,8 @@
 import { Firewall, Vpc } from "@pulumi/digitalocean";
 import type { PolicyConfigSchema, StackValidationArgs } from "@pulumi/policy";
 import { describePort, METRICS_PORTS } from "../provisioning/service-ports.ts";
-import { addressRange, openedPorts, within, type AddressRange, type InboundRule } from "./firewall-rules.ts";
+import { addressRange, within, type AddressRange } from "../schema/ip-ranges.ts";
+import { openedPorts, type InboundRule } from "./firewall-rules.ts";
 import { SPEC_RESOURCE_TYPE } from "./spec-resource.ts";
 import { withDefaults, type VigilStackPolicy } from "./vigil-policy.ts";
 

@@ -2,7 +2,8 @@
 import { Firewall } from "@pulumi/digitalocean";
 import { validateResourceOfType, type PolicyConfigSchema } from "@pulumi/policy";
 import { SSH_PORT } from "../provisioning/service-ports.ts";
-import { addressRange, openedPorts } from "./firewall-rules.ts";
+import { addressRange } from "../schema/ip-ranges.ts";
+import { openedPorts } from "./firewall-rules.ts";
 import { withDefaults, type VigilResourcePolicy } from "./vigil-policy.ts";
 
 const configSchema: PolicyConfigSchema = {

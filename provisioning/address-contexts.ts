@@ -2,6 +2,7 @@
 // the addresses are stand-ins; the local target puts every host on 127.0.0.1; `--address`
 // overrides one. The helpers that read a context are in addresses.ts.
 import { isIP } from "node:net";
+import { ipv4Network, ipv4Offset } from "../schema/ip-ranges.ts";
 import type { Spec } from "../schema/spec-schema.ts";
 import type { PlanContext } from "./plan.ts";
 
@@ -11,13 +12,10 @@ import type { PlanContext } from "./plan.ts";
  * order) so `vigil render` output is complete and stable. `pulumi up` uses the real ones.
  */
 export function offlineContext(spec: Spec): PlanContext {
-  const [network] = spec.vpc.ipRange.split("/") as [string];
-  const base = network.split(".").reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
+  const network = ipv4Network(spec.vpc.ipRange);
   const privateAddress: Record<string, string> = {};
   spec.hosts.forEach((host, i) => {
-    const n = (base + 2 + i) >>> 0;
-    privateAddress[host.name] =
-      host.existing?.privateAddress ?? host.existing?.address ?? [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+    privateAddress[host.name] = host.existing?.privateAddress ?? host.existing?.address ?? ipv4Offset(network, 2 + i);
   });
   return { privateAddress };
 }
@@ -37,4 +35,19 @@ export function applyAddressOverrides(spec: Spec, ctx: PlanContext, pairs: reado
     ctx.privateAddress[host] = ip;
   }
   return undefined;
+}
+
+/**
+ * Stand-in addresses different from offlineContext's for every droplet (each moved by the number
+ * of hosts): a step whose content is the same under both does not depend on addresses
+ * (address-dependence.ts). Existing servers keep their real addresses in both.
+ */
+export function shiftedContext(spec: Spec): PlanContext {
+  const base = offlineContext(spec);
+  const privateAddress: Record<string, string> = {};
+  for (const host of spec.hosts) {
+    const address = base.privateAddress[host.name]!;
+    privateAddress[host.name] = host.existing ? address : ipv4Offset(address, spec.hosts.length);
+  }
+  return { privateAddress };
 }

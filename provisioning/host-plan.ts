@@ -6,6 +6,9 @@ import { nodeRoleSteps } from "./node/node-role.ts";
 import { agentSteps } from "./node/agent.ts";
 import { hubRoleSteps } from "./hub/hub-role.ts";
 
+/** Plans one host; `planForHost` unless a test substitutes its own. */
+export type HostPlanner = (spec: Spec, hostName: string, ctx: PlanContext) => HostPlan;
+
 /** The ordered plan of one host: node role (with the agent), then hub role. */
 export function planForHost(spec: Spec, hostName: string, ctx: PlanContext): HostPlan {
   const host = spec.hosts.find((h) => h.name === hostName);
