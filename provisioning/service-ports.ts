@@ -46,7 +46,10 @@ export const SERVICE_PORTS: readonly number[] = [
   CROWDSEC_METRICS_PORT,
 ];
 
-/** What listens on each port, for messages. */
+/**
+ * What listens on each port a firewall may open, for policy messages. CrowdSec's ports are not
+ * here: they are bound to loopback, so a firewall rule for 8080 concerns something else.
+ */
 export const PORT_NAMES: Readonly<Record<number, string>> = {
   [SSH_PORT]: "SSH",
   [PROMETHEUS_PORT]: "Prometheus",
@@ -55,8 +58,6 @@ export const PORT_NAMES: Readonly<Record<number, string>> = {
   [NODE_EXPORTER_PORT]: "node_exporter",
   [BLACKBOX_PORT]: "blackbox exporter",
   [NETDATA_PORT]: "Netdata",
-  [CROWDSEC_LAPI_PORT]: "CrowdSec Local API",
-  [CROWDSEC_METRICS_PORT]: "CrowdSec metrics",
 };
 
 /** `9100 (node_exporter)`; a port of no stack service as its number. */

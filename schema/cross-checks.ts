@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
 import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
+import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
 
 export interface Problem {
@@ -194,9 +195,8 @@ function checkSlos(spec: Spec): Problem[] {
     if (slo.latencyMs !== undefined && slo.uptime === undefined) {
       out.push({ path: ["slos", i, "latencyMs"], message: "a latency SLO needs an uptime check (uptime: NAME)", key: true });
     }
-    const window = durationSeconds(slo.window);
-    if (window < 86400 || window > 90 * 86400) {
-      out.push({ path: ["slos", i, "window"], message: `must be between 1d and 90d for multi-window burn-rate alerts (got ${slo.window})` });
+    if (!sloWindowWithin(slo.window)) {
+      out.push({ path: ["slos", i, "window"], message: `must be between ${SLO_WINDOW_MIN} and ${SLO_WINDOW_MAX} for multi-window burn-rate alerts (got ${slo.window})` });
     }
   });
   return out;
