@@ -10,8 +10,9 @@
 // A config that fails its check leaves the running config in place (step-script.ts restores the
 // previous files; the composed alertmanager.yml is only moved in after amtool accepted it).
 import type { Host, Spec } from "../../schema/spec-schema.ts";
-import type { PlanContext, PlanFile, PlanStep, RoleSteps } from "../plan.ts";
+import type { PlanContext, PlanFile, RoleSteps } from "../plan.ts";
 import { aptInstallStep } from "../apt.ts";
+import { debianServiceStep, defaultsFile, dropInFile } from "../debian-service.ts";
 import { BLACKBOX_PORT } from "../service-ports.ts";
 import { shq } from "../shell-quote.ts";
 import { ALERTMANAGER_UNIT, BLACKBOX_UNIT, PROMETHEUS_UNIT } from "../service-units.ts";
@@ -27,46 +28,21 @@ import {
   installComposedConfig,
 } from "./alertmanager.ts";
 
-export const HUB_PACKAGES = ["prometheus", "prometheus-alertmanager", "prometheus-blackbox-exporter"];
-
-/**
- * An /etc/default file of Debian's units (`ExecStart=/usr/bin/<binary> $ARGS`, EnvironmentFile=).
- * systemd splits $ARGS at whitespace, so no argument may contain whitespace or quotes.
- */
-export function defaultsFile(path: string, args: string[]): PlanFile {
-  for (const arg of args) {
-    if (/[\s"'\\$`]/.test(arg)) throw new Error(`argument ${JSON.stringify(arg)} cannot be written to ${path}`);
-  }
-  const content = `# Written by vigil; changes here are overwritten on the next apply.\nARGS="${args.join(" ")}"\n`;
-  return { path, mode: "0644", owner: "root:root", content };
-}
+const PROMETHEUS_PACKAGE = "prometheus";
+const ALERTMANAGER_PACKAGE = "prometheus-alertmanager";
+const BLACKBOX_PACKAGE = "prometheus-blackbox-exporter";
+export const HUB_PACKAGES = [PROMETHEUS_PACKAGE, ALERTMANAGER_PACKAGE, BLACKBOX_PACKAGE];
 
 function serviceArgFiles(spec: Spec, hub: Host, ctx: PlanContext): PlanFile[] {
-  const dropIn = (unit: string, content: string): PlanFile => ({ path: `/etc/systemd/system/${unit}.d/vigil.conf`, mode: "0644", owner: "root:root", content });
   // A pair's Alertmanager binds the private address, which must exist before it starts.
   const afterNetwork = `# Written by vigil.\n[Unit]\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nRestartSec=5s\n`;
   return [
-    defaultsFile("/etc/default/prometheus", prometheusArgs(spec)),
-    defaultsFile("/etc/default/prometheus-alertmanager", alertmanagerArgs(spec, hub, ctx)),
-    defaultsFile("/etc/default/prometheus-blackbox-exporter", blackboxArgs()),
-    dropIn(ALERTMANAGER_UNIT, afterNetwork),
-    dropIn(BLACKBOX_UNIT, blackboxDropIn(spec)),
+    defaultsFile(PROMETHEUS_PACKAGE, prometheusArgs(spec)),
+    defaultsFile(ALERTMANAGER_PACKAGE, alertmanagerArgs(spec, hub, ctx)),
+    defaultsFile(BLACKBOX_PACKAGE, blackboxArgs()),
+    dropInFile(ALERTMANAGER_UNIT, afterNetwork),
+    dropInFile(BLACKBOX_UNIT, blackboxDropIn(spec)),
   ];
-}
-
-const active = (unit: string) => `systemctl is-active --quiet ${shq(unit)} || exit 1`;
-
-/** A config step: the files, a check of them in place, and a reload of the one unit. */
-function configStep(id: string, description: string, unit: string, files: PlanFile[], validate: string, run?: string): PlanStep {
-  return {
-    id,
-    description,
-    files,
-    probe: active(unit),
-    validate,
-    ...(run !== undefined ? { run } : {}),
-    reload: `systemctl reload-or-restart ${shq(unit)}`,
-  };
 }
 
 export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
@@ -75,43 +51,43 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
   const rules = ruleFiles(spec);
   return [
     aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles }),
-    configStep(
-      "blackbox",
-      `blackbox exporter on 127.0.0.1:${BLACKBOX_PORT} with ${spec.uptime.length} uptime check module(s)`,
-      BLACKBOX_UNIT,
-      [{ path: BLACKBOX_CONFIG, mode: "0644", owner: "root:root", content: blackboxConfig(spec) }],
-      `prometheus-blackbox-exporter --config.check --config.file=${shq(BLACKBOX_CONFIG)} || return 1`,
-    ),
-    configStep(
-      "prometheus",
-      "Prometheus scrape config and alert rules (host, agent, uptime, SLO, watchdog)",
-      PROMETHEUS_UNIT,
-      [
+    debianServiceStep({
+      id: "blackbox",
+      description: `blackbox exporter on 127.0.0.1:${BLACKBOX_PORT} with ${spec.uptime.length} uptime check module(s)`,
+      units: [BLACKBOX_UNIT],
+      files: [{ path: BLACKBOX_CONFIG, mode: "0644", owner: "root:root", content: blackboxConfig(spec) }],
+      validate: `prometheus-blackbox-exporter --config.check --config.file=${shq(BLACKBOX_CONFIG)} || return 1`,
+    }),
+    debianServiceStep({
+      id: "prometheus",
+      description: "Prometheus scrape config and alert rules (host, agent, uptime, SLO, watchdog)",
+      units: [PROMETHEUS_UNIT],
+      files: [
         { path: PROMETHEUS_CONFIG, mode: "0644", owner: "root:root", content: prometheusConfig(spec, host, ctx) },
         ...rules.map((f) => ({ path: f.path, mode: "0644", owner: "root:root", content: f.content })),
       ],
       // Checks prometheus.yml and every rule file it names.
-      `promtool check config ${shq(PROMETHEUS_CONFIG)} || return 1`,
-    ),
-    {
-      ...configStep(
-        "alertmanager",
-        `Alertmanager receivers (${Object.keys(spec.alerts.receivers).join(", ")}), routes and inhibitions`,
-        ALERTMANAGER_UNIT,
-        alertmanagerFiles(spec),
-        composeAndCheckScript(substituted),
-        installComposedConfig(),
-      ),
-      probe: `${active(ALERTMANAGER_UNIT)}\n[ -s ${shq(ALERTMANAGER_CONFIG)} ] || exit 1`,
-    },
-    {
+      validate: `promtool check config ${shq(PROMETHEUS_CONFIG)} || return 1`,
+    }),
+    debianServiceStep({
+      id: "alertmanager",
+      description: `Alertmanager receivers (${Object.keys(spec.alerts.receivers).join(", ")}), routes and inhibitions`,
+      units: [ALERTMANAGER_UNIT],
+      files: alertmanagerFiles(spec),
+      validate: composeAndCheckScript(substituted),
+      afterInstall: installComposedConfig(),
+      probe: `[ -s ${shq(ALERTMANAGER_CONFIG)} ] || exit 1`,
+    }),
+    debianServiceStep({
       id: "hub-services",
       description: "Prometheus, Alertmanager and blackbox bound to 127.0.0.1 (Alertmanager of a pair: private address), enabled and running",
+      units: HUB_UNITS,
       files: argFiles,
-      probe: HUB_UNITS.map((u) => `systemctl is-enabled --quiet ${shq(u)} || exit 1\n${active(u)}`).join("\n"),
-      run: `systemctl daemon-reload\nsystemctl enable --quiet ${HUB_UNITS.map(shq).join(" ")}`,
+      enable: true,
+      // The drop-ins are new unit configuration.
+      beforeInstall: "systemctl daemon-reload",
       // Command-line flags are read only at start.
       reload: `systemctl restart ${HUB_UNITS.map(shq).join(" ")}`,
-    },
+    }),
   ];
 };

@@ -18,7 +18,7 @@
 import { stringify } from "yaml";
 import type { Spec } from "../../schema/spec-schema.ts";
 import type { PlanFile, PlanStep } from "../plan.ts";
-import { serviceOffStep, serviceStep } from "../service-step.ts";
+import { debianServiceStep, serviceOffStep } from "../debian-service.ts";
 import { shq } from "../shell-quote.ts";
 import { hostPort } from "../addresses.ts";
 import { CROWDSEC_LAPI_PORT, CROWDSEC_METRICS_PORT } from "../service-ports.ts";
@@ -155,11 +155,11 @@ export function crowdsecStep(spec: Spec): PlanStep {
   ];
   const collections = c.collections.map(shq).join(" ");
   const test = `crowdsec -c ${CROWDSEC_CONFIG} -t`;
-  return serviceStep({
+  return debianServiceStep({
     id: "crowdsec",
     description: `CrowdSec on the ssh journal with ${c.collections.join(", ") || "no collections"}; Central API ${c.centralApi ? "on" : "off"}`,
     packages: ["crowdsec"],
-    unit: CROWDSEC_UNIT,
+    units: [CROWDSEC_UNIT],
     files,
     validate: `if command -v crowdsec >/dev/null; then
   ${test} || return 1
@@ -199,11 +199,11 @@ fi`
 
 /** The nftables bouncer: it registers itself with the Local API in its postinst (its key stays on the host). */
 export function crowdsecBouncerStep(): PlanStep {
-  return serviceStep({
+  return debianServiceStep({
     id: "crowdsec-firewall-bouncer",
     description: "CrowdSec firewall bouncer (nftables)",
     packages: ["crowdsec-firewall-bouncer"],
-    unit: CROWDSEC_BOUNCER_UNIT,
+    units: [CROWDSEC_BOUNCER_UNIT],
     files: [],
     reload: `systemctl restart ${CROWDSEC_BOUNCER_UNIT}`,
   });

@@ -1,7 +1,7 @@
 // Node role: Netdata, node_exporter, fail2ban and CrowdSec from Debian 12's own packages.
 //
 // One step per service, each placing its config BEFORE installing its packages (see
-// service-step.ts): a service's first start already uses vigil's config, so nothing listens on
+// debian-service.ts): a service's first start already uses vigil's config, so nothing listens on
 // all interfaces even briefly and no postinst reaches for the internet. Each step installs only
 // what is missing (a config change never upgrades a package), validates with the tool's own
 // checker where one exists, and reloads only its own unit. A piece the spec disables gets a step
