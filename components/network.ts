@@ -84,6 +84,6 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
     }
-    this.registerOutputs({ vpcId: this.vpcId, firewallId: this.firewall.id });
+    this.registerOutputs({ vpcId: this.vpcId, firewallId: this.firewall.id, ...(this.webFirewall ? { webFirewallId: this.webFirewall.id } : {}) });
   }
 }

@@ -12,6 +12,7 @@ import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig } from "../../policies/policy-config.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
+import { parseCommandArgs } from "../command-args.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 
 const USAGE = "usage: vigil check <spec> [--policy-config FILE]";
@@ -19,31 +20,6 @@ const USAGE = "usage: vigil check <spec> [--policy-config FILE]";
 /** policies/config/<environment>.json of this checkout. */
 export const defaultPolicyConfigPath = (environment: string): string =>
   fileURLToPath(new URL(`../../policies/config/${environment}.json`, import.meta.url));
-
-interface CheckArgs {
-  spec: string;
-  policyConfig?: string;
-}
-
-function parseArgs(argv: string[]): CheckArgs | string {
-  const args = argv.filter((a) => a !== "--");
-  const files: string[] = [];
-  let policyConfig: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--policy-config" || arg.startsWith("--policy-config=")) {
-      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
-      if (value === undefined || value === "") return `vigil check: --policy-config needs a file\n${USAGE}`;
-      policyConfig = value;
-    } else if (arg.startsWith("-")) {
-      return `vigil check: unknown option ${arg}\n${USAGE}`;
-    } else {
-      files.push(arg);
-    }
-  }
-  if (files.length !== 1) return USAGE;
-  return { spec: files[0]!, policyConfig };
-}
 
 /** The policy config for a run: the given file, else policies/config/<env>.json when present. */
 function policyConfigFor(spec: Spec, given: string | undefined): { config: PolicyPackConfig; source: string } | { errors: string[] } {
@@ -88,11 +64,21 @@ export async function checkResources(resources: readonly PlannedResource[], conf
 }
 
 export async function runCheck(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    console.error(args);
+  const parsed = parseCommandArgs("check", USAGE, argv, { "policy-config": { type: "string" } });
+  if ("error" in parsed) {
+    console.error(parsed.error);
     return 1;
   }
+  const policyConfigFile = parsed.values["policy-config"];
+  if (policyConfigFile === "") {
+    console.error(`vigil check: --policy-config needs a file\n${USAGE}`);
+    return 1;
+  }
+  if (parsed.positionals.length !== 1) {
+    console.error(USAGE);
+    return 1;
+  }
+  const args = { spec: parsed.positionals[0]!, policyConfig: policyConfigFile };
   const loaded = loadSpecFile(args.spec);
   if (!loaded.ok) {
     console.error(formatErrors(loaded.errors));

@@ -4,16 +4,20 @@ import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { planResources, SECRET, type PlannedResource } from "../../components/offline-plan.ts";
 import { decodeStageUpload } from "../../components/stage-upload.ts";
+import { parseCommandArgs } from "../command-args.ts";
 
 const USAGE = "usage: vigil plan <spec> [--json]";
 
 export async function runPlan(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => a !== "--");
-  const json = args.includes("--json");
-  const unknown = args.find((a) => a.startsWith("-") && a !== "--json");
-  const files = args.filter((a) => !a.startsWith("-"));
-  if (unknown !== undefined || files.length !== 1) {
-    console.error(unknown ? `vigil plan: unknown option ${unknown}\n${USAGE}` : USAGE);
+  const parsed = parseCommandArgs("plan", USAGE, argv, { json: { type: "boolean" } });
+  if ("error" in parsed) {
+    console.error(parsed.error);
+    return 1;
+  }
+  const files = parsed.positionals;
+  const json = parsed.values.json === true;
+  if (files.length !== 1) {
+    console.error(USAGE);
     return 1;
   }
   const loaded = loadSpecFile(files[0]!);

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { AGENT_UNITS, runningUnits, stackUnits, systemdUnitInclude, unitName, unitRegex, watchedUnits, watchedUnitsRegex } from "../../provisioning/watched-services.ts";
-import { expectedUnits } from "../../bin/commands/local.ts";
+import { expectedUnits } from "../../bin/local-apply.ts";
 import { edited, stack } from "./helpers.ts";
 
 test("unitName: a bare name is a service, a typed unit keeps its type", () => {
