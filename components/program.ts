@@ -1,5 +1,5 @@
 // Everything `pulumi up` creates for one spec. index.ts calls it with config secrets; the offline
-// planner (offline-plan.ts, `vigil plan`, `vigil check`) calls it under mocks with placeholders.
+// planner (cloud-preview.ts, `vigil plan`, `vigil check`) calls it under mocks with placeholders.
 import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
 import { isSecretRef, type Spec } from "../schema/spec-schema.ts";
@@ -8,7 +8,7 @@ import { planForHost, type HostPlanner } from "../provisioning/host-plan.ts";
 import type { HostPlan } from "../provisioning/plan.ts";
 import { ALERTMANAGER_PORT, NETDATA_PORT, PROMETHEUS_PORT } from "../provisioning/service-ports.ts";
 import { alertNotifications } from "./alert-notifications.ts";
-import { HostAlerts, type WatchedDroplet } from "./host-alerts.ts";
+import { DropletMonitorAlerts, type WatchedDroplet } from "./droplet-monitor-alerts.ts";
 import { HostProvisioning, type ProvisionedStep } from "./host-provisioning.ts";
 import { MonitoredHost } from "./monitored-host.ts";
 import { Network } from "./network.ts";
@@ -164,7 +164,7 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
     const droplet = hosts[i]!.droplet;
     return droplet ? [{ name: h.name, id: droplet.id, size: h.size, vcpus: droplet.vcpus }] : [];
   });
-  new HostAlerts(prefix, { prefix, thresholds: spec.thresholds, droplets, notifications });
+  new DropletMonitorAlerts(prefix, { prefix, thresholds: spec.thresholds, droplets, notifications });
 
   return {
     hosts: Object.fromEntries(

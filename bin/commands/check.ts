@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import type { PlannedResource } from "../../components/offline-plan.ts";
+import type { CloudResource } from "../../components/cloud-preview.ts";
 import { evaluatePolicies, type Violation } from "../../policies/evaluate.ts";
 import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig } from "../../policies/policy-config.ts";
@@ -59,7 +59,7 @@ export function remediationText(violations: readonly Violation[]): string {
 }
 
 /** Runs the pack over a planned graph; the result `vigil check` prints. */
-export async function checkResources(resources: readonly PlannedResource[], config: PolicyPackConfig): Promise<Violation[]> {
+export async function checkResources(resources: readonly CloudResource[], config: PolicyPackConfig): Promise<Violation[]> {
   return evaluatePolicies(vigilPolicies, resources, config);
 }
 
@@ -89,11 +89,11 @@ export async function runCheck(argv: string[]): Promise<number> {
     console.error(policyConfig.errors.join("\n"));
     return 1;
   }
-  let resources: PlannedResource[];
+  let resources: CloudResource[];
   try {
     // Loaded only now: the Pulumi SDKs take seconds to load, and bad input should fail fast.
-    const { planResources } = await import("../../components/offline-plan.ts");
-    resources = await planResources(loaded.spec);
+    const { previewCloudResources } = await import("../../components/cloud-preview.ts");
+    resources = await previewCloudResources(loaded.spec);
   } catch (err) {
     console.error(`vigil check: ${args.spec}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -2,7 +2,7 @@
 // running the Pulumi program under mocks. Secrets are never needed and never shown ("[secret]").
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import { planResources, SECRET, type PlannedResource } from "../../components/offline-plan.ts";
+import { previewCloudResources, SECRET, type CloudResource } from "../../components/cloud-preview.ts";
 import { decodeStageUpload } from "../../components/stage-upload.ts";
 import { parseCommandArgs } from "../command-args.ts";
 
@@ -25,9 +25,9 @@ export async function runPlan(argv: string[]): Promise<number> {
     console.error(formatErrors(loaded.errors));
     return 1;
   }
-  let resources: PlannedResource[];
+  let resources: CloudResource[];
   try {
-    resources = await planResources(loaded.spec);
+    resources = await previewCloudResources(loaded.spec);
   } catch (err) {
     console.error(`vigil plan: ${files[0]}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
@@ -47,7 +47,7 @@ export const shortType = (type: string): string => {
 };
 
 /** The table: one line per resource (type, name, the inputs that matter) sorted by type, then counts by type. */
-export function planTable(resources: PlannedResource[]): string {
+export function planTable(resources: CloudResource[]): string {
   const rows = resources
     .map((r) => [shortType(r.type), r.name, details(r)] as const)
     .sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
@@ -66,7 +66,7 @@ export function planTable(resources: PlannedResource[]): string {
 
 const show = (v: unknown): string => (v === SECRET ? SECRET : Array.isArray(v) ? v.join(",") : String(v));
 
-function details(r: PlannedResource): string {
+function details(r: CloudResource): string {
   const i = r.inputs;
   switch (r.type) {
     case "digitalocean:index/droplet:Droplet":
