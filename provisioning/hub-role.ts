@@ -20,7 +20,6 @@ import {
   ALERTMANAGER_UNIT,
   alertmanagerArgs,
   alertmanagerFiles,
-  alertmanagerSecrets,
   composeAndCheckScript,
   installComposedConfig,
 } from "./alertmanager.ts";
@@ -72,7 +71,6 @@ function configStep(id: string, description: string, unit: string, files: PlanFi
 
 export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
   const argFiles = serviceArgFiles(spec, host, ctx);
-  const { substituted } = alertmanagerSecrets(spec);
   const rules = ruleFiles(spec);
   return [
     aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles }),
@@ -100,7 +98,7 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
         `Alertmanager receivers (${Object.keys(spec.alerts.receivers).join(", ")}), routes and inhibitions`,
         ALERTMANAGER_UNIT,
         alertmanagerFiles(spec),
-        composeAndCheckScript(substituted),
+        composeAndCheckScript(spec),
         installComposedConfig(),
       ),
       probe: `${active(ALERTMANAGER_UNIT)}\n[ -s ${shq(ALERTMANAGER_CONFIG)} ] || exit 1`,
