@@ -5,6 +5,7 @@ import type { Host, Spec, Thresholds } from "../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
 import { serviceOffStep, serviceStep } from "./service-step.ts";
 import { privateAddressOf } from "./addresses.ts";
+import { roundedFixedPoint } from "./fixed-point.ts";
 
 export const NETDATA_UNIT = "netdata.service";
 export const NETDATA_PORT = 19999;
@@ -56,11 +57,8 @@ export function netdataDuration(duration: string): string {
   return `${n}${unit}`;
 }
 
-/** A number as Netdata's expression parser reads it (no exponent form). */
-const num = (n: number): string => {
-  if (!Number.isFinite(n)) throw new Error(`threshold ${n} is not a finite number`);
-  return Number.isInteger(n) ? String(n) : n.toFixed(6).replace(/0+$/, "");
-};
+/** A number as Netdata's expression parser reads it: fixed point, never `1e+21` or `0.`. */
+const num = (n: number): string => roundedFixedPoint(n, 12);
 
 interface Alarm {
   kind: "alarm" | "template";

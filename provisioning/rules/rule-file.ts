@@ -3,6 +3,7 @@
 import { stringify } from "yaml";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
+import { roundedFixedPoint } from "../fixed-point.ts";
 
 export interface AlertingRule {
   alert: string;
@@ -59,8 +60,8 @@ export const alertLabels = (spec: Spec, severity: Severity, extra: Record<string
 export const confirmSeconds = (spec: Spec): number => Math.max(3 * durationSeconds(spec.intervals.scrape), 60);
 export const confirmFor = (spec: Spec): string => formatDuration(confirmSeconds(spec));
 
-/** A number as PromQL text without float noise (0.1 + 0.2 → 0.3). */
-export const num = (value: number): string => String(Number(value.toPrecision(10)));
+/** A number as PromQL text without float noise (0.1 + 0.2 → 0.3), in fixed point. */
+export const num = (value: number): string => roundedFixedPoint(value, 10);
 
 /** Jobs of the hub's scrape config; rules select on them. */
 export const NODE_JOB = "node";
