@@ -262,7 +262,7 @@ const WINDOW_STAND_IN = "999999999s";
  */
 export function sloQueryError(query: string): { offset: number; message: string } | undefined {
   const problem = promqlError(query.replaceAll(WINDOW, WINDOW_STAND_IN));
-  return problem && { offset: problem.offset, message: `${problem.message} ({{window}} read as a duration)` };
+  return problem && { offset: problem.offset, message: problem.message.replaceAll(WINDOW_STAND_IN, WINDOW) };
 }
 
 function checkAlerts(spec: Spec): Problem[] {
