@@ -51,7 +51,8 @@ export function parseLocated(text: string, file: string, what: string): Parsed {
     });
     return fail(offset, `YAML: ${message}`);
   }
-  if (data === null || data === undefined) return fail(undefined, `is empty; expected ${what}`);
+  // A document that is only `null` or `~` is located at that scalar; an empty file has no position.
+  if (data === null || data === undefined) return fail(doc.contents?.range?.[0], `is empty; expected ${what}`);
   return { ok: true, data, locate: (path, key = false, offset?: number) => at(offsetOf(doc, path, key, offset === undefined ? undefined : { text, offset })) };
 }
 
