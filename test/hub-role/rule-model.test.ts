@@ -96,6 +96,8 @@ test("a rule file: header names its family, the YAML round-trips, and the same g
   assert.ok(text.startsWith("# Written by vigil (demo rules); changes here are overwritten on the next apply.\n"));
   assert.deepEqual(parse(text), { groups });
   assert.equal(ruleFileYaml("demo", structuredClone(groups)), text);
+  // Multi-line expressions are literal blocks, read on the hub line by line as they were written.
+  assert.match(text, /\n {8}expr: \|-\n {10}a\n {10}or\n {10}b\n/);
   // Shared label objects are written out, not as YAML aliases (Prometheus rejects those in places).
   const labels = { a: "1" };
   assert.doesNotMatch(ruleFileYaml("demo", [{ name: "g", rules: [{ record: "r1", expr: "1", labels }, { record: "r2", expr: "1", labels }] }]), /[&*]a\d/);
@@ -149,6 +151,9 @@ const SLOS = `uptime:
   - name: legacy
     url: https://legacy.example.test/
     sslExpiryDays: 2
+  - name: shop
+    url: https://shop.example.test/
+    sslExpiryDays: 30
 slos:
   - name: avail
     uptime: api
@@ -327,10 +332,21 @@ test("uptime alerts: slow only for checks with latencyMs, TLS warning only above
   assert.match(slow!.expr, /avg_over_time\(probe_duration_seconds\{job="uptime",check="api"\}\[5m\]\)\) > 0\.5\n/);
   assert.doesNotMatch(slow!.expr, /sip/);
   // legacy's 2 days are under the critical bound: no warning clause for it.
-  assert.equal(warning!.expr.split("\nor\n").length, 1);
-  assert.match(warning!.expr, /check="api"\}\) - time\(\) < 1209600\nand on \(check\) .* >= 259200$/);
-  assert.equal(critical!.expr.split("\nor\n").length, 2);
-  assert.match(critical!.expr, /check="legacy"\}\) - time\(\) < 259200$/);
+  const warningClauses = warning!.expr.split("\nor\n");
+  assert.equal(warningClauses.length, 2);
+  assert.match(warningClauses[0]!, /check="api"\}\) - time\(\) < 1209600\nand on \(check\) .* >= 259200$/);
+  assert.match(warningClauses[1]!, /check="shop"\}\) - time\(\) < 2592000\nand on \(check\) .* >= 259200$/);
+  assert.equal(critical!.expr.split("\nor\n").length, 3);
+  assert.match(critical!.expr, /check="legacy"\}\) - time\(\) < 259200\nor\n/);
+  // What the on-call reads: the time left, and where the critical bound is.
+  assert.deepEqual(warning!.annotations, {
+    summary: "TLS certificate of {{ $labels.check }} expires in {{ $value | humanizeDuration }}",
+    description: "A certificate in the chain served to the probe expires within the check's sslExpiryDays; critical below 3 days.",
+  });
+  assert.deepEqual(critical!.annotations, {
+    summary: "TLS certificate of {{ $labels.check }} expires in {{ $value | humanizeDuration }}",
+    description: "A certificate in the chain served to the probe expires within 3 days (or has expired).",
+  });
   const noTls = specWith(`uptime:
   - name: plain
     url: https://plain.example.test/
@@ -343,6 +359,9 @@ test("watchdog: one always-firing info alert", () => {
   assert.deepEqual(groups.map((g) => g.name), ["vigil-watchdog"]);
   assert.deepEqual(alerts(groups).map((r) => [r.alert, r.expr, r.labels, r.for]), [[WATCHDOG_ALERT, "vector(1)", { severity: "info", environment: "staging" }, undefined]]);
   assert.equal(WATCHDOG_ALERT, "VigilWatchdog");
+  const [watchdog] = alerts(groups);
+  assert.equal(watchdog!.annotations.summary, "vigil's alerting pipeline is alive");
+  assert.match(watchdog!.annotations.description!, /^Always firing\. A heartbeat service expects it .* raises its own alarm when it stops/);
 });
 
 test("every rule of every family is valid PromQL", () => {
