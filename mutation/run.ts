@@ -16,7 +16,7 @@ if (unknown.length > 0) {
   process.exit(1);
 }
 
-// The provisioning tests read the bundled agent (provisioning/agent.ts), as npm test's pretest does.
+// The provisioning tests read the bundled agent (provisioning/node/agent.ts), as npm test's pretest does.
 if (!existsSync(`${root}agent/dist/vigil-agent.js`)) {
   const build = spawnSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
   if (build.status !== 0) process.exit(build.status ?? 1);

@@ -16,7 +16,7 @@ import { parse, stringify } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { ruleFiles } from "../../provisioning/prometheus.ts";
+import { ruleFiles } from "../../provisioning/hub/prometheus.ts";
 import { requireTool, run, tempDir, withoutAnnotations } from "./support.ts";
 
 /** A spec with one hub and the given extra top-level YAML (thresholds, uptime, slos). */

@@ -12,7 +12,8 @@ import type { Slo, Spec } from "../../schema/spec-schema.ts";
 import { agentRuleGroups } from "../../provisioning/rules/agent-rules.ts";
 import { diskFillLookbackSeconds, hostRuleGroups, monitoredNodes } from "../../provisioning/rules/host-rules.ts";
 import { alertLabels, alternation, confirmFor, confirmSeconds, matchers, num, ruleFileYaml, str, type AlertingRule, type RecordingRule, type RuleGroup } from "../../provisioning/rules/rule-file.ts";
-import { BURN_PAIRS, budgetFraction, burnFactor, burnThreshold, SLO_WINDOWS, sloRuleGroups, sloRuleGroupsFor, sloWindows } from "../../provisioning/rules/slo-rules.ts";
+import { budgetFraction, burnFactor, burnThreshold, sloRuleGroups, sloRuleGroupsFor, sloWindows } from "../../provisioning/rules/slo-rules.ts";
+import { BURN_PAIRS, SLO_WINDOWS } from "../../provisioning/rules/tunables.ts";
 import { uptimeRuleGroups } from "../../provisioning/rules/uptime-rules.ts";
 import { watchdogRuleGroups, WATCHDOG_ALERT } from "../../provisioning/rules/watchdog-rules.ts";
 
