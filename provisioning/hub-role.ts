@@ -19,6 +19,7 @@ import {
   ALERTMANAGER_CONFIG,
   ALERTMANAGER_UNIT,
   alertmanagerArgs,
+  alertmanagerDropIn,
   alertmanagerFiles,
   alertmanagerSecrets,
   composeAndCheckScript,
@@ -44,13 +45,11 @@ export function defaultsFile(path: string, args: string[]): PlanFile {
 
 function serviceArgFiles(spec: Spec, hub: Host, ctx: PlanContext): PlanFile[] {
   const dropIn = (unit: string, content: string): PlanFile => ({ path: `/etc/systemd/system/${unit}.d/vigil.conf`, mode: "0644", owner: "root:root", content });
-  // A pair's Alertmanager binds the private address, which must exist before it starts.
-  const afterNetwork = `# Written by vigil.\n[Unit]\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nRestartSec=5s\n`;
   return [
     defaultsFile("/etc/default/prometheus", prometheusArgs(spec)),
     defaultsFile("/etc/default/prometheus-alertmanager", alertmanagerArgs(spec, hub, ctx)),
     defaultsFile("/etc/default/prometheus-blackbox-exporter", blackboxArgs()),
-    dropIn(ALERTMANAGER_UNIT, afterNetwork),
+    dropIn(ALERTMANAGER_UNIT, alertmanagerDropIn()),
     dropIn(BLACKBOX_UNIT, blackboxDropIn(spec)),
   ];
 }

@@ -14,7 +14,7 @@ import { sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
 import { localUp } from "../../bin/commands/local.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { confirmSeconds } from "../../provisioning/rules/rule-file.ts";
+import { confirmSeconds, detectionFloorSeconds } from "../../provisioning/detection-timing.ts";
 import { durationSeconds } from "../../schema/durations.ts";
 import { e2eOptions, SLOT_WAIT_MS } from "../../test/e2e/support/target.ts";
 import { AlertReceiver } from "../../test/e2e/support/receiver.ts";
@@ -126,7 +126,7 @@ try {
   for (const interval of intervals) {
     const spec = specFor(interval);
     await apply(spec);
-    const floor = confirmSeconds(spec) + durationSeconds(spec.intervals.scrape) + durationSeconds(spec.intervals.evaluation) + durationSeconds(spec.alerts.grouping.wait);
+    const floor = detectionFloorSeconds(spec, "scrape");
     console.log(`\ninterval ${interval}: rule 'for' ${confirmSeconds(spec)} s; floor (for + scrape + evaluation + group wait) ≤ ${floor} s`);
     const times: Record<string, number[]> = {};
     for (let run = 0; run < runs; run++) {

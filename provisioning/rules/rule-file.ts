@@ -1,7 +1,6 @@
 // Shared by the rule families (host, agent, uptime, slo, watchdog): the rule-file model, its YAML,
-// PromQL literals, and the timing policy every family uses.
+// and PromQL literals (the timing policy is detection-timing.ts).
 import { stringify } from "yaml";
-import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
 
 export interface AlertingRule {
@@ -50,14 +49,6 @@ export const alertLabels = (spec: Spec, severity: Severity, extra: Record<string
   environment: spec.environment,
   ...extra,
 });
-
-/**
- * How long a bad state must hold before an alert fires when the spec gives no `for`: three
- * scrapes, at least a minute. One failed scrape or one slow read never pages; a real fault is
- * reported within about a minute.
- */
-export const confirmSeconds = (spec: Spec): number => Math.max(3 * durationSeconds(spec.intervals.scrape), 60);
-export const confirmFor = (spec: Spec): string => formatDuration(confirmSeconds(spec));
 
 /** A number as PromQL text without float noise (0.1 + 0.2 → 0.3). */
 export const num = (value: number): string => String(Number(value.toPrecision(10)));
