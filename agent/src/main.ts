@@ -7,6 +7,7 @@ import { loadAgentConfigFile } from "./config.ts";
 import { runDueChecks, stateFile } from "./integrity.ts";
 import { formatSamples } from "./metrics.ts";
 import type { SqliteBackend } from "./sqlite-backend.ts";
+import type { StatsCache } from "./sqlite-probe.ts";
 import { cliBackend } from "./sqlite-cli.ts";
 import { loadNodeSqlite, nodeBackend, quickCheckInProcess } from "./sqlite-node.ts";
 import { writeFileAtomic } from "./textfile.ts";
@@ -38,7 +39,9 @@ published at once, not at the next tick: a database file deleted, renamed or re-
 (inotify on its directory, or on the file where the directory is not readable) and a PM2 app
 exiting, going online or errored, or the daemon going away (the daemon's event bus,
 PM2_HOME/pub.sock, read only and only once pm2.pid proves the daemon alive). Triggered
-collections wait ${SETTLE_MS} ms for a burst to settle and are at least ${MIN_GAP_MS} ms apart. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
+collections wait ${SETTLE_MS} ms for a burst to settle and are at least ${MIN_GAP_MS} ms apart.
+A resident agent asks SQLite again only when the database or its -wal changed (inode, size,
+mtime, ctime) or its last answer is a minute old; stat runs at every collection. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
 a --once run per 15 s from a systemd timer costs ~230 ms of CPU each, ~1.5 % of one core, mostly
 Node's own startup; the resident agent spends ~27 ms per collection (~0.18 %) and holds ~46 MB,
 about Node's floor. On a 1-vCPU droplet CPU is the scarcer resource, so resident it is.
@@ -170,8 +173,9 @@ async function main(argv: string[]): Promise<number> {
   const pm2TimeoutMs = flagMs("pm2-timeout", values["pm2-timeout"], "3s");
   // Resident, the same problem would be logged every interval: log a line when it first appears.
   const changesOnly = onlyNewLines(log);
+  const statsCache: StatsCache | undefined = values.once ? undefined : new Map();
   const collectOnce = async (textfile: string | undefined): Promise<string> => {
-    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log }));
+    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log, statsCache }));
     if (textfile !== undefined) {
       try {
         writeFileAtomic(textfile, text);
