@@ -9,7 +9,8 @@ import type { SqliteBackend, StatsResult } from "./sqlite-backend.ts";
 
 /**
  * A resident agent re-uses a database's last answer while neither the file nor its -wal changed
- * (same inode, size, mtime and ctime: a write, a replacement, a chmod or chown all change one)
+ * (same inode, size, mtime and, for the database, ctime: a write, a replacement, a chmod or
+ * chown all change one)
  * and the answer is younger than STATS_MAX_AGE_MS. Why: at a 5 s interval one sqlite3 process
  * per database per collection is most of the agent's CPU (BENCHMARKS.md, "vigil agent"), while
  * an unchanged file gives the same answer. A deleted file is seen by stat before any of this.
@@ -17,6 +18,8 @@ import type { SqliteBackend, StatsResult } from "./sqlite-backend.ts";
 export const STATS_MAX_AGE_MS = 60_000;
 export type StatsCache = Map<string, { key: string; at: number; result: StatsResult }>;
 const fileKey = (st: Stats | undefined) => (st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` : "-");
+/** The -wal without ctime: a reader that may write the directory truncates it on close (ctime moves, nothing else). */
+const walKey = (st: Stats | undefined) => (st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : "-");
 
 export interface SqliteProbeResult {
   samples: Sample[];
@@ -44,7 +47,7 @@ export async function probeSqlite(db: SqliteDatabase, backend: SqliteBackend, ca
   } catch (err) {
     if (errno(err) === "ENOENT") samples.push(sample("vigil_sqlite_wal_size_bytes", labels, 0));
   }
-  const key = `${fileKey(st)}|${fileKey(walSt)}`;
+  const key = `${fileKey(st)}|${walKey(walSt)}`;
   const cached = cache?.get(db.path);
   const fresh = cached !== undefined && cached.key === key && Date.now() - cached.at < STATS_MAX_AGE_MS;
   const result = fresh ? cached.result : await backend.stats(db.path);
