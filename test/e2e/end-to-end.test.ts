@@ -12,7 +12,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,6 +69,19 @@ async function sh(command: string, stdin?: string): Promise<string> {
 const plan = (...steps: PlanStep[]): HostPlan => ({ host: "e2e", roles: ["node"], steps });
 const statuses = (o: ApplyOutcome) => o.steps.map((s) => `${s.id}:${s.status}`);
 const quiet = () => {};
+
+/**
+ * Runs the CLI without blocking this process: the alert receiver (and the uptime check's target)
+ * live in it, and a spawnSync would leave them unanswered for the whole command, which at a 5s
+ * interval is long enough to page UptimeProbeFailed.
+ */
+function vigil(args: string[], opts: { env: NodeJS.ProcessEnv; timeout: number }): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile("bin/vigil", args, { encoding: "utf8", env: opts.env, timeout: opts.timeout }, (error, stdout, stderr) =>
+      resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
 
 test("the container is Debian 12 with systemd as PID 1, reached over SSH", async () => {
   assert.match(await sh("cat /etc/debian_version"), /^12\./);
@@ -232,16 +245,16 @@ test("no service listens on all interfaces", async () => {
   assert.deepEqual(open, [], `bound to all interfaces:\n${open.join("\n")}`);
 });
 
-test("vigil local status and vigil local ssh -- CMD work on the running container", () => {
+test("vigil local status and vigil local ssh -- CMD work on the running container", async () => {
   const env = { ...process.env, VIGIL_LOCAL_DIR: o.stateDir, VIGIL_LOCAL_PORT: String(o.port) };
-  const status = spawnSync("bin/vigil", ["local", "status"], { encoding: "utf8", env, timeout: 120_000 });
+  const status = await vigil(["local", "status"], { env, timeout: 120_000 });
   assert.equal(status.status, 0, `${status.stdout}${status.stderr}`);
   assert.match(status.stdout, /^ok {3}prometheus\.service active$/m);
   assert.match(status.stdout, /^ok {3}Alertmanager http:\/\/127\.0\.0\.1:9093\/-\/ready → 200$/m);
-  const ssh = spawnSync("bin/vigil", ["local", "ssh", "--", "cat", "/etc/debian_version"], { encoding: "utf8", env, timeout: 60_000 });
+  const ssh = await vigil(["local", "ssh", "--", "cat", "/etc/debian_version"], { env, timeout: 60_000 });
   assert.equal(ssh.status, 0, ssh.stderr);
   assert.match(ssh.stdout, /^12\./);
-  const failing = spawnSync("bin/vigil", ["local", "ssh", "--", "exit 7"], { encoding: "utf8", env, timeout: 60_000 });
+  const failing = await vigil(["local", "ssh", "--", "exit 7"], { env, timeout: 60_000 });
   assert.equal(failing.status, 7, "the remote exit code comes back");
 });
 
@@ -257,10 +270,9 @@ test("the vigil apply CLI on the same spec and host changes nothing and exits 0"
   const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-cli-"));
   const specFile = join(dir, "e2e.yaml");
   writeFileSync(specFile, e2eSpecText({ receiverPort, interval: INTERVAL }));
-  const r = spawnSync(
-    "bin/vigil",
+  const r = await vigil(
     ["apply", specFile, "--host", "box", "--target", `ssh://root@127.0.0.1:${o.port}`, "--identity", `${o.stateDir}/id_ed25519`, "--address", "box=127.0.0.1"],
-    { encoding: "utf8", env: { ...process.env, XDG_CONFIG_HOME: dir }, timeout: 300_000 },
+    { env: { ...process.env, XDG_CONFIG_HOME: dir }, timeout: 300_000 },
   );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /^box \(root@127\.0\.0\.1:\d+\): (\d+) steps, 0 changed, \1 unchanged in /m);
