@@ -1,7 +1,10 @@
 // Shared by the rule families (host, agent, uptime, slo, watchdog): the rule-file model, its YAML,
 // and PromQL literals (the timing policy is detection-timing.ts).
 import { stringify } from "yaml";
+import { durationSeconds } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
+import type { ScrapeSpan } from "./tunables.ts";
+import { roundedFixedPoint } from "../fixed-point.ts";
 
 export interface AlertingRule {
   alert: string;
@@ -50,8 +53,11 @@ export const alertLabels = (spec: Spec, severity: Severity, extra: Record<string
   ...extra,
 });
 
-/** A number as PromQL text without float noise (0.1 + 0.2 → 0.3). */
-export const num = (value: number): string => String(Number(value.toPrecision(10)));
+/** A span counted in the spec's scrapes, in seconds (tunables.ts). */
+export const scrapeSpanSeconds = (spec: Spec, span: ScrapeSpan): number => Math.max(span.scrapes * durationSeconds(spec.intervals.scrape), span.minSeconds);
+
+/** A number as PromQL text without float noise (0.1 + 0.2 → 0.3), in fixed point. */
+export const num = (value: number): string => roundedFixedPoint(value, 10);
 
 /** Jobs of the hub's scrape config; rules select on them. */
 export const NODE_JOB = "node";

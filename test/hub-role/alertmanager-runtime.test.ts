@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadSpecText } from "../../schema/load-spec.ts";
-import { alertmanagerDropIn, alertmanagerTemplate, forgetNotificationLogScript } from "../../provisioning/alertmanager.ts";
+import { alertmanagerDropIn, alertmanagerTemplate, forgetNotificationLogScript } from "../../provisioning/hub/alertmanager.ts";
 import { AlertReceiver } from "../e2e/support/receiver.ts";
 import { freePort } from "../node-role/helpers.ts";
 import { requireTool, run, tempDir } from "./support.ts";
