@@ -159,6 +159,10 @@ function checkThresholds(spec: Spec): Problem[] {
   if (durationSeconds(spec.intervals.evaluation) < durationSeconds(spec.intervals.scrape)) {
     out.push({ path: ["intervals", "evaluation"], message: "must not be shorter than intervals.scrape" });
   }
+  // A slower agent would add its whole interval to every SQLite and PM2 detection.
+  if (spec.intervals.agent !== undefined && durationSeconds(spec.intervals.agent) > durationSeconds(spec.intervals.scrape)) {
+    out.push({ path: ["intervals", "agent"], message: `must not be longer than intervals.scrape (${spec.intervals.scrape})` });
+  }
   return out;
 }
 

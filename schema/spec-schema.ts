@@ -264,6 +264,12 @@ export const Route = Type.Object(
 export const Alerts = Type.Object(
   {
     receivers: Type.Record(Type.String({ pattern: RECEIVER_NAME }), Receiver, { minProperties: 1, additionalProperties: false, description: "receivers by name" }),
+    confirm: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 3,
+      description: "consecutive bad evaluations before a state alert fires: its `for` is confirm x intervals.evaluation",
+    }),
     routes: Type.Array(Route, { minItems: 1 }),
     grouping: Type.Object(
       {
@@ -272,7 +278,12 @@ export const Alerts = Type.Object(
           uniqueItems: true,
           description: "label names, or [...] for all labels",
         }),
-        wait: Type.String({ ...Duration, default: "30s" }),
+        wait: Type.Optional(
+          Type.String({
+            ...Duration,
+            description: "Alertmanager group_wait for every alert (default: intervals.evaluation for critical alerts, 30s for the rest)",
+          }),
+        ),
         interval: Type.String({ ...Duration, default: "5m" }),
         repeat: Type.String({ ...Duration, default: "4h" }),
       },
@@ -308,7 +319,16 @@ export const SpecSchema = Type.Object(
     hosts: Type.Array(Host, { minItems: 1 }),
     stack: Stack,
     intervals: Type.Object(
-      { scrape: Type.String({ ...Duration, default: "15s" }), evaluation: Type.String({ ...Duration, default: "15s" }) },
+      {
+        scrape: Type.String({ ...Duration, default: "15s", description: "how often the hub scrapes every target" }),
+        evaluation: Type.String({ ...Duration, default: "15s", description: "how often the hub evaluates the alert rules" }),
+        agent: Type.Optional(
+          Type.String({
+            ...Duration,
+            description: "how often the vigil agent collects (default: intervals.scrape; never slower than it)",
+          }),
+        ),
+      },
       { additionalProperties: false, default: {} },
     ),
     thresholds: Thresholds,

@@ -6,7 +6,7 @@ import { readState, integritySamples } from "./integrity.ts";
 import { sample, type Sample } from "./metrics.ts";
 import { probePm2 } from "./pm2-probe.ts";
 import type { SqliteBackend } from "./sqlite-backend.ts";
-import { probeSqlite } from "./sqlite-probe.ts";
+import { probeSqlite, type StatsCache } from "./sqlite-probe.ts";
 
 export interface CollectOptions {
   backend: SqliteBackend;
@@ -14,6 +14,8 @@ export interface CollectOptions {
   stateFile: string;
   pm2TimeoutMs: number;
   log: (line: string) => void;
+  /** Resident mode: answers of unchanged databases are re-used (sqlite-probe.ts). */
+  statsCache?: StatsCache;
 }
 
 export async function collect(config: AgentConfig, options: CollectOptions): Promise<Sample[]> {
@@ -21,7 +23,7 @@ export async function collect(config: AgentConfig, options: CollectOptions): Pro
   const sqlite = config.sqlite.map(async (db): Promise<Sample[]> => {
     const label = databaseLabel(db);
     try {
-      const result = await probeSqlite(db, options.backend);
+      const result = await probeSqlite(db, options.backend, options.statsCache);
       if (result.error) options.log(`sqlite ${label} (${db.path}): ${result.error}`);
       return [...result.samples, ...integritySamples(db, integrity[db.path])];
     } catch (err) {

@@ -7,9 +7,19 @@ import { loadAgentConfigFile } from "./config.ts";
 import { runDueChecks, stateFile } from "./integrity.ts";
 import { formatSamples } from "./metrics.ts";
 import type { SqliteBackend } from "./sqlite-backend.ts";
+import type { StatsCache } from "./sqlite-probe.ts";
 import { cliBackend } from "./sqlite-cli.ts";
 import { loadNodeSqlite, nodeBackend, quickCheckInProcess } from "./sqlite-node.ts";
 import { writeFileAtomic } from "./textfile.ts";
+import { watchFaults, type Watches } from "./watch.ts";
+
+/**
+ * A triggered collection waits this long, so that a burst of events (PM2 restarting an app: exit,
+ * restart, online; a file replaced: unlink, create) is read once, in its settled state.
+ */
+const SETTLE_MS = 200;
+/** Triggered collections are at least this far apart, so a noisy event source costs little CPU. */
+const MIN_GAP_MS = 1000;
 
 export const HELP = `vigil-agent: SQLite and PM2 health for Prometheus (node_exporter textfile collector)
 
@@ -22,8 +32,16 @@ Usage:
 FILE is a host's \`agent\` block of the vigil spec (YAML or JSON): sqlite: [{path, name?,
 maxSizeMB, maxWalMB?, integrityEvery}], pm2: [{user, pm2Home?, apps}].
 
-How vigil runs it: resident, as vigil-agent.service (Restart=always), collecting every 15 s into
-/var/lib/prometheus/node-exporter/vigil.prom. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
+How vigil runs it: resident, as vigil-agent.service (Restart=always), collecting every
+intervals.agent (default: the spec's scrape interval) into
+/var/lib/prometheus/node-exporter/vigil.prom. A fault it can see the moment it happens is
+published at once, not at the next tick: a database file deleted, renamed or re-created
+(inotify on its directory, or on the file where the directory is not readable) and a PM2 app
+exiting, going online or errored, or the daemon going away (the daemon's event bus,
+PM2_HOME/pub.sock, read only and only once pm2.pid proves the daemon alive). Triggered
+collections wait ${SETTLE_MS} ms for a burst to settle and are at least ${MIN_GAP_MS} ms apart.
+A resident agent asks SQLite again only when the database or its -wal changed (inode, size,
+mtime, ctime) or its last answer is a minute old; stat runs at every collection. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
 a --once run per 15 s from a systemd timer costs ~230 ms of CPU each, ~1.5 % of one core, mostly
 Node's own startup; the resident agent spends ~27 ms per collection (~0.18 %) and holds ~46 MB,
 about Node's floor. On a 1-vCPU droplet CPU is the scarcer resource, so resident it is.
@@ -60,6 +78,8 @@ Options:
   --pm2-timeout DUR         PM2 RPC answer timeout (default 3s)
   --sqlite auto|node|cli    SQLite backend (default auto)
   --sqlite3 PATH            sqlite3 binary for the cli backend (default /usr/bin/sqlite3)
+  --no-watch                resident mode: collect on the interval only (no file watches,
+                            no PM2 bus)
   --check-config            validate the config and exit
   -h, --help                this text
 Durations: 500ms, 30s, 5m, 1h.
@@ -80,6 +100,7 @@ const OPTIONS = {
   sqlite: { type: "string" },
   sqlite3: { type: "string" },
   "check-config": { type: "boolean" },
+  "no-watch": { type: "boolean" },
   "quick-check": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -152,8 +173,9 @@ async function main(argv: string[]): Promise<number> {
   const pm2TimeoutMs = flagMs("pm2-timeout", values["pm2-timeout"], "3s");
   // Resident, the same problem would be logged every interval: log a line when it first appears.
   const changesOnly = onlyNewLines(log);
+  const statsCache: StatsCache | undefined = values.once ? undefined : new Map();
   const collectOnce = async (textfile: string | undefined): Promise<string> => {
-    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log }));
+    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log, statsCache }));
     if (textfile !== undefined) {
       try {
         writeFileAtomic(textfile, text);
@@ -177,30 +199,74 @@ async function main(argv: string[]): Promise<number> {
     intervalMs: flagMs("interval", values.interval, "15s"),
     collect: () => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom").finally(() => changesOnly.next()),
     checkIntegrity: () => runDueChecks(config.sqlite, { backend, file: state, budgetMs, rollbackBudgetMs, log }),
+    watch: (changed) => (values["no-watch"] ? undefined : watchFaults(config, changed, log)),
   });
 }
 
+
 /**
- * The resident loop: a collection every interval (never two at once), and the due quick_checks
- * in the background (their own child processes), never awaited by a collection.
+ * The resident loop: a collection every interval and one soon after a watched fault (watch.ts),
+ * never two at once (a request during a collection runs right after it), and the due
+ * quick_checks in the background (their own child processes), never awaited by a collection.
  */
-function resident(hasDatabases: boolean, loop: { intervalMs: number; collect: () => Promise<unknown>; checkIntegrity: () => Promise<unknown> }): Promise<number> {
+function resident(
+  hasDatabases: boolean,
+  loop: {
+    intervalMs: number;
+    collect: () => Promise<unknown>;
+    checkIntegrity: () => Promise<unknown>;
+    watch: (changed: (why: string) => void) => Watches | undefined;
+  },
+): Promise<number> {
   let collecting = false;
+  let again = false;
   let checking = false;
-  const tick = () => {
-    if (!collecting) {
-      collecting = true;
-      loop.collect().catch((err) => log(`collection failed: ${String(err)}`)).finally(() => (collecting = false));
+  let lastStart = 0;
+  let triggered: NodeJS.Timeout | undefined;
+  const collectNow = () => {
+    if (collecting) {
+      again = true;
+      return;
     }
+    collecting = true;
+    lastStart = Date.now();
+    loop
+      .collect()
+      .catch((err) => log(`collection failed: ${String(err)}`))
+      .finally(() => {
+        collecting = false;
+        if (again) {
+          again = false;
+          soon();
+        }
+      });
+  };
+  const soon = () => {
+    if (triggered !== undefined) return;
+    const wait = Math.max(SETTLE_MS, lastStart + MIN_GAP_MS - Date.now());
+    triggered = setTimeout(() => {
+      triggered = undefined;
+      collectNow();
+    }, wait);
+  };
+  const watches = loop.watch(() => soon());
+  const tick = () => {
+    if (!collecting) collectNow();
     if (hasDatabases && !checking) {
       checking = true;
       loop.checkIntegrity().catch((err) => log(`integrity run failed: ${String(err)}`)).finally(() => (checking = false));
     }
+    watches?.refresh();
   };
   tick();
   setInterval(tick, loop.intervalMs);
   return new Promise<number>((resolve) => {
-    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve(0));
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.once(signal, () => {
+        watches?.close();
+        resolve(0);
+      });
+    }
   });
 }
 

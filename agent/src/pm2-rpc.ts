@@ -94,3 +94,77 @@ export function callPm2(socketPath: string, method: string, args: readonly unkno
     });
   });
 }
+
+/**
+ * The event name (first argument) of every complete frame at the start of `buf`, without parsing
+ * the rest: the bus carries every log line of every app too, and only the names matter here.
+ */
+export function frameEventNames(buf: Buffer): { names: string[]; rest: Buffer } {
+  const names: string[] = [];
+  let off = 0;
+  for (;;) {
+    if (buf.length - off < 1) break;
+    const argc = buf[off]! & 0x0f;
+    let cursor = off + 1;
+    let name = "";
+    let complete = true;
+    for (let i = 0; i < argc; i++) {
+      if (buf.length - cursor < 4) {
+        complete = false;
+        break;
+      }
+      const len = buf.readUInt32BE(cursor);
+      if (buf.length - cursor - 4 < len) {
+        complete = false;
+        break;
+      }
+      if (i === 0 && buf.subarray(cursor + 4, cursor + 6).toString("latin1") === "s:") name = buf.subarray(cursor + 6, cursor + 4 + len).toString("utf8");
+      cursor += 4 + len;
+    }
+    if (!complete) break;
+    names.push(name);
+    off = cursor;
+  }
+  return { names, rest: buf.subarray(off) };
+}
+
+export interface BusSubscription {
+  close(): void;
+}
+
+/**
+ * Listens to a PM2 daemon's event bus (PM2_HOME/pub.sock, an axon pub socket: AMP frames of
+ * [event, data]), as PM2's own `pm2 logs` does, but only reading: nothing is ever sent, and
+ * nothing is retried here (the caller re-subscribes once the daemon is proven alive again).
+ * `onEvent` gets each event's name ("process:event" for exit, online, restart overlimit...);
+ * `onEnd` is called once when the connection fails or closes, with whether it had been
+ * connected (then the daemon is gone or restarting).
+ */
+export function subscribePm2Bus(
+  socketPath: string,
+  onEvent: (name: string) => void,
+  onEnd: (why: string, wasConnected: boolean) => void,
+): BusSubscription {
+  let pending: Buffer = Buffer.alloc(0);
+  let ended = false;
+  let connected = false;
+  const socket = createConnection({ path: socketPath });
+  socket.on("connect", () => (connected = true));
+  const end = (why: string) => {
+    if (ended) return;
+    ended = true;
+    socket.destroy();
+    onEnd(why, connected);
+  };
+  socket.on("error", (err: NodeJS.ErrnoException) => end(`${socketPath}: ${err.code ?? err.message}`));
+  socket.on("close", () => end(`${socketPath}: closed`));
+  socket.on("data", (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const { names, rest } = frameEventNames(pending);
+    // A frame claiming more than 64 MiB is not PM2 talking: drop the connection, not the agent.
+    if (rest.length > 64 << 20) return end(`${socketPath}: unreadable stream`);
+    pending = rest.length === 0 ? Buffer.alloc(0) : Buffer.from(rest);
+    for (const name of names) onEvent(name);
+  });
+  return { close: () => end("closed by the agent") };
+}

@@ -1,10 +1,12 @@
 // Benchmark of the vigil agent (results: BENCHMARKS.md, "vigil agent").
 //   node --import tsx bench/agent/agent-bench.ts [--node PATH] [--flags "V8 FLAGS"]
-//        [--resident-seconds 300] [--skip-1gb] [--skip-quick-check] [--only-resident]
+//        [--resident-seconds 300] [--interval 15s] [--skip-1gb] [--skip-quick-check] [--only-resident]
+// --interval: the resident agent's --interval (the unit passes intervals.agent, else intervals.scrape).
 // --node: the Node that runs the bundle (timer and resident modes), e.g. .cache/node18/bin/node
 // (Debian 12's version, from test/agent/fetch-node.sh); --flags: the resident V8 flags.
 // Needs `npm run build`, sqlite3, /usr/bin/time; starts (and always kills) its own PM2 daemon.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { durationSeconds } from "../../schema/durations.ts";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     node: { type: "string", default: process.execPath },
     flags: { type: "string", default: "--max-semi-space-size=1 --max-old-space-size=32" },
     "resident-seconds": { type: "string", default: "300" },
+    interval: { type: "string", default: "15s" },
     "skip-1gb": { type: "boolean" },
     "skip-quick-check": { type: "boolean" },
     "only-resident": { type: "boolean" },
@@ -98,10 +101,10 @@ async function main() {
     }
     if (!values["only-resident"]) say(`  of which Node's own startup (node -e 0): CPU p50 ${ms(pct(bare, 50))}`);
 
-    // --- resident mode at 15 s, with the unit's V8 flags
+    // --- resident mode at --interval, with the unit's V8 flags (file watches and the PM2 bus on)
     const seconds = Number(values["resident-seconds"]);
     const flags = values.flags.split(" ").filter(Boolean);
-    const child = spawn(NODE, [...flags, BUNDLE, "--config", configFile, "--interval", "15s", "--textfile", join(dir, "vigil.prom"), "--state-dir", dir], { stdio: "ignore" });
+    const child = spawn(NODE, [...flags, BUNDLE, "--config", configFile, "--interval", values.interval, "--textfile", join(dir, "vigil.prom"), "--state-dir", dir], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 20_000)); // past startup and the first two collections
     const start = procTicks(child.pid!);
     const rss: number[] = [];
@@ -113,7 +116,8 @@ async function main() {
     const end = procTicks(child.pid!);
     child.kill("SIGTERM");
     const cpuSeconds = (end.self - start.self + end.children - start.children) / HZ;
-    say(`resident mode (${flags.join(" ")}, 15 s interval) over ${seconds} s steady state: RSS median ${pct(rss, 50).toFixed(1)} MB, max ${Math.max(...rss).toFixed(1)} MB; CPU ${((cpuSeconds / seconds) * 100).toFixed(3)} % of one core (incl. sqlite3 children; ${((cpuSeconds / (seconds / 15)) * 1000).toFixed(1)} ms per collection)`);
+    const every = durationSeconds(values.interval);
+    say(`resident mode (${flags.join(" ")}, ${values.interval} interval) over ${seconds} s steady state: RSS median ${pct(rss, 50).toFixed(1)} MB, max ${Math.max(...rss).toFixed(1)} MB; CPU ${((cpuSeconds / seconds) * 100).toFixed(3)} % of one core (incl. sqlite3 children; ${((cpuSeconds / (seconds / every)) * 1000).toFixed(1)} ms per collection)`);
 
     // --- quick_check on 100 MB and 1 GB, and collections while it runs
     for (const mb of values["skip-quick-check"] || values["only-resident"] ? [] : values["skip-1gb"] ? [100] : [100, 1024]) {

@@ -28,11 +28,20 @@ import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT } from "../service-ports.t
 import { peerHub } from "./prometheus.ts";
 import { shq } from "../shell-quote.ts";
 import { WATCHDOG_ALERT } from "../rules/watchdog-rules.ts";
+import { groupWait } from "../detection-timing.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
 export const ALERTMANAGER_TEMPLATE = "/etc/prometheus/alertmanager.yml.vigil-template";
 export const SECRETS_DIR = "/etc/prometheus/vigil-secrets";
+/**
+ * Debian's Alertmanager keeps its state here (its built-in --storage.path default; vigil does not
+ * set the flag). Two files, checked on Alertmanager 0.25.0-1+b4: `nflog` (the notification log:
+ * what was sent to whom, as firing or resolved) and `silences`.
+ */
+export const ALERTMANAGER_STORAGE = "/var/lib/prometheus/alertmanager";
+/** Exists from the first Alertmanager start after a boot until the next boot (/run is a tmpfs). */
+export const STARTED_SINCE_BOOT = "/run/vigil-alertmanager-started";
 /** The user Debian's units run the Prometheus family as. */
 export const PROMETHEUS_USER = "prometheus";
 /**
@@ -122,7 +131,7 @@ export function alertmanagerTemplate(spec: Spec): string {
     route: {
       receiver: UNROUTED,
       group_by: [...a.grouping.by],
-      group_wait: a.grouping.wait,
+      group_wait: groupWait(spec, "warning"),
       group_interval: a.grouping.interval,
       repeat_interval: a.grouping.repeat,
       routes: [
@@ -134,6 +143,18 @@ export function alertmanagerTemplate(spec: Spec): string {
           group_wait: "0s",
           group_interval: HEARTBEAT_REPEAT,
           repeat_interval: HEARTBEAT_REPEAT,
+        },
+        // Critical alerts were confirmed by their `for` already: waiting 30 s more for company
+        // would cost more than the confirm window itself (detection-timing.ts). group_wait is a
+        // property of a route, not of an alert, so the spec's routes are repeated below a
+        // severity="critical" parent that carries the short wait; the same first-match order
+        // and `continue` apply inside it. Everything else falls through to the second copy.
+        // Unmatched critical alerts stop at the parent, whose receiver (like the root's) drops them.
+        {
+          receiver: UNROUTED,
+          matchers: [m("severity", "=", "critical")],
+          group_wait: groupWait(spec, "critical"),
+          routes: a.routes.map(routeConfig),
         },
         ...a.routes.map(routeConfig),
       ],
@@ -300,4 +321,35 @@ export function alertmanagerArgs(spec: Spec, hub: Host, ctx: PlanContext): strin
     `--cluster.listen-address=${hostPort(own, ALERTMANAGER_CLUSTER_PORT)}`,
     `--cluster.peer=${hostPort(privateAddressOf(peer, ctx), ALERTMANAGER_CLUSTER_PORT)}`,
   ];
+}
+
+/**
+ * Shell run before Alertmanager's first start after a boot: removes the notification log and
+ * keeps silences. Why: Prometheus and Alertmanager go down together when the hub reboots, so the
+ * resolution of an alert firing then is never seen, and the surviving nflog still says "already
+ * notified as firing": a recurrence within `repeat` (4 h by default) would be swallowed (issue
+ * 18). Without the log, an alert still firing after the boot is sent once more: a duplicate, never
+ * a lost page. Restarts of Alertmanager alone (an apply, a crash) keep the log, so they send no
+ * duplicates: Prometheus re-sends its firing alerts within a minute and the log still matches.
+ */
+export function forgetNotificationLogScript(storage = ALERTMANAGER_STORAGE, marker = STARTED_SINCE_BOOT): string {
+  return `if [ ! -e ${shq(marker)} ]; then rm -f ${shq(`${storage}/nflog`)}; fi; touch ${shq(marker)}`;
+}
+
+/** Alertmanager's unit drop-in: the network first (a pair binds the private address), and a reboot forgets the nflog. */
+export function alertmanagerDropIn(): string {
+  const script = forgetNotificationLogScript();
+  // systemd reads `$` and `%` in ExecStartPre itself; the script must have neither.
+  if (/[$%]/.test(script)) throw new Error("internal: the nflog script would be expanded by systemd");
+  return `# Written by vigil.
+[Unit]
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+RestartSec=5s
+# First start after a boot: forget which alerts were notified, keep silences (alertmanager.ts,
+# forgetNotificationLogScript). "+": as root, the unit runs as prometheus and cannot write /run.
+ExecStartPre=+/bin/sh -c ${JSON.stringify(script)}
+`;
 }

@@ -22,6 +22,7 @@ import { PROMETHEUS_CONFIG, prometheusArgs, prometheusConfig, ruleFiles } from "
 import {
   ALERTMANAGER_CONFIG,
   alertmanagerArgs,
+  alertmanagerDropIn,
   alertmanagerFiles,
   composeAndCheckScript,
   installComposedConfig,
@@ -33,13 +34,11 @@ const BLACKBOX_PACKAGE = "prometheus-blackbox-exporter";
 export const HUB_PACKAGES = [PROMETHEUS_PACKAGE, ALERTMANAGER_PACKAGE, BLACKBOX_PACKAGE];
 
 function serviceArgFiles(spec: Spec, hub: Host, ctx: PlanContext): PlanFile[] {
-  // A pair's Alertmanager binds the private address, which must exist before it starts.
-  const afterNetwork = `# Written by vigil.\n[Unit]\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nRestartSec=5s\n`;
   return [
     defaultsFile(PROMETHEUS_PACKAGE, prometheusArgs(spec)),
     defaultsFile(ALERTMANAGER_PACKAGE, alertmanagerArgs(spec, hub, ctx)),
     defaultsFile(BLACKBOX_PACKAGE, blackboxArgs()),
-    dropInFile(ALERTMANAGER_UNIT, afterNetwork),
+    dropInFile(ALERTMANAGER_UNIT, alertmanagerDropIn()),
     dropInFile(BLACKBOX_UNIT, blackboxDropIn(spec)),
   ];
 }

@@ -6,8 +6,10 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatDuration } from "../../schema/durations.ts";
 import type { AgentConfig, Host } from "../../schema/spec-schema.ts";
 import type { PlanStep, RoleSteps } from "../plan.ts";
+import { agentIntervalSeconds } from "../detection-timing.ts";
 import { shq } from "../shell-quote.ts";
 import { AGENT_UNIT, NODE_EXPORTER_UNIT } from "../service-units.ts";
 import { TEXTFILE_DIR } from "./node-exporter.ts";
@@ -32,8 +34,12 @@ export function readAgentBundle(path = AGENT_BUNDLE): string {
   }
 }
 
-/** The unit. Resident (Restart=always); everything read-only except the textfile directory. */
-export function agentUnit(): string {
+/**
+ * The unit. Resident (Restart=always); everything read-only except the textfile directory.
+ * It collects every `intervalSeconds` (intervals.agent, else intervals.scrape): a slower agent
+ * would add its period to every SQLite and PM2 detection (detection-timing.ts).
+ */
+export function agentUnit(intervalSeconds: number): string {
   return `# vigil health agent: SQLite and PM2 checks, published through node_exporter's textfile collector.
 # Managed by vigil; local changes are overwritten.
 [Unit]
@@ -47,7 +53,7 @@ User=${AGENT_USER}
 Group=${AGENT_USER}
 Environment=PATH=${PATH}
 # Small V8 heaps: the agent keeps a few kilobytes of state (BENCHMARKS.md, "vigil agent").
-ExecStart=/usr/bin/env node --max-semi-space-size=1 --max-old-space-size=32 ${AGENT_DIR}/vigil-agent.js --config ${AGENT_CONFIG} --textfile ${TEXTFILE} --interval 15s --state-dir ${AGENT_STATE_DIR}
+ExecStart=/usr/bin/env node --max-semi-space-size=1 --max-old-space-size=32 ${AGENT_DIR}/vigil-agent.js --config ${AGENT_CONFIG} --textfile ${TEXTFILE} --interval ${formatDuration(intervalSeconds)} --state-dir ${AGENT_STATE_DIR}
 Restart=always
 RestartSec=5
 StateDirectory=vigil-agent
@@ -96,14 +102,14 @@ const pm2HomeExpr = (d: { user: string; pm2Home?: string }) =>
 
 /**
  * Read access for the agent user, by POSIX ACL (narrower than group membership):
- * - each database: r on the file and on its -wal/-shm, a default ACL r on its directory (SQLite
+ * - each database: r on the file and on its -wal/-shm, rx and a default ACL r on its directory (SQLite
  *   creates -wal/-shm with the database's mode; the ACL mask follows its group bits, so the
  *   database must be group-readable), x on the directories above. NEVER write: a reader that can
  *   write the directory would create -shm files the application then cannot write. A reader
  *   without write access to -shm uses SQLite's read-only shared-memory path (>= 3.22), which
  *   test/agent proves while the application holds the database open.
  * - each PM2 home: r-x on it and a default ACL rw so the rpc.sock PM2 re-creates at every start
- *   (mode 0775) and pm2.pid are usable; x on the directories above. Note that who can write
+ *   (mode 0775), pub.sock (the event bus) and pm2.pid are usable; x on the directories above. Note that who can write
  *   rpc.sock controls that PM2 (it can start processes as its user).
  */
 export function accessScript(agent: AgentConfig, user = AGENT_USER): string {
@@ -124,7 +130,9 @@ export function accessScript(agent: AgentConfig, user = AGENT_USER): string {
     `    warn "$db is not readable by $agent: make it group-readable (chmod g+r; SQLite gives -wal/-shm the same mode, and the ACL mask follows it)"`,
     `  fi`,
     `  traverse "$db"`,
-    `  setfacl -m "u:$agent:x" "$dir"`,
+    `  # rx, not just x: the agent watches the directory (inotify needs read) to publish a deleted`,
+    `  # or replaced database at once; it lists names and reads only the files its ACLs name.`,
+    `  setfacl -m "u:$agent:rx" "$dir"`,
     `  setfacl -d -m "u:$agent:r" "$dir"`,
     `  for f in "$db" "$db-wal" "$db-shm"; do [ -e "$f" ] && setfacl -m "u:$agent:r" "$f"; done`,
     `  return 0`,
@@ -135,7 +143,8 @@ export function accessScript(agent: AgentConfig, user = AGENT_USER): string {
     `  traverse "$home/rpc.sock"`,
     `  setfacl -m "u:$agent:rx" "$home"`,
     `  setfacl -d -m "u:$agent:rw" "$home"`,
-    `  for f in "$home/rpc.sock" "$home/pm2.pid"; do [ -e "$f" ] && setfacl -m "u:$agent:rw" "$f"; done`,
+    `  # pub.sock: the daemon's event bus, read for immediate publication of app exits (agent watch.ts)`,
+    `  for f in "$home/rpc.sock" "$home/pub.sock" "$home/pm2.pid"; do [ -e "$f" ] && setfacl -m "u:$agent:rw" "$f"; done`,
     `  return 0`,
     `}`,
     ...agent.sqlite.map((db) => `grant_db ${shq(db.path)}`),
@@ -148,7 +157,7 @@ const NODE_OK = `PATH=${PATH} node -e 'process.exit(Number(process.versions.node
 
 /** The agent's steps for a host, from a given bundle file (tests pass a missing one). */
 export function agentStepsFrom(bundlePath: string): RoleSteps {
-  return (_spec, host: Host) => {
+  return (spec, host: Host) => {
     if (!host.agent) return [];
     const bundle = readAgentBundle(bundlePath);
     const packages: PlanStep = {
@@ -169,7 +178,7 @@ ${NODE_OK} || { echo "vigil-agent: no Node >= 18 on PATH=${PATH} after installin
       files: [
         { path: `${AGENT_DIR}/vigil-agent.js`, mode: "0644", owner: "root:root", content: bundle },
         { path: AGENT_CONFIG, mode: "0644", owner: "root:root", content: `${JSON.stringify(host.agent, null, 2)}\n` },
-        { path: `/etc/systemd/system/${AGENT_UNIT}`, mode: "0644", owner: "root:root", content: agentUnit() },
+        { path: `/etc/systemd/system/${AGENT_UNIT}`, mode: "0644", owner: "root:root", content: agentUnit(agentIntervalSeconds(spec)) },
       ],
       probe: `id -u ${AGENT_USER} >/dev/null && systemctl is-enabled --quiet ${AGENT_UNIT} && systemctl is-active --quiet ${AGENT_UNIT}`,
       validate: `PATH=${PATH} node ${AGENT_DIR}/vigil-agent.js --config ${AGENT_CONFIG} --check-config`,

@@ -5,8 +5,9 @@
 import { databaseLabel } from "../../schema/cross-checks.ts";
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import { monitoredNodes } from "./host-rules.ts";
-import { alertLabels, alternation, confirmFor, matchers, NODE_JOB, scrapeSpanSeconds, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
-import { AGENT_STALE, PM2_RESTARTS } from "./tunables.ts";
+import { agentStaleSeconds, confirmFor } from "../detection-timing.ts";
+import { alertLabels, alternation, matchers, NODE_JOB, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { PM2_RESTARTS } from "./tunables.ts";
 
 const JOB = matchers({ job: NODE_JOB });
 const MIB = 1024 * 1024;
@@ -21,7 +22,7 @@ export function agentRuleGroups(spec: Spec): RuleGroup[] {
   const hosts = agentHosts(spec);
   if (hosts.length === 0) return [];
   const cf = confirmFor(spec);
-  const stale = scrapeSpanSeconds(spec, AGENT_STALE);
+  const stale = agentStaleSeconds(spec);
   const hostSel = (h: Host) => `${JOB},host=${str(h.name)}`;
   const rules: AlertingRule[] = [
     {
@@ -35,7 +36,7 @@ export function agentRuleGroups(spec: Spec): RuleGroup[] {
       annotations: {
         summary: "vigil agent on {{ $labels.host }} stopped reporting",
         description:
-          `The agent's last completed collection is older than ${stale}s (three scrapes, at least a minute) or missing, for ${cf}. ` +
+          `The agent's last completed collection is older than ${stale}s (one agent interval plus alerts.confirm scrapes) or missing, for ${cf}. ` +
           "Its SQLite and PM2 alerts cannot fire while it is down. Inhibited by HostDown.",
       },
     },

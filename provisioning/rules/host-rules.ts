@@ -7,7 +7,8 @@
 import { formatDuration } from "../../schema/durations.ts";
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import { unitName, unitRegex, watchedUnitsRegex } from "../watched-services.ts";
-import { alertLabels, confirmFor, matchers, NODE_JOB, num, scrapeSpanSeconds, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { confirmFor } from "../detection-timing.ts";
+import { alertLabels, matchers, NODE_JOB, num, scrapeSpanSeconds, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
 import { CPU_RATE_WINDOW, DISK_FILL, PSEUDO_FILESYSTEMS } from "./tunables.ts";
 
 const JOB = matchers({ job: NODE_JOB });

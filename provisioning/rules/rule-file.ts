@@ -1,9 +1,9 @@
 // Shared by the rule families (host, agent, uptime, slo, watchdog): the rule-file model, its YAML,
-// PromQL literals, and the timing policy every family uses.
+// and PromQL literals (the timing policy is detection-timing.ts).
 import { stringify } from "yaml";
-import { durationSeconds, formatDuration } from "../../schema/durations.ts";
+import { durationSeconds } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
-import { CONFIRM, type ScrapeSpan } from "./tunables.ts";
+import type { ScrapeSpan } from "./tunables.ts";
 import { roundedFixedPoint } from "../fixed-point.ts";
 
 export interface AlertingRule {
@@ -55,10 +55,6 @@ export const alertLabels = (spec: Spec, severity: Severity, extra: Record<string
 
 /** A span counted in the spec's scrapes, in seconds (tunables.ts). */
 export const scrapeSpanSeconds = (spec: Spec, span: ScrapeSpan): number => Math.max(span.scrapes * durationSeconds(spec.intervals.scrape), span.minSeconds);
-
-/** How long a bad state must hold before an alert fires when the spec gives no `for` (tunables.ts CONFIRM). */
-export const confirmSeconds = (spec: Spec): number => scrapeSpanSeconds(spec, CONFIRM);
-export const confirmFor = (spec: Spec): string => formatDuration(confirmSeconds(spec));
 
 /** A number as PromQL text without float noise (0.1 + 0.2 → 0.3), in fixed point. */
 export const num = (value: number): string => roundedFixedPoint(value, 10);

@@ -11,19 +11,8 @@ export interface ScrapeSpan {
   minSeconds: number;
 }
 
-/**
- * How long a bad state must hold before an alert fires when the spec gives no `for`: three
- * scrapes, at least a minute. One failed scrape or one slow read never pages; a real fault is
- * reported within about a minute.
- */
-export const CONFIRM: ScrapeSpan = { scrapes: 3, minSeconds: 60 };
-
-/**
- * AgentDown: how old the agent's last completed collection may be. The same span as CONFIRM: the
- * agent collects every 15s and node_exporter serves its textfile on every scrape, so three
- * scrapes without a new timestamp is a stopped agent, not a slow one.
- */
-export const AGENT_STALE: ScrapeSpan = CONFIRM;
+// The confirm window (`for` of state alerts), AgentDown's staleness, the agent's interval and the
+// group wait follow the spec's alerts.confirm and intervals: their home is detection-timing.ts.
 
 /**
  * Rate window of CPU usage (HostCpuHigh): four scrapes, at least 2m. rate() needs two samples;

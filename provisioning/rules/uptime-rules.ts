@@ -1,7 +1,8 @@
 // Alerts from the hub's blackbox probes (job "uptime", one target per spec `uptime` check, label
 // check=<name>): UptimeProbeFailed, UptimeProbeSlow, TlsCertificateExpiring.
 import type { Spec, UptimeCheck } from "../../schema/spec-schema.ts";
-import { alertLabels, confirmFor, matchers, num, str, UPTIME_JOB, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { confirmFor } from "../detection-timing.ts";
+import { alertLabels, matchers, num, str, UPTIME_JOB, type AlertingRule, type RuleGroup } from "./rule-file.ts";
 import { TLS_CRITICAL_DAYS, UPTIME_SLOW_WINDOW } from "./tunables.ts";
 
 const JOB = matchers({ job: UPTIME_JOB });

@@ -48,9 +48,20 @@ describe("agent plan steps", () => {
       assert.ok(unit.split("\n").includes(line), line);
     }
     assert.match(unit, /--textfile \/var\/lib\/prometheus\/node-exporter\/vigil\.prom/);
+    assert.match(unit, new RegExp(` --interval ${spec.intervals.scrape} `), "collects at the scrape interval");
     assert.match(steps[1]!.validate!, /--check-config/);
     assert.match(steps[0]!.run!, /packages="\$packages nodejs"/, "nodejs only when no Node >= 18 is there");
     for (const step of steps) execFileSync("bash", ["-n"], { input: stepScript(step) });
+  });
+
+  it("collects every intervals.agent when it is given, else every intervals.scrape", () => {
+    const spec = prod();
+    const host = spec.hosts.find((h) => h.agent)!;
+    const unitOf = (intervals: typeof spec.intervals) =>
+      agentSteps({ ...spec, intervals }, host, offlineContext(spec))[1]!.files.find((f) => f.path.endsWith(".service"))!.content!;
+    assert.match(unitOf({ scrape: "5s", evaluation: "5s" }), / --interval 5s /);
+    assert.match(unitOf({ scrape: "1m", evaluation: "1m" }), / --interval 1m /);
+    assert.match(unitOf({ scrape: "30s", evaluation: "30s", agent: "10s" }), / --interval 10s /);
   });
 
   it("adds nothing to a host without an agent block", () => {
@@ -68,8 +79,8 @@ describe("agent plan steps", () => {
   it("writes a unit systemd-analyze accepts without a warning (and the check does catch a bad one)", () => {
     const dir = tempDir("unit");
     try {
-      assert.equal(systemdVerify(agentUnit(), dir), "");
-      assert.match(systemdVerify(agentUnit().replace("ProtectSystem=strict", "ProtectSystem=sometimes"), dir), /ProtectSystem|protect system/i);
+      assert.equal(systemdVerify(agentUnit(5), dir), "");
+      assert.match(systemdVerify(agentUnit(5).replace("ProtectSystem=strict", "ProtectSystem=sometimes"), dir), /ProtectSystem|protect system/i);
     } finally {
       removeDir(dir);
     }

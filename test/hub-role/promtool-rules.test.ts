@@ -1,5 +1,6 @@
 // `promtool test rules`: every alert of SPEC.md fires when it should and not before, on the
-// rules rendered from fixtures/hub-spec.yaml. Cases are in fixtures/*.promtool.yaml.
+// rules rendered from fixtures/hub-spec.yaml (and hub-spec-<name>.yaml into rules-<name>/).
+// Cases are in fixtures/*.promtool.yaml.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -21,6 +22,14 @@ for (const s of spec.slos) {
   const groups = slo.groups.filter((g) => g.name === `vigil-slo-${s.name}` || g.name === `vigil-slo-${s.name}-budget`);
   assert.equal(groups.length, 2, `groups of SLO ${s.name}`);
   writeFileSync(join(dir, "rules", `slo-${s.name}.yml`), stringify({ groups }));
+}
+// The other specs (hub-spec-<name>.yaml) render into rules-<name>/, for cases at other intervals.
+for (const fixture of readdirSync(FIXTURES).filter((f) => /^hub-spec-.+\.yaml$/.test(f))) {
+  const rules = join(dir, `rules-${fixture.slice("hub-spec-".length, -".yaml".length)}`);
+  mkdirSync(rules);
+  for (const file of ruleFiles(loadSpec(join(FIXTURES, fixture)))) {
+    writeFileSync(join(rules, file.path.split("/").pop()!), withoutAnnotations(file.content));
+  }
 }
 const cases = readdirSync(FIXTURES).filter((f) => f.endsWith(".promtool.yaml")).sort();
 

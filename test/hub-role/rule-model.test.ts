@@ -10,8 +10,9 @@ import { parse } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Slo, Spec } from "../../schema/spec-schema.ts";
 import { agentRuleGroups } from "../../provisioning/rules/agent-rules.ts";
+import { agentStaleSeconds, confirmFor, confirmSeconds } from "../../provisioning/detection-timing.ts";
 import { diskFillLookbackSeconds, hostRuleGroups, monitoredNodes } from "../../provisioning/rules/host-rules.ts";
-import { alertLabels, alternation, confirmFor, confirmSeconds, matchers, num, ruleFileYaml, str, type AlertingRule, type RecordingRule, type RuleGroup } from "../../provisioning/rules/rule-file.ts";
+import { alertLabels, alternation, matchers, num, ruleFileYaml, str, type AlertingRule, type RecordingRule, type RuleGroup } from "../../provisioning/rules/rule-file.ts";
 import { budgetFraction, burnFactor, burnThreshold, sloRuleGroups, sloRuleGroupsFor, sloWindows } from "../../provisioning/rules/slo-rules.ts";
 import { BURN_PAIRS, SLO_WINDOWS } from "../../provisioning/rules/tunables.ts";
 import { uptimeRuleGroups } from "../../provisioning/rules/uptime-rules.ts";
@@ -81,15 +82,26 @@ test("PromQL literals: strings are Go-quoted, regex alternatives escaped, matche
   assert.equal(num(1e-7), "0.0000001");
 });
 
-test("alert labels: severity, environment, then extras; confirmation is three scrapes, at least 1m", () => {
+test("alert labels: severity, environment, then extras; confirmation is alerts.confirm (3) evaluations, no minute floor", () => {
   const spec = specWith("");
   assert.deepEqual(alertLabels(spec, "warning"), { severity: "warning", environment: "staging" });
   assert.deepEqual(alertLabels(spec, "critical", { check: "x" }), { severity: "critical", environment: "staging", check: "x" });
-  assert.equal(confirmSeconds(specWith("", "15s")), 60);
+  // Issue 18: for = confirm x evaluation (the old max(3 scrapes, 60 s) floor is gone).
+  assert.equal(confirmSeconds(specWith("", "15s")), 45);
+  assert.equal(confirmSeconds(specWith("", "5s")), 15);
   assert.equal(confirmSeconds(specWith("", "20s")), 60);
   assert.equal(confirmSeconds(specWith("", "30s")), 90);
   assert.equal(confirmFor(specWith("", "30s")), "90s");
   assert.equal(confirmFor(specWith("", "1m")), "3m");
+  // Counted in evaluations, not scrapes.
+  assert.equal(confirmSeconds(specWith("", "5s", "15s")), 45);
+  assert.equal(confirmSeconds(specWith("", "5s", "10s")), 30);
+  const confirm5 = { ...spec, alerts: { ...spec.alerts, confirm: 5 } };
+  assert.equal(confirmSeconds(confirm5), 75);
+  assert.equal(confirmFor(confirm5), "75s");
+  // AgentDown: one agent interval (default: the scrape interval) plus confirm scrapes.
+  assert.equal(agentStaleSeconds(specWith("", "15s")), 60);
+  assert.equal(agentStaleSeconds(specWith("", "5s", "15s")), 20);
 });
 
 test("a rule file: header names its family, the YAML round-trips, and the same groups give the same bytes", () => {
@@ -285,7 +297,7 @@ test("host alerts: each threshold at its own level and for, the disk-fill line o
   assert.match(hostRuleGroups(specWith("", "1m")).flatMap((g) => g.rules).map((r) => r.expr).join("\n"), /mode="idle"\}\[4m\]/);
   const down = by("HostDown", "critical");
   assert.equal(down.expr, `max by (host) (up{job="node"}) == 0`);
-  assert.equal(down.for, "1m");
+  assert.equal(down.for, "45s");
   const fill = by("HostDiskWillFill", "warning");
   assert.match(fill.expr, /predict_linear\(node_filesystem_avail_bytes\{[^}]*\}\[3h\], 43200\)\) < 0\n/);
   assert.match(fill.expr, /\) > 60\n/);
@@ -327,7 +339,7 @@ test("uptime alerts: slow only for checks with latencyMs, TLS warning only above
   const rules = alerts(uptimeRuleGroups(spec));
   assert.deepEqual(
     rules.map((r) => `${r.alert}/${r.labels.severity}/${r.for}`),
-    ["UptimeProbeFailed/critical/1m", "UptimeProbeSlow/warning/1m", "TlsCertificateExpiring/warning/1m", "TlsCertificateExpiring/critical/1m"],
+    ["UptimeProbeFailed/critical/45s", "UptimeProbeSlow/warning/45s", "TlsCertificateExpiring/warning/45s", "TlsCertificateExpiring/critical/45s"],
   );
   const [failed, slow, warning, critical] = rules;
   assert.equal(failed!.expr, `max by (check) (probe_success{job="uptime"}) == 0\nor\nmax by (check) (up{job="uptime"}) == 0`);

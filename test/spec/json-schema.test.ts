@@ -43,7 +43,9 @@ test("defaults from SPEC.md are filled in one place", () => {
   assert.equal(spec.stack.crowdsec.enabled, true);
   assert.equal(spec.stack.crowdsec.centralApi, true);
   assert.equal(spec.hosts[0]!.image, "debian-12-x64");
-  assert.deepEqual(spec.alerts.grouping, { by: ["alertname", "host"], wait: "30s", interval: "5m", repeat: "4h" });
+  // No wait: critical alerts wait one evaluation, the rest 30s (provisioning/detection-timing.ts).
+  assert.deepEqual(spec.alerts.grouping, { by: ["alertname", "host"], interval: "5m", repeat: "4h" });
+  assert.equal(spec.alerts.confirm, 3);
 });
 
 test("a partial block keeps the user's values and fills the rest", () => {
