@@ -39,6 +39,51 @@ export interface PlanResourcesOptions {
   preview?: boolean;
   /** When given, filled with each resource's dependencies (URN → URNs it waits for). */
   dependencies?: Map<string, string[]>;
+  /**
+   * What the DigitalOcean account already holds, for the data sources the program reads. Without
+   * it every key the spec names exists: looked up by fingerprint, it is that fingerprint; by
+   * name, its fingerprint shows as `(fingerprint of SSH key "NAME")`.
+   */
+  account?: MockAccount;
+}
+
+/** An SSH key already on the account, as the data sources return it. */
+export interface AccountSshKey {
+  id: number;
+  name: string;
+  fingerprint: string;
+  publicKey: string;
+}
+
+export interface MockAccount {
+  sshKeys: AccountSshKey[];
+}
+
+/** Data source tokens the program reads (pulumi.runtime.invoke). */
+const GET_SSH_KEY = "digitalocean:index/getSshKey:getSshKey";
+const GET_SSH_KEYS = "digitalocean:index/getSshKeys:getSshKeys";
+
+/**
+ * The mocks' answer to a data source, as the provider answers it: getSshKey fails when no key
+ * has the name; getSshKeys returns the keys its filters match (fingerprint filters here).
+ */
+export function answerDataSource(token: string, inputs: Record<string, unknown>, account: MockAccount | undefined): Record<string, unknown> {
+  if (token === GET_SSH_KEY) {
+    const name = String(inputs.name);
+    if (!account) return { id: 0, name, fingerprint: `(fingerprint of SSH key ${JSON.stringify(name)})`, publicKey: "" };
+    const found = account.sshKeys.find((k) => k.name === name);
+    if (!found) throw new Error(`no SSH key named ${JSON.stringify(name)} on the DigitalOcean account`);
+    return { ...found };
+  }
+  if (token === GET_SSH_KEYS) {
+    const filters = (inputs.filters as { key: string; values: string[] }[] | undefined) ?? [];
+    const wanted = filters.filter((f) => f.key === "fingerprint").flatMap((f) => f.values);
+    const keys = account
+      ? account.sshKeys.filter((k) => wanted.includes(k.fingerprint))
+      : wanted.map((fingerprint, i) => ({ id: i + 1, name: `(key ${fingerprint})`, fingerprint, publicKey: "" }));
+    return { id: "ssh-keys", filters, sshKeys: keys };
+  }
+  return inputs;
 }
 
 /** The redaction of a secret input in PlannedResource.inputs. */
@@ -90,7 +135,7 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
         return { id: args.custom ? id : undefined, state };
       },
       call(args) {
-        return args.inputs;
+        return answerDataSource(args.token, args.inputs, opts.account);
       },
     },
     "vigil",

@@ -2,7 +2,8 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
-import type { AgentConfig, Spec } from "./spec-schema.ts";
+import { NO_SLACK, type AgentConfig, type Spec } from "./spec-schema.ts";
+import { reservedOverlap } from "./vpc-range.ts";
 
 export interface Problem {
   path: (string | number)[];
@@ -106,6 +107,8 @@ function checkNetwork(spec: Spec): Problem[] {
     out.push({ path: ["vpc", "ipRange"], message: `must be a private IPv4 range (10/8, 172.16/12, 192.168/16), got "${spec.vpc.ipRange}"` });
   } else if (vpc.prefix < 16 || vpc.prefix > 28) {
     out.push({ path: ["vpc", "ipRange"], message: `DigitalOcean VPCs are /16 to /28, got /${vpc.prefix}` });
+  } else if (reservedOverlap(spec.vpc.ipRange) !== undefined) {
+    out.push({ path: ["vpc", "ipRange"], message: `overlaps ${reservedOverlap(spec.vpc.ipRange)}, which DigitalOcean reserves for its own networks` });
   }
   spec.access.sshAllowFrom.forEach((cidr, i) => {
     const parsed = parseCidr(cidr);
@@ -246,6 +249,19 @@ function checkAlerts(spec: Spec): Problem[] {
   });
   const { heartbeat } = spec.alerts;
   if (heartbeat !== undefined && !receivers.includes(heartbeat)) out.push({ path: ["alerts", "heartbeat"], message: unknown(heartbeat) });
+  const slack = spec.cloudAlerts?.slack;
+  if (slack !== undefined && slack !== NO_SLACK) {
+    const receiver = spec.alerts.receivers[slack];
+    if (receiver === undefined) {
+      const slacks = receivers.filter((name) => spec.alerts.receivers[name]!.slack !== undefined);
+      out.push({
+        path: ["cloudAlerts", "slack"],
+        message: `unknown receiver "${slack}" (Slack receivers: ${slacks.length ? slacks.join(", ") : "none defined"}; or ${NO_SLACK})`,
+      });
+    } else if (receiver.slack === undefined) {
+      out.push({ path: ["cloudAlerts", "slack"], message: `receiver "${slack}" is not a Slack receiver; DigitalOcean alerts post to Slack webhooks only` });
+    }
+  }
   const grouping = spec.alerts.grouping;
   if (durationSeconds(grouping.repeat) < durationSeconds(grouping.interval)) {
     out.push({ path: ["alerts", "grouping", "repeat"], message: "must not be shorter than grouping.interval" });

@@ -37,6 +37,13 @@ export const DO_UPTIME_ALERT_PERIODS = ["2m", "3m", "5m", "10m", "15m", "30m", "
 const Enum = <T extends readonly string[]>(values: T, description: string, extra: { default?: T[number] } = {}) =>
   Type.Unsafe<T[number]>({ type: "string", enum: [...values], description, ...extra });
 
+/**
+ * Marks a property whose default is computed from other fields (fillDerivedDefaults): required in
+ * `Spec`, optional in the JSON Schema (json-schema.ts drops it from `required`).
+ */
+export const DERIVED_DEFAULT = "x-vigil-derived-default";
+const Derived = <T extends TSchema>(schema: T): T => ({ ...schema, [DERIVED_DEFAULT]: true });
+
 export const SqliteDatabase = Type.Object(
   {
     path: Type.String({ pattern: "^/", description: "absolute path of the database file" }),
@@ -63,6 +70,39 @@ export const AgentConfig = Type.Object(
     pm2: Type.Array(Pm2Daemon, { default: [] }),
   },
   { additionalProperties: false, description: "the vigil health agent's checks on this host" },
+);
+
+/** DigitalOcean shows a key's fingerprint as the MD5 of the key blob, in colon-separated hex. */
+export const SSH_FINGERPRINT_PATTERN = "^[0-9a-f]{2}(:[0-9a-f]{2}){15}$";
+
+/**
+ * One entry of access.sshKeys. DigitalOcean accepts a public key once per account (a second upload
+ * answers 422 "SSH Key is already in use on your account"), so a key that is already there is
+ * named by fingerprint or name and looked up, never uploaded again.
+ */
+export const SshKeyEntry = Type.Union(
+  [
+    Type.String({
+      pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\x00-\\x1f\\x7f]*)?$",
+      description: "an OpenSSH public key: vigil uploads it",
+    }),
+    Type.Object(
+      { fingerprint: Type.String({ pattern: SSH_FINGERPRINT_PATTERN, description: "MD5 fingerprint, as the control panel shows it" }) },
+      { additionalProperties: false, description: "a key already on the account, by fingerprint" },
+    ),
+    Type.Object(
+      {
+        name: Type.String({
+          minLength: 1,
+          maxLength: 255,
+          pattern: "^[^\\x00-\\x1f\\x7f]+$",
+          description: "the key's name on the account",
+        }),
+      },
+      { additionalProperties: false, description: "a key already on the account, by name" },
+    ),
+  ],
+  { description: "a public key, { fingerprint: aa:bb:... } or { name: NAME }" },
 );
 
 export const Host = Type.Object(
@@ -158,7 +198,9 @@ export const UptimeCheck = Type.Object(
       minItems: 1,
       uniqueItems: true,
     }),
-    latencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "UptimeProbeSlow above this" })),
+    // An integer: it becomes the threshold of DigitalOcean's latency alert, which the API takes
+    // as an integer number of milliseconds.
+    latencyMs: Type.Optional(Type.Integer({ minimum: 1, description: "UptimeProbeSlow (and DigitalOcean's latency alert) above this many ms" })),
     sslExpiryDays: Type.Optional(Type.Integer({ minimum: 1, description: "TlsCertificateExpiring below this" })),
     expectStatus: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [], description: "accepted HTTP codes (default 2xx)" }),
     alertPeriod: Enum(DO_UPTIME_ALERT_PERIODS, "how long before the DigitalOcean alert fires", { default: "5m" }),
@@ -219,6 +261,31 @@ const Receiver = Type.Object(
   { additionalProperties: false, minProperties: 1, maxProperties: 1, description: "exactly one of pagerduty, slack, email, webhook" },
 );
 
+/** The receiver name of `cloudAlerts.slack` that means "no Slack channel". */
+export const NO_SLACK = "none";
+
+/**
+ * Where DigitalOcean's own alerts (uptime and monitor alerts) go: the path that works when the hub
+ * is down. DigitalOcean e-mails only addresses verified on the account, so they are listed here
+ * rather than taken from Alertmanager's e-mail receivers. Without this block the alerts go to the
+ * e-mail and Slack receivers the spec routes critical alerts to (schema/alert-routing.ts).
+ */
+export const CloudAlerts = Type.Object(
+  {
+    emails: Type.Array(Type.String({ format: "email" }), {
+      default: [],
+      uniqueItems: true,
+      description: "addresses verified on the DigitalOcean account",
+    }),
+    slack: Type.String({
+      default: NO_SLACK,
+      pattern: "^[a-z0-9][a-z0-9_-]*$",
+      description: "a Slack receiver of alerts.receivers (its webhook and channel), or none",
+    }),
+  },
+  { additionalProperties: false, description: "recipients of DigitalOcean's uptime and monitor alerts" },
+);
+
 export const Severity = Enum(["critical", "warning", "info"] as const, "critical | warning | info");
 
 export const Route = Type.Object(
@@ -258,14 +325,21 @@ export const SpecSchema = Type.Object(
     project: Slug("prefix for every cloud resource name and tag"),
     region: Enum(DO_REGIONS, "DigitalOcean region slug"),
     vpc: Type.Object(
-      { ipRange: Type.String({ default: "10.20.0.0/24", description: "private CIDR of the VPC" }) },
+      {
+        ipRange: Derived(
+          Type.String({
+            description:
+              "private CIDR of the VPC; default: a /24 in 10.0.0.0/8 derived from project and environment (schema/vpc-range.ts)",
+          }),
+        ),
+      },
       { additionalProperties: false, default: {} },
     ),
     access: Type.Object(
       {
-        sshKeys: Type.Array(Type.String({ pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$" }), {
+        sshKeys: Type.Array(SshKeyEntry, {
           default: [],
-          description: "public keys installed on every droplet",
+          description: "keys installed on every droplet: a public key vigil uploads, or { fingerprint } / { name } of a key already on the account",
         }),
         sshAllowFrom: Type.Array(Type.String(), { default: [], description: "CIDRs allowed to reach SSH" }),
         user: Type.String({ default: "root", pattern: "^[a-z_][a-z0-9_-]*$", description: "provisioning user" }),
@@ -282,6 +356,7 @@ export const SpecSchema = Type.Object(
     uptime: Type.Array(UptimeCheck, { default: [] }),
     slos: Type.Array(Slo, { default: [] }),
     alerts: Alerts,
+    cloudAlerts: Type.Optional(CloudAlerts),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
@@ -298,9 +373,12 @@ export type Slo = Static<typeof Slo>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
 export type SecretRef = Static<typeof SecretRef>;
+export type SshKeyEntry = Static<typeof SshKeyEntry>;
+export type CloudAlerts = Static<typeof CloudAlerts>;
 export type Severity = "critical" | "warning" | "info";
 export type Role = "node" | "hub";
 
 export const isSecretRef = (v: unknown): v is SecretRef =>
   typeof v === "object" && v !== null && typeof (v as { secret?: unknown }).secret === "string";
+
 
