@@ -106,7 +106,26 @@ export function planResources(spec: Spec, opts: PlanResourcesOptions = {}): Prom
   return run;
 }
 
+/**
+ * The keys of access.sshKeys the account lacks, as the program's lookups would report them. Checked
+ * before the program runs: under mocks, a failed lookup would fail every resource that depends on
+ * it, one unhandled rejection each, long after the plan returned.
+ */
+export function missingAccountKeys(spec: Spec, account: MockAccount): string[] {
+  return spec.access.sshKeys.flatMap((entry, i) => {
+    if (typeof entry === "string") return [];
+    if ("name" in entry) {
+      return account.sshKeys.some((k) => k.name === entry.name) ? [] : [`access.sshKeys[${i}]: no SSH key named ${JSON.stringify(entry.name)} on the DigitalOcean account`];
+    }
+    return account.sshKeys.some((k) => k.fingerprint === entry.fingerprint)
+      ? []
+      : [`access.sshKeys[${i}]: no SSH key with fingerprint ${entry.fingerprint} on the DigitalOcean account`];
+  });
+}
+
 async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<PlannedResource[]> {
+  const missing = opts.account ? missingAccountKeys(spec, opts.account) : [];
+  if (missing.length > 0) throw new Error(missing.join("\n"));
   const privateAddress = offlineContext(spec).privateAddress;
   const dropletHosts = new Map(spec.hosts.map((h, i) => [`${spec.project}-${spec.environment}-${h.name}`, { host: h, i }]));
   const records: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
@@ -165,6 +184,9 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
     const secretValue = (name: string) => pulumi.secret(opts.secrets?.[name] ?? `<${name}>`);
     buildVigil({ spec, secret: secretValue, sshPrivateKey: secretValue("sshPrivateKey"), planHost: opts.planHost });
     await waitForRegistrations();
+    // A registration whose inputs failed (a lookup that found nothing) is dropped from the queue
+    // at once, but its rejection is reported as unhandled only after the current macrotask.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } finally {
     process.setSourceMapsEnabled(sourceMaps);
     Error.stackTraceLimit = stackTraceLimit;
@@ -172,7 +194,9 @@ async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<Planned
   }
   if (failures.length > 0) {
     const first = failures[0];
-    throw first instanceof Error ? first : new Error(String(first));
+    // The runtime wraps a failed input once per property it was nested in; the cause is the last part.
+    const message = (first instanceof Error ? first.message : String(first)).replace(/^(Error: )?(error serializing property "[^"]*": )+/, "");
+    throw new Error(message);
   }
 
   const urns = new Map<string, string>();

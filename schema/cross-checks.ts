@@ -251,7 +251,7 @@ function checkAlerts(spec: Spec): Problem[] {
   if (heartbeat !== undefined && !receivers.includes(heartbeat)) out.push({ path: ["alerts", "heartbeat"], message: unknown(heartbeat) });
   const slack = spec.cloudAlerts?.slack;
   if (slack !== undefined && slack !== NO_SLACK) {
-    const receiver = spec.alerts.receivers[slack];
+    const receiver = Object.hasOwn(spec.alerts.receivers, slack) ? spec.alerts.receivers[slack] : undefined;
     if (receiver === undefined) {
       const slacks = receivers.filter((name) => spec.alerts.receivers[name]!.slack !== undefined);
       out.push({
