@@ -2,8 +2,8 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
-import { NO_SLACK, type AgentConfig, type Spec } from "./spec-schema.ts";
-import { reservedOverlap } from "./vpc-range.ts";
+import { NO_SLACK } from "./spec-keywords.ts";
+import type { AgentConfig, Spec } from "./spec-schema.ts";
 
 export interface Problem {
   path: (string | number)[];
@@ -107,8 +107,6 @@ function checkNetwork(spec: Spec): Problem[] {
     out.push({ path: ["vpc", "ipRange"], message: `must be a private IPv4 range (10/8, 172.16/12, 192.168/16), got "${spec.vpc.ipRange}"` });
   } else if (vpc.prefix < 16 || vpc.prefix > 28) {
     out.push({ path: ["vpc", "ipRange"], message: `DigitalOcean VPCs are /16 to /28, got /${vpc.prefix}` });
-  } else if (reservedOverlap(spec.vpc.ipRange) !== undefined) {
-    out.push({ path: ["vpc", "ipRange"], message: `overlaps ${reservedOverlap(spec.vpc.ipRange)}, which DigitalOcean reserves for its own networks` });
   }
   spec.access.sshAllowFrom.forEach((cidr, i) => {
     const parsed = parseCidr(cidr);

@@ -1,5 +1,6 @@
 // The JSON Schema that ajv validates and editors read, derived from the TypeBox definition.
-import { DERIVED_DEFAULT, SpecSchema } from "./spec-schema.ts";
+import { DERIVED_DEFAULT } from "./spec-keywords.ts";
+import { SpecSchema } from "./spec-schema.ts";
 
 type JsonObject = { [key: string]: unknown };
 

@@ -5,6 +5,9 @@
 // after defaults are filled; `toJsonSchema()` (json-schema.ts) drops such fields from `required`
 // so that users may omit them and ajv's `useDefaults` fills them in. Defaults live only here.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { DERIVED_DEFAULT, NO_SLACK } from "./spec-keywords.ts";
+
+export { DERIVED_DEFAULT, NO_SLACK };
 
 /** A name used in resource names, labels and file names. */
 const Slug = (description: string) =>
@@ -37,11 +40,6 @@ export const DO_UPTIME_ALERT_PERIODS = ["2m", "3m", "5m", "10m", "15m", "30m", "
 const Enum = <T extends readonly string[]>(values: T, description: string, extra: { default?: T[number] } = {}) =>
   Type.Unsafe<T[number]>({ type: "string", enum: [...values], description, ...extra });
 
-/**
- * Marks a property whose default is computed from other fields (fillDerivedDefaults): required in
- * `Spec`, optional in the JSON Schema (json-schema.ts drops it from `required`).
- */
-export const DERIVED_DEFAULT = "x-vigil-derived-default";
 const Derived = <T extends TSchema>(schema: T): T => ({ ...schema, [DERIVED_DEFAULT]: true });
 
 export const SqliteDatabase = Type.Object(
@@ -260,9 +258,6 @@ const Receiver = Type.Object(
   },
   { additionalProperties: false, minProperties: 1, maxProperties: 1, description: "exactly one of pagerduty, slack, email, webhook" },
 );
-
-/** The receiver name of `cloudAlerts.slack` that means "no Slack channel". */
-export const NO_SLACK = "none";
 
 /**
  * Where DigitalOcean's own alerts (uptime and monitor alerts) go: the path that works when the hub

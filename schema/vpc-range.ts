@@ -6,6 +6,8 @@
 // platform's own networks) and refused.
 import { createHash } from "node:crypto";
 import ipaddr from "ipaddr.js";
+import type { Problem } from "./cross-checks.ts";
+import type { Spec } from "./spec-schema.ts";
 
 /** Ranges DigitalOcean reserves for itself: no VPC may overlap them. */
 export const DO_RESERVED_RANGES = ["10.244.0.0/16", "10.245.0.0/16", "10.246.0.0/24"] as const;
@@ -62,4 +64,13 @@ export function reservedOverlap(cidr: string): string | undefined {
 
 function overlapsReserved(cidr: string): boolean {
   return reservedOverlap(cidr) !== undefined;
+}
+
+/**
+ * The spec's VPC range against DigitalOcean's reserved ranges. Run by the spec loader next to
+ * crossCheck (not inside it: cross-checks.ts is bundled into the agent, which needs no ipaddr.js).
+ */
+export function vpcRangeProblems(spec: Spec): Problem[] {
+  const reserved = reservedOverlap(spec.vpc.ipRange);
+  return reserved === undefined ? [] : [{ path: ["vpc", "ipRange"], message: `overlaps ${reserved}, which DigitalOcean reserves for its own networks` }];
 }
