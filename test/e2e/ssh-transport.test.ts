@@ -28,3 +28,23 @@ test("secret names map to VIGIL_SECRET_<UPPER_SNAKE>", () => {
   assert.equal(secretEnvName("smtp_password"), "VIGIL_SECRET_SMTP_PASSWORD");
   assert.equal(secretEnvName("APIKey2"), "VIGIL_SECRET_API_KEY2");
 });
+
+test("a login user other than root: upload and step under sudo -n, the same text as Pulumi's", async () => {
+  const { stepRemoteCommands } = await import("../../bin/commands/apply.ts");
+  const step = { id: "demo", description: "d", files: [{ path: "/etc/demo", mode: "0644", owner: "root:root", content: "x\n" }] };
+  const root = stepRemoteCommands(step, "root");
+  const deploy = stepRemoteCommands(step, "deploy");
+  assert.doesNotMatch(root.upload.command, /sudo/);
+  assert.equal(deploy.upload.command, `sudo -n ${root.upload.command}`);
+  assert.equal(deploy.run.command, `sudo -n ${root.run.command}`);
+  assert.equal(deploy.upload.stdin, root.upload.stdin);
+});
+
+test("sudo asking for a password, missing or refusing gets a hint naming the fix", async () => {
+  const { remoteFailureHint } = await import("../../bin/commands/apply.ts");
+  assert.match(remoteFailureHint("deploy", 1, "sudo: a password is required\n")!, /deploy needs passwordless sudo: .*NOPASSWD/);
+  assert.match(remoteFailureHint("deploy", 127, "bash: line 1: sudo: command not found\n")!, /sudo is not installed on the host/);
+  assert.match(remoteFailureHint("deploy", 1, "deploy is not in the sudoers file.\n")!, /may not run commands as root/);
+  assert.equal(remoteFailureHint("root", 1, "sudo: a password is required\n"), undefined);
+  assert.equal(remoteFailureHint("deploy", 1, "promtool: error\n"), undefined);
+});
