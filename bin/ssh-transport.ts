@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { shq } from "../provisioning/shell-quote.ts";
 
 export interface SshTarget {
   user: string;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSshUrl, sshArgs } from "../../bin/ssh-transport.ts";
-import { secretEnvName } from "../../bin/commands/apply.ts";
+import { secretEnvName } from "../../bin/apply-engine.ts";
 
 test("ssh:// targets parse into user, host and port", () => {
   assert.deepEqual(parseSshUrl("ssh://root@127.0.0.1:2222"), { user: "root", host: "127.0.0.1", port: 2222 });
@@ -30,7 +30,7 @@ test("secret names map to VIGIL_SECRET_<UPPER_SNAKE>", () => {
 });
 
 test("a login user other than root: upload and step under sudo -n, the same text as Pulumi's", async () => {
-  const { stepRemoteCommands } = await import("../../bin/commands/apply.ts");
+  const { stepRemoteCommands } = await import("../../bin/apply-engine.ts");
   const step = { id: "demo", description: "d", files: [{ path: "/etc/demo", mode: "0644", owner: "root:root", content: "x\n" }] };
   const root = stepRemoteCommands(step, "root");
   const deploy = stepRemoteCommands(step, "deploy");
@@ -41,7 +41,7 @@ test("a login user other than root: upload and step under sudo -n, the same text
 });
 
 test("sudo asking for a password, missing or refusing gets a hint naming the fix", async () => {
-  const { remoteFailureHint } = await import("../../bin/commands/apply.ts");
+  const { remoteFailureHint } = await import("../../bin/apply-engine.ts");
   assert.match(remoteFailureHint("deploy", 1, "sudo: a password is required\n")!, /deploy needs passwordless sudo: .*NOPASSWD/);
   assert.match(remoteFailureHint("deploy", 127, "bash: line 1: sudo: command not found\n")!, /sudo is not installed on the host/);
   assert.match(remoteFailureHint("deploy", 1, "deploy is not in the sudoers file.\n")!, /may not run commands as root/);

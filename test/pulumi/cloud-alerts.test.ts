@@ -3,7 +3,7 @@
 // receiver (DigitalOcean e-mails only verified addresses; a mailing list breaks `pulumi up`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
+import { previewCloudResources, type CloudResource } from "../../components/cloud-preview.ts";
 import { cloudAlertTargets } from "../../schema/alert-routing.ts";
 import { SPEC_FILES, T, loadEdited, loadSpec, ofType, revealed } from "./helpers.ts";
 
@@ -11,7 +11,7 @@ type Notification = { emails: string[]; slacks: { channel: string; url: string }
 const SECRETS = { slackWebhook: "https://hooks.slack.example/T0/B0/ops", pagerdutyRoutingKey: "pd", smtpPassword: "pw", heartbeatUrl: "https://hb.example/" };
 
 /** The notification targets of every DigitalOcean alert, which must all be the same. */
-function notificationsOf(rs: PlannedResource[]): Notification | undefined {
+function notificationsOf(rs: CloudResource[]): Notification | undefined {
   const seen = new Set<string>();
   for (const a of ofType(rs, T.uptimeAlert)) {
     const value = typeof a.inputs.notifications === "object" && a.inputs.notifications !== null && "[secret]" in a.inputs.notifications ? revealed(a.inputs.notifications) : a.inputs.notifications;
@@ -28,7 +28,7 @@ function notificationsOf(rs: PlannedResource[]): Notification | undefined {
 const WITHOUT_CLOUD_ALERTS = /\ncloudAlerts:\n(  .*\n)+/;
 
 test("stacks/prod.yaml: cloudAlerts' verified address and the ops Slack channel; not the mail receiver's list", async () => {
-  const rs = await planResources(loadSpec(SPEC_FILES.prod), { secrets: SECRETS, revealSecrets: true });
+  const rs = await previewCloudResources(loadSpec(SPEC_FILES.prod), { secrets: SECRETS, revealSecrets: true });
   const n = notificationsOf(rs)!;
   assert.deepEqual(n.emails, ["oncall@dcg.example.com"]);
   assert.deepEqual(n.slacks, [{ channel: "#ops", url: SECRETS.slackWebhook }]);
@@ -38,7 +38,7 @@ test("stacks/prod.yaml: cloudAlerts' verified address and the ops Slack channel;
 test("without cloudAlerts: the receivers critical alerts are routed to, never the info-only mail receiver", async () => {
   const spec = loadEdited(SPEC_FILES.prod, WITHOUT_CLOUD_ALERTS, "\n");
   assert.deepEqual(cloudAlertTargets(spec), { emails: [], slackReceivers: ["ops"], source: "critical routes" });
-  const n = notificationsOf(await planResources(spec, { secrets: SECRETS, revealSecrets: true }))!;
+  const n = notificationsOf(await previewCloudResources(spec, { secrets: SECRETS, revealSecrets: true }))!;
   assert.deepEqual(n.emails, [], "mail (ops@dcg.example.com) only gets info alerts");
   assert.deepEqual(n.slacks.map((s) => s.channel), ["#ops"]);
 });
@@ -64,11 +64,11 @@ test("without cloudAlerts, an e-mail receiver on the critical route is notified"
 
 test("cloudAlerts with slack: none and e-mails only; with nobody at all, no DigitalOcean alert is created", async () => {
   const emailsOnly = loadEdited(SPEC_FILES.prod, /  slack: ops\n/, "  slack: none\n");
-  const n = notificationsOf(await planResources(emailsOnly, { secrets: SECRETS, revealSecrets: true }))!;
+  const n = notificationsOf(await previewCloudResources(emailsOnly, { secrets: SECRETS, revealSecrets: true }))!;
   assert.deepEqual(n, { emails: ["oncall@dcg.example.com"], slacks: [] });
 
   const nobody = loadEdited(SPEC_FILES.prod, WITHOUT_CLOUD_ALERTS, "\ncloudAlerts: { emails: [], slack: none }\n");
-  const rs = await planResources(nobody, { secrets: SECRETS });
+  const rs = await previewCloudResources(nobody, { secrets: SECRETS });
   assert.equal(notificationsOf(rs), undefined);
   assert.deepEqual(ofType(rs, T.uptimeAlert), []);
   assert.deepEqual(ofType(rs, T.monitorAlert), []);
@@ -77,7 +77,7 @@ test("cloudAlerts with slack: none and e-mails only; with nobody at all, no Digi
 
 test("stacks/dev.yaml (no cloudAlerts): its only receiver, Slack, takes critical alerts", async () => {
   const spec = loadSpec(SPEC_FILES.dev);
-  const n = notificationsOf(await planResources(spec, { secrets: SECRETS, revealSecrets: true }))!;
+  const n = notificationsOf(await previewCloudResources(spec, { secrets: SECRETS, revealSecrets: true }))!;
   assert.deepEqual(n.slacks.map((s) => s.channel), ["#dcg-dev"]);
   assert.deepEqual(n.emails, []);
 });

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
 import ts from "typescript";
-import { planResources } from "../../components/offline-plan.ts";
+import { previewCloudResources } from "../../components/cloud-preview.ts";
 import { DO_INTEGER_INPUTS } from "../../components/uptime-monitors.ts";
 import { SPEC_FILES, T, loadEdited, loadSpec, ofType } from "./helpers.ts";
 
@@ -86,7 +86,7 @@ function checkObject(value: unknown, decl: ts.InterfaceDeclaration, path: string
 
 for (const [label, file] of Object.entries(SPEC_FILES)) {
   test(`${label}: every DigitalOcean input has the type @pulumi/digitalocean declares`, async () => {
-    const rs = await planResources(loadSpec(file), { revealSecrets: true });
+    const rs = await previewCloudResources(loadSpec(file), { revealSecrets: true });
     const digitalocean = rs.filter((r) => r.type.startsWith("digitalocean:"));
     assert.ok(digitalocean.length > 5);
     const problems = digitalocean.flatMap((r) => checkObject(r.inputs, argsOf(r.type), `${r.name}`));
@@ -122,7 +122,7 @@ test("a fractional latencyMs never reaches DigitalOcean: the spec refuses it, wh
   assert.throws(() => loadEdited(SPEC_FILES.prod, "latencyMs: 500", "latencyMs: 499.5"), /uptime\[0\]\.latencyMs: must be an integer/);
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: 600_000 }), async (ms) => {
-      const rs = await planResources(loadEdited(SPEC_FILES.prod, "latencyMs: 500", `latencyMs: ${ms}`));
+      const rs = await previewCloudResources(loadEdited(SPEC_FILES.prod, "latencyMs: 500", `latencyMs: ${ms}`));
       const latency = ofType(rs, T.uptimeAlert).find((a) => a.name === "dcg-prod-api-latency")!;
       assert.equal(latency.inputs.threshold, ms);
     }),

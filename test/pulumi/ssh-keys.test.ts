@@ -3,7 +3,7 @@
 // mocks' `call`, and never uploaded. The droplets carry the looked-up fingerprints.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { answerDataSource, planResources, type MockAccount } from "../../components/offline-plan.ts";
+import { answerDataSource, previewCloudResources, type MockAccount } from "../../components/cloud-preview.ts";
 import { sshKeyFingerprint } from "../../components/ssh-key-fingerprint.ts";
 import { SPEC_FILES, T, loadEdited, loadSpec, ofType } from "./helpers.ts";
 
@@ -19,7 +19,7 @@ const ACCOUNT: MockAccount = {
 const withKeys = (yaml: string) => loadEdited(SPEC_FILES.prod, /sshKeys: \[\{ name: ops-laptop \}\]/, `sshKeys: ${yaml}`);
 
 test("stacks/prod.yaml names an existing key: no SshKey resource, the droplets carry its looked-up fingerprint", async () => {
-  const rs = await planResources(loadSpec(SPEC_FILES.prod), { account: ACCOUNT });
+  const rs = await previewCloudResources(loadSpec(SPEC_FILES.prod), { account: ACCOUNT });
   assert.deepEqual(ofType(rs, T.sshKey), []);
   const droplets = ofType(rs, T.droplet);
   assert.equal(droplets.length, 2);
@@ -28,7 +28,7 @@ test("stacks/prod.yaml names an existing key: no SshKey resource, the droplets c
 
 test("an existing key by fingerprint: looked up, not uploaded", async () => {
   const fingerprint = sshKeyFingerprint(CI);
-  const rs = await planResources(withKeys(`[{ fingerprint: "${fingerprint}" }]`), { account: ACCOUNT });
+  const rs = await previewCloudResources(withKeys(`[{ fingerprint: "${fingerprint}" }]`), { account: ACCOUNT });
   assert.deepEqual(ofType(rs, T.sshKey), []);
   for (const d of ofType(rs, T.droplet)) assert.deepEqual(d.inputs.sshKeys, [fingerprint]);
 });
@@ -36,7 +36,7 @@ test("an existing key by fingerprint: looked up, not uploaded", async () => {
 test("a public key, a name and a fingerprint together: one upload, fingerprints in spec order", async () => {
   const spec = withKeys(`["${CI}", { name: "ops-laptop" }, { fingerprint: "${sshKeyFingerprint(LAPTOP)}" }]`);
   const dependencies = new Map<string, string[]>();
-  const rs = await planResources(spec, { account: { sshKeys: [ACCOUNT.sshKeys[0]!] }, dependencies });
+  const rs = await previewCloudResources(spec, { account: { sshKeys: [ACCOUNT.sshKeys[0]!] }, dependencies });
   const uploads = ofType(rs, T.sshKey);
   assert.deepEqual(uploads.map((k) => k.inputs), [{ name: "dcg-prod-0", publicKey: CI }]);
   for (const d of ofType(rs, T.droplet)) {
@@ -46,16 +46,16 @@ test("a public key, a name and a fingerprint together: one upload, fingerprints 
 });
 
 test("a key the account does not have stops the program with a message naming it", async () => {
-  await assert.rejects(planResources(withKeys(`[{ name: "nobody's key" }]`), { account: ACCOUNT }), /no SSH key named "nobody's key" on the DigitalOcean account/);
+  await assert.rejects(previewCloudResources(withKeys(`[{ name: "nobody's key" }]`), { account: ACCOUNT }), /no SSH key named "nobody's key" on the DigitalOcean account/);
   const missing = "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff";
   await assert.rejects(
-    planResources(withKeys(`[{ fingerprint: "${missing}" }]`), { account: ACCOUNT }),
+    previewCloudResources(withKeys(`[{ fingerprint: "${missing}" }]`), { account: ACCOUNT }),
     new RegExp(`access\\.sshKeys\\[0\\]: no SSH key with fingerprint ${missing} on the DigitalOcean account`),
   );
 });
 
 test("offline, without an account, `vigil plan` shows what the lookup will give", async () => {
-  const rs = await planResources(withKeys(`[{ name: "ops-laptop" }, { fingerprint: "${sshKeyFingerprint(CI)}" }]`));
+  const rs = await previewCloudResources(withKeys(`[{ name: "ops-laptop" }, { fingerprint: "${sshKeyFingerprint(CI)}" }]`));
   for (const d of ofType(rs, T.droplet)) assert.deepEqual(d.inputs.sshKeys, ['(fingerprint of SSH key "ops-laptop")', sshKeyFingerprint(CI)]);
 });
 

@@ -12,20 +12,19 @@
 // appears in the plan, in a world-readable file or in output (amtool's message is withheld if it
 // quotes the secret). Alertmanager itself shows a webhook URL as <secret> in its status API.
 import { stringify } from "yaml";
-import type { Host, Receiver, Route, SecretRef, Spec } from "../schema/spec-schema.ts";
-import { isSecretRef } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile } from "./plan.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
-import { ALERTMANAGER_PORT, peerHub } from "./prometheus.ts";
-import { shq } from "./step-script.ts";
-import { WATCHDOG_ALERT } from "./rules/watchdog-rules.ts";
+import type { Host, Receiver, Route, SecretRef, Spec } from "../../schema/spec-schema.ts";
+import { isSecretRef } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile } from "../plan.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
+import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT } from "../service-ports.ts";
+import { peerHub } from "./prometheus.ts";
+import { shq } from "../shell-quote.ts";
+import { WATCHDOG_ALERT } from "../rules/watchdog-rules.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
 export const ALERTMANAGER_TEMPLATE = "/etc/prometheus/alertmanager.yml.vigil-template";
 export const SECRETS_DIR = "/etc/prometheus/vigil-secrets";
-export const ALERTMANAGER_UNIT = "prometheus-alertmanager.service";
-export const CLUSTER_PORT = 9094;
 /** The user Debian's units run the Prometheus family as. */
 export const PROMETHEUS_USER = "prometheus";
 /**
@@ -231,7 +230,7 @@ export function alertmanagerArgs(spec: Spec, hub: Host, ctx: PlanContext): strin
   const listen = [...new Set(["127.0.0.1", own])].map((a) => `--web.listen-address=${hostPort(a, ALERTMANAGER_PORT)}`);
   return [
     ...listen,
-    `--cluster.listen-address=${hostPort(own, CLUSTER_PORT)}`,
-    `--cluster.peer=${hostPort(privateAddressOf(peer, ctx), CLUSTER_PORT)}`,
+    `--cluster.listen-address=${hostPort(own, ALERTMANAGER_CLUSTER_PORT)}`,
+    `--cluster.peer=${hostPort(privateAddressOf(peer, ctx), ALERTMANAGER_CLUSTER_PORT)}`,
   ];
 }
