@@ -5,6 +5,8 @@ import { durationSeconds } from "./durations.ts";
 import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
 import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
 import { NO_SLACK } from "./spec-keywords.ts";
+import { promqlError } from "./promql.ts";
+import { isHostOrAddress } from "./value-formats.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
 
 export interface Problem {
@@ -12,11 +14,14 @@ export interface Problem {
   message: string;
   /** Point at the key rather than the value (for problems about a name). */
   key?: boolean;
+  /** Point this far into the string value (a PromQL error inside a query). */
+  offset?: number;
 }
 
 /** Every cross-field problem of a schema-valid spec (defaults filled). */
 export function crossCheck(spec: Spec): Problem[] {
   return [
+    ...checkText(spec),
     ...checkHosts(spec),
     ...checkNetwork(spec),
     ...checkThresholds(spec),
@@ -53,7 +58,7 @@ function checkHosts(spec: Spec): Problem[] {
     }
     if (host.existing) {
       const { address, privateAddress } = host.existing;
-      if (!isAddressOrHostname(address)) out.push({ path: ["hosts", i, "existing", "address"], message: `"${address}" is not an IP address or host name` });
+      if (!isHostOrAddress(address)) out.push({ path: ["hosts", i, "existing", "address"], message: `"${address}" is not an IP address or host name` });
       if (privateAddress !== undefined && !isIP(privateAddress)) {
         out.push({ path: ["hosts", i, "existing", "privateAddress"], message: `"${privateAddress}" is not an IP address` });
       }
@@ -122,8 +127,26 @@ function checkNetwork(spec: Spec): Problem[] {
   return out;
 }
 
-function isAddressOrHostname(text: string): boolean {
-  return isIP(text) !== 0 || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(text);
+/** A UTF-16 surrogate without its pair: text no other tool (YAML, Go, PromQL) can carry. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Every string of the spec, keys included, must be well-formed Unicode. */
+function checkText(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const walk = (value: unknown, path: (string | number)[]): void => {
+    if (typeof value === "string") {
+      if (LONE_SURROGATE.test(value)) out.push({ path, message: "holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape); use the character itself" });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, [...path, i]));
+    } else if (typeof value === "object" && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) out.push({ path: [...path, k], message: "name holds an unpaired UTF-16 surrogate", key: true });
+        walk(v, [...path, k]);
+      }
+    }
+  };
+  walk(spec, []);
+  return out;
 }
 
 function checkThresholds(spec: Spec): Problem[] {
@@ -153,19 +176,8 @@ function checkUptime(spec: Spec): Problem[] {
         message: kinds.length === 0 ? "needs one of url, tcp or icmp" : `has ${kinds.join(" and ")}; give exactly one of url, tcp or icmp`,
       });
     }
-    if (check.tcp !== undefined) {
-      const port = Number(check.tcp.split(":").pop());
-      if (port < 1 || port > 65535) out.push({ path: ["uptime", i, "tcp"], message: `port ${port} is out of range 1-65535` });
-    }
     if (check.sslExpiryDays !== undefined && !check.url?.startsWith("https://")) {
       out.push({ path: ["uptime", i, "sslExpiryDays"], message: "applies only to https:// checks", key: true });
-    }
-    if (check.url !== undefined) {
-      try {
-        new URL(check.url);
-      } catch {
-        out.push({ path: ["uptime", i, "url"], message: `"${check.url}" is not a valid URL` });
-      }
     }
   });
   return out;
@@ -196,11 +208,29 @@ function checkSlos(spec: Spec): Problem[] {
     if (slo.latencyMs !== undefined && slo.uptime === undefined) {
       out.push({ path: ["slos", i, "latencyMs"], message: "a latency SLO needs an uptime check (uptime: NAME)", key: true });
     }
+    for (const field of ["errorQuery", "totalQuery"] as const) {
+      const query = slo[field];
+      const problem = query === undefined ? undefined : sloQueryError(query);
+      if (problem) out.push({ path: ["slos", i, field], message: problem.message, offset: problem.offset });
+    }
     if (!sloWindowWithin(slo.window)) {
       out.push({ path: ["slos", i, "window"], message: `must be between ${SLO_WINDOW_MIN} and ${SLO_WINDOW_MAX} for multi-window burn-rate alerts (got ${slo.window})` });
     }
   });
   return out;
+}
+
+/** What `{{window}}` stands for while a query is parsed: a duration of the same length, so offsets match the spec text. */
+const WINDOW = "{{window}}";
+const WINDOW_STAND_IN = "999999999s";
+
+/**
+ * An SLO query (`errorQuery`, `totalQuery`) with `{{window}}` replaced by a duration must be one
+ * complete PromQL expression: slo-rules.ts wraps it in `sum(...)`.
+ */
+export function sloQueryError(query: string): { offset: number; message: string } | undefined {
+  const problem = promqlError(query.replaceAll(WINDOW, WINDOW_STAND_IN));
+  return problem && { offset: problem.offset, message: problem.message.replaceAll(WINDOW_STAND_IN, WINDOW) };
 }
 
 function checkAlerts(spec: Spec): Problem[] {

@@ -2,15 +2,23 @@
 // inhibitions from spec.alerts, and its command line (no gossip on a single hub, peers on the
 // private address for a pair).
 //
-// Secrets. Alertmanager reads most of them from files: PagerDuty `routing_key_file`, Slack
-// `api_url_file`, email `auth_password_file`; each is a 0600 file owned by prometheus (the user
-// Debian runs Alertmanager as) whose whole content is the secret. A webhook URL has no `*_file`
-// field in 0.25 (`url_file` came later), so for a `{ secret }` webhook URL the plan carries a
-// TEMPLATE of alertmanager.yml with a placeholder, and the step composes the live file on the
-// host: the secret is substituted into a 0600 prometheus-owned candidate, `amtool check-config`
-// checks it, and only then does it replace /etc/prometheus/alertmanager.yml. The secret never
-// appears in the plan, in a world-readable file or in output (amtool's message is withheld if it
-// quotes the secret). Alertmanager itself shows a webhook URL as <secret> in its status API.
+// Secrets (docs/architecture.md, "Secrets in generated configs"). Alertmanager reads most of them
+// from files: PagerDuty `routing_key_file`, Slack `api_url_file`, email `auth_password_file`; each
+// is a 0600 file owned by prometheus (the user Debian runs Alertmanager as) whose whole content is
+// the secret. A webhook URL has no `*_file` field in 0.25 (`url_file` came later), so for a
+// `{ secret }` webhook URL the plan carries a TEMPLATE of alertmanager.yml and the exact place of
+// that one field in it (`secretSites`: line and prefix, found by parsing the rendered YAML, never
+// by searching its text), and the step composes the live file on the host by rewriting exactly
+// those lines. amtool checks a candidate whose secrets are stand-ins of the same shape (an https
+// URL) and its output is shown; then the real candidate, whose output is never shown. Only then
+// does it replace /etc/prometheus/alertmanager.yml. Alertmanager itself shows a webhook URL as
+// <secret> in its status API.
+//
+// Matchers. Alertmanager parses `matchers:` entries with its own rules (pkg/labels/parse.go):
+// label names are Prometheus label names; a value in double quotes may escape only `\"`, `\\`
+// and `\n`; every other character, tab included, stands for itself (a `\t` would be two
+// characters). `matcher` is the one function that writes them.
+import { isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from "yaml";
 import { stringify } from "yaml";
 import type { Host, Receiver, Route, SecretRef, Spec } from "../../schema/spec-schema.ts";
 import { isSecretRef } from "../../schema/spec-schema.ts";
@@ -38,7 +46,15 @@ export const HEARTBEAT_REPEAT = "1m";
 export const secretPath = (name: string): string => `${SECRETS_DIR}/${name}`;
 export const placeholder = (name: string): string => `__VIGIL_SECRET_${name}__`;
 
-const m = (label: string, op: "=" | "!=" | "=~", value: string) => `${label}${op}${JSON.stringify(value)}`;
+/** A matcher value in Alertmanager's syntax: double quotes; only \\, " and newline escaped. */
+export const matcherValue = (value: string): string => `"${value.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`;
+
+/** One Alertmanager matcher, `label="value"`; throws on a label name Prometheus would not accept. */
+export function matcher(label: string, op: "=" | "!=" | "=~" | "!~", value: string): string {
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new Error(`internal: ${JSON.stringify(label)} is not a label name`);
+  return `${label}${op}${matcherValue(value)}`;
+}
+const m = matcher;
 
 /** Secrets the receivers read from files, and webhook URLs that must be substituted. */
 export function alertmanagerSecrets(spec: Spec): { files: string[]; substituted: string[] } {
@@ -140,15 +156,49 @@ export function alertmanagerTemplate(spec: Spec): string {
     ],
     receivers: [{ name: UNROUTED }, ...Object.entries(a.receivers).map(([name, r]) => receiverConfig(name, r))],
   };
-  let text = "# Written by vigil; changes here are overwritten on the next apply.\n" + stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
-  for (const name of alertmanagerSecrets(spec).substituted) {
-    // The composed value goes inside single quotes, where only ' needs escaping ('').
-    const plain = new RegExp(`(url: )${placeholder(name)}$`, "gm");
-    if (!plain.test(text)) throw new Error(`internal: placeholder for secret ${name} not rendered as a plain scalar`);
-    text = text.replace(plain, `$1'${placeholder(name)}'`);
-  }
-  return text;
+  return "# Written by vigil; changes here are overwritten on the next apply.\n" + stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }
+
+/** Where a webhook secret goes: the 1-based line of the template whose scalar is that URL. */
+export interface SecretSite {
+  line: number;
+  /** The line's text before the value (`  - url: `); the value runs to the end of the line. */
+  prefix: string;
+  secret: string;
+}
+
+/**
+ * The lines of `template` that hold a `{ secret }` webhook URL, found in the PARSED template:
+ * receivers[i].webhook_configs[j].url of the receivers whose spec URL is a secret. Each must be
+ * a plain scalar that ends its line, so the host can replace exactly that line.
+ */
+export function secretSites(spec: Spec, template: string): SecretSite[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(template, { lineCounter });
+  const receivers = doc.get("receivers");
+  if (!isSeq(receivers)) throw new Error("internal: alertmanager template without receivers");
+  const lines = template.split("\n");
+  const sites: SecretSite[] = [];
+  for (const item of receivers.items as YAMLMap[]) {
+    const name = String(item.get("name"));
+    const url = spec.alerts.receivers[name]?.webhook?.url;
+    if (url === undefined || !isSecretRef(url)) continue;
+    const configs = item.get("webhook_configs");
+    if (!isSeq(configs)) throw new Error(`internal: receiver ${name} has no webhook_configs`);
+    for (const config of configs.items as YAMLMap[]) {
+      const node = config.get("url", true);
+      if (!isScalar(node) || node.value !== placeholder(url.secret) || !node.range) throw new Error(`internal: webhook url of ${name} is not its placeholder`);
+      const { line, col } = lineCounter.linePos(node.range[0]);
+      const text = lines[line - 1]!;
+      if (text.slice(col - 1) !== placeholder(url.secret)) throw new Error(`internal: webhook url of ${name} does not end its line`);
+      sites.push({ line, prefix: text.slice(0, col - 1), secret: url.secret });
+    }
+  }
+  return sites;
+}
+
+/** The stand-in for a webhook secret while amtool's output may be shown: a URL of the same shape. */
+export const secretStandIn = (name: string): string => `https://vigil-secret.invalid/${name}`;
 
 /** Files of the alertmanager step: the template and one 0600 file per secret. */
 export function alertmanagerFiles(spec: Spec): PlanFile[] {
@@ -179,41 +229,58 @@ export const DEFAULT_COMPOSE_PATHS: ComposePaths = {
 
 /**
  * Shell (a validate body: returns 1 on failure) that composes the candidate alertmanager.yml from
- * the template and the webhook secret files, and checks it with amtool. Paths are parameters so
- * the tests run this very text against a temporary directory.
+ * the template and the webhook secret files, and checks it with amtool: first with stand-ins
+ * (its message shown), then with the real values (its message never shown: it could quote them).
+ * Paths are parameters so the tests run this very text against a temporary directory.
  */
-export function composeAndCheckScript(substituted: string[], p: ComposePaths = DEFAULT_COMPOSE_PATHS): string {
+export function composeAndCheckScript(spec: Spec, p: ComposePaths = DEFAULT_COMPOSE_PATHS): string {
   const [user, group] = p.owner.split(":") as [string, string];
-  const lines = [
-    `# bash 5.2 would expand & in a replacement; the replacement is quoted and this is off anyway.`,
-    `shopt -u patsub_replacement 2>/dev/null || true`,
-    `local text value out`,
-    `text=$(cat ${shq(p.template)} && printf x) || return 1`,
-    `text=\${text%x}`,
-    `local -a values=()`,
+  const sites = secretSites(spec, alertmanagerTemplate(spec));
+  const write = (array: string) => [
+    `rm -f ${shq(p.candidate)}`,
+    `(umask 077 && printf '%s\\n' "\${${array}[@]}" > ${shq(p.candidate)}) || return 1`,
+    `chown ${shq(`${user}:${group}`)} ${shq(p.candidate)} || return 1`,
   ];
-  for (const name of substituted) {
+  const lines = [
+    // bash 5.2 would expand & in a ${x//p/r} replacement; the replacements here hold none anyway.
+    `shopt -u patsub_replacement 2>/dev/null || true`,
+    `local out value`,
+    `local -a standin=() real=()`,
+    `mapfile -t standin < ${shq(p.template)} || return 1`,
+    `real=("\${standin[@]}")`,
+  ];
+  for (const site of sites) {
+    const expected = `${site.prefix}${placeholder(site.secret)}`;
+    const yamlQuoted = (v: string) => `'${v.replaceAll("'", "''")}'`;
     lines.push(
-      `value=$(cat ${shq(`${p.secretsDir}/${name}`)}) || return 1`,
-      `case $value in *$'\\n'* | *$'\\r'* | '') echo "vigil: secret ${name} must be a one-line webhook URL" >&2; return 1 ;; esac`,
-      `values+=("$value")`,
+      `[ "\${standin[${site.line - 1}]}" = ${shq(expected)} ] || { echo ${shq(`vigil: line ${site.line} of the template is not the place of secret ${site.secret}`)} >&2; return 1; }`,
+      `value=$(cat ${shq(`${p.secretsDir}/${site.secret}`)}) || return 1`,
+      // A YAML single-quoted scalar holds any printable text ('' for '), but no control character.
+      `case $value in '' | *[[:cntrl:]]*) echo ${shq(`vigil: secret ${site.secret} must be a one-line webhook URL without control characters`)} >&2; return 1 ;; esac`,
+      `standin[${site.line - 1}]=${shq(`${site.prefix}${yamlQuoted(secretStandIn(site.secret))}`)}`,
       `value=\${value//\\'/\\'\\'}`,
-      `text=\${text//${shq(`'${placeholder(name)}'`)}/"'$value'"}`,
+      `real[${site.line - 1}]=${shq(site.prefix)}"'$value'"`,
     );
   }
   lines.push(
-    `rm -f ${shq(p.candidate)}`,
-    `(umask 077 && printf '%s' "$text" > ${shq(p.candidate)}) || return 1`,
-    `chown ${shq(`${user}:${group}`)} ${shq(p.candidate)} || return 1`,
+    ...write("standin"),
     `if ! out=$(${p.amtool} check-config ${shq(p.candidate)} 2>&1); then`,
     `  rm -f ${shq(p.candidate)}`,
-    `  for value in "\${values[@]}"; do`,
-    `    case $out in *"$value"*) out="amtool rejected the composed alertmanager.yml (its message quotes a secret and is withheld)" ;; esac`,
-    `  done`,
     `  printf '%s\\n' "$out" >&2`,
     `  return 1`,
     `fi`,
   );
+  if (sites.length > 0) {
+    const names = [...new Set(sites.map((site) => site.secret))].join(", ");
+    lines.push(
+      ...write("real"),
+      `if ! ${p.amtool} check-config ${shq(p.candidate)} >/dev/null 2>&1; then`,
+      `  rm -f ${shq(p.candidate)}`,
+      `  echo ${shq(`vigil: amtool rejects alertmanager.yml with the value of secret ${names} (it accepts it with a stand-in URL): check that the secret is an http(s) URL; amtool's message is withheld because it quotes the secret`)} >&2`,
+      `  return 1`,
+      `fi`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -23,7 +23,6 @@ import {
   ALERTMANAGER_CONFIG,
   alertmanagerArgs,
   alertmanagerFiles,
-  alertmanagerSecrets,
   composeAndCheckScript,
   installComposedConfig,
 } from "./alertmanager.ts";
@@ -47,7 +46,6 @@ function serviceArgFiles(spec: Spec, hub: Host, ctx: PlanContext): PlanFile[] {
 
 export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
   const argFiles = serviceArgFiles(spec, host, ctx);
-  const { substituted } = alertmanagerSecrets(spec);
   const rules = ruleFiles(spec);
   return [
     aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles }),
@@ -74,7 +72,7 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       description: `Alertmanager receivers (${Object.keys(spec.alerts.receivers).join(", ")}), routes and inhibitions`,
       units: [ALERTMANAGER_UNIT],
       files: alertmanagerFiles(spec),
-      validate: composeAndCheckScript(substituted),
+      validate: composeAndCheckScript(spec),
       afterInstall: installComposedConfig(),
       probe: `[ -s ${shq(ALERTMANAGER_CONFIG)} ] || exit 1`,
     }),

@@ -7,6 +7,7 @@ import { debianServiceStep, dropInFile, serviceOffStep } from "../debian-service
 import { privateAddressOf } from "../addresses.ts";
 import { NETDATA_PORT } from "../service-ports.ts";
 import { NETDATA_UNIT } from "../service-units.ts";
+import { roundedFixedPoint } from "../fixed-point.ts";
 
 const HEALTH_DIR = "/etc/netdata/health.d";
 
@@ -56,11 +57,8 @@ export function netdataDuration(duration: string): string {
   return `${n}${unit}`;
 }
 
-/** A number as Netdata's expression parser reads it (no exponent form). */
-const num = (n: number): string => {
-  if (!Number.isFinite(n)) throw new Error(`threshold ${n} is not a finite number`);
-  return Number.isInteger(n) ? String(n) : n.toFixed(6).replace(/0+$/, "");
-};
+/** A number as Netdata's expression parser reads it: fixed point, never `1e+21` or `0.`. */
+const num = (n: number): string => roundedFixedPoint(n, 12);
 
 interface Alarm {
   kind: "alarm" | "template";

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
 import { CONFIRM, type ScrapeSpan } from "./tunables.ts";
+import { roundedFixedPoint } from "../fixed-point.ts";
 
 export interface AlertingRule {
   alert: string;
@@ -59,8 +60,8 @@ export const scrapeSpanSeconds = (spec: Spec, span: ScrapeSpan): number => Math.
 export const confirmSeconds = (spec: Spec): number => scrapeSpanSeconds(spec, CONFIRM);
 export const confirmFor = (spec: Spec): string => formatDuration(confirmSeconds(spec));
 
-/** A number as PromQL text without float noise (0.1 + 0.2 → 0.3). */
-export const num = (value: number): string => String(Number(value.toPrecision(10)));
+/** A number as PromQL text without float noise (0.1 + 0.2 → 0.3), in fixed point. */
+export const num = (value: number): string => roundedFixedPoint(value, 10);
 
 /** Jobs of the hub's scrape config; rules select on them. */
 export const NODE_JOB = "node";

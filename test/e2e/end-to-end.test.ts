@@ -120,6 +120,14 @@ test("a file edited on the host is put back by the next apply", async () => {
   assert.equal(await sh("stat -c %a /etc/vigil-e2e/demo.conf"), "640\n");
 });
 
+test("an owner-only drift (same bytes, same mode) is put back by the next apply", async () => {
+  await sh("chown nobody:nogroup /etc/vigil-e2e/demo.conf");
+  const r = await applyHostPlan(plan(fileStep), target, {}, quiet);
+  assert.deepEqual(statuses(r), ["e2e-file:changed"]);
+  assert.equal(await sh("stat -c '%a %U:%G' /etc/vigil-e2e/demo.conf"), "640 root:root\n");
+  assert.equal(await sh("cat /etc/vigil-e2e/demo.conf"), tricky);
+});
+
 test("a failing validation keeps the old file, stops the apply and names step, command and stderr", async () => {
   const good: PlanStep = {
     id: "e2e-validated",

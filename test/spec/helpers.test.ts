@@ -22,6 +22,15 @@ test("formatDuration and durationSeconds round-trip and pick the largest whole u
   assert.throws(() => formatDuration(0));
 });
 
+test("durationSeconds accepts one whole duration, anchored at both ends; both functions say what they refused", () => {
+  for (const text of ["x5m", "05m", "5mx", "5m ", " 5m", "5m5s", "", "5", "m"]) {
+    assert.throws(() => durationSeconds(text), new Error(`not a duration: ${JSON.stringify(text)}`), text);
+  }
+  for (const seconds of [0, -60, 1.5, Number.NaN]) {
+    assert.throws(() => formatDuration(seconds), new Error(`not a positive whole number of seconds: ${seconds}`), String(seconds));
+  }
+});
+
 const octet = fc.integer({ min: 0, max: 255 });
 
 test("parseCidr accepts exactly the network addresses of each prefix", () => {
