@@ -1,12 +1,13 @@
-// The apply engine: runs one host's plan over real SSH with exactly the protocol the Pulumi
-// component uses (provisioning/step-script.ts): upload stagedFiles(step) to stageDir(step), run
-// stepCommand(step) with secretsStdin(step, ...) on stdin, read `vigil-step: changed|unchanged`
-// from the last line. Steps are idempotent and content-addressed, so re-running converges, and so
+// The apply engine: runs one host's plan over real SSH with exactly the commands the Pulumi
+// component runs (stepRemoteCommands: the stage upload of components/stage-upload.ts, then
+// stepCommand(step) with secretsStdin(step, ...) on stdin, both under `sudo -n` when the login
+// user is not root), and reads `vigil-step: changed|unchanged` from the last line. Steps are idempotent and content-addressed, so re-running converges, and so
 // does a run that was cut off half way (the interrupted step simply runs again). Used by
 // `vigil apply` and `vigil local up`; also the secret naming (VIGIL_SECRET_*) both read.
-import { stepSecrets, type HostPlan } from "../provisioning/plan.ts";
-import { secretsStdin, stageDir, stagedFiles, stepCommand } from "../provisioning/step-script.ts";
-import { sshRun, uploadTree, type SshTarget } from "./ssh-transport.ts";
+import { stepSecrets, type HostPlan, type PlanStep } from "../provisioning/plan.ts";
+import { secretsStdin, stageDir, stepCommand } from "../provisioning/step-script.ts";
+import { stageUploadCommand, stageUploadStdin } from "../components/stage-upload.ts";
+import { sshRun, type SshTarget } from "./ssh-transport.ts";
 
 export type StepStatus = "changed" | "unchanged" | "failed";
 
@@ -21,7 +22,45 @@ export interface ApplyOutcome {
   steps: StepOutcome[];
   seconds: number;
   /** Set when a step failed; later steps did not run. */
-  failure?: { step: string; command: string; exitCode: number; stderr: string; stdout: string };
+  failure?: { step: string; command: string; exitCode: number; stderr: string; stdout: string; hint?: string };
+}
+
+/** The two remote commands of a step: the same text as Pulumi's `<host>-<step>-stage` and `<host>-<step>`. */
+export interface StepRemoteCommands {
+  upload: { command: string; stdin: string };
+  run: { command: string };
+}
+
+/**
+ * What runs on the host for a step when `user` logs in: the stage upload (files on stdin) and the
+ * step script. A user other than root needs root for both (they write /var/lib/vigil and /etc),
+ * through `sudo -n`, which fails instead of prompting: the same rule as the Pulumi component.
+ */
+export function stepRemoteCommands(step: PlanStep, user: string): StepRemoteCommands {
+  const sudo = { sudo: user !== "root" };
+  return {
+    upload: { command: stageUploadCommand(step, sudo), stdin: stageUploadStdin(step) },
+    run: { command: stepCommand(step, sudo) },
+  };
+}
+
+/** A hint for the remote errors a new user meets first: sudo wants a password, sudo is missing. */
+export function remoteFailureHint(user: string, exitCode: number, stderr: string): string | undefined {
+  if (user === "root") return undefined;
+  if (/sudo: (a password is required|a terminal is required)/.test(stderr)) {
+    return (
+      `${user} needs passwordless sudo: vigil runs every step with \`sudo -n\`, which refuses to ask for a password. ` +
+      `On the host, as root: echo '${user} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/vigil-${user} && chmod 0440 /etc/sudoers.d/vigil-${user} ` +
+      `(or apply as root)`
+    );
+  }
+  if (/sudo: (command )?not found/.test(stderr) || (exitCode === 127 && /sudo/.test(stderr))) {
+    return `sudo is not installed on the host; ${user} needs it to run steps as root (apt-get install sudo, as root), or apply as root`;
+  }
+  if (/is not in the sudoers file|is not allowed to execute/.test(stderr)) {
+    return `${user} may not run commands as root with sudo; add a sudoers rule (NOPASSWD) for ${user}, or apply as root`;
+  }
+  return undefined;
 }
 
 /** `slackWebhook` → `VIGIL_SECRET_SLACK_WEBHOOK`. */
@@ -60,16 +99,18 @@ export async function applyHostPlan(
   const n = plan.steps.length;
   for (const [i, step] of plan.steps.entries()) {
     const started = performance.now();
-    const command = stepCommand(step);
+    const command = stepRemoteCommands(step, target.user);
     onStart?.(`[${String(i + 1).padStart(String(n).length)}/${n}] ${step.id.padEnd(width)}  running…`);
     const progress = (status: StepStatus) => {
       const seconds = (performance.now() - started) / 1000;
       steps.push({ id: step.id, status, seconds });
       out(`[${String(i + 1).padStart(String(n).length)}/${n}] ${step.id.padEnd(width)}  ${status.padEnd(9)} ${fmtSeconds(seconds)}`);
     };
-    const fail = (exitCode: number, stderr: string, stdout: string, cmd = command): ApplyOutcome => {
+    const fail = (exitCode: number, stderr: string, stdout: string, cmd = command.run.command): ApplyOutcome => {
       progress("failed");
-      return { host: plan.host, steps, seconds: (performance.now() - t0) / 1000, failure: { step: step.id, command: cmd, exitCode, stderr, stdout } };
+      const hint = remoteFailureHint(target.user, exitCode, stderr);
+      const failure = { step: step.id, command: cmd, exitCode, stderr, stdout, ...(hint ? { hint } : {}) };
+      return { host: plan.host, steps, seconds: (performance.now() - t0) / 1000, failure };
     };
     let stdin: string;
     try {
@@ -77,9 +118,9 @@ export async function applyHostPlan(
     } catch (err) {
       return fail(1, `${(err as Error).message}\n`, "", "(not run)");
     }
-    const upload = await uploadTree(target, stageDir(step), stagedFiles(step));
+    const upload = await sshRun(target, command.upload.command, { stdin: command.upload.stdin });
     if (upload.code !== 0) return fail(upload.code, upload.stderr, upload.stdout, `upload to ${stageDir(step)}`);
-    const r = await sshRun(target, command, { stdin });
+    const r = await sshRun(target, command.run.command, { stdin });
     const lines = r.stdout.trimEnd().split("\n");
     const verdict = /^vigil-step: (changed|unchanged)$/.exec(lines.at(-1) ?? "")?.[1] as "changed" | "unchanged" | undefined;
     if (r.code !== 0 || verdict === undefined) return fail(r.code, r.stderr, r.stdout);
@@ -112,6 +153,7 @@ export function describeOutcome(o: ApplyOutcome, where: string): string {
   return [
     `vigil apply: step "${f.step}" failed on ${o.host} (${where}), exit ${f.exitCode}; later steps did not run`,
     `  command: ${f.command}`,
+    ...(f.hint ? [`  ${f.hint}`] : []),
     `  remote stderr:`,
     f.stderr.trim() ? tail(f.stderr) : "    (empty)",
     ...(f.stdout.trim() ? ["  remote stdout (last lines):", tail(f.stdout)] : []),

@@ -1,7 +1,9 @@
-// Who DigitalOcean's own alerts (uptime alerts, monitor alerts) notify: the spec's email
-// receivers (their addresses) and Slack receivers (webhook secret + channel). PagerDuty and
-// generic webhooks have no DigitalOcean equivalent; those stay with Alertmanager on the hub.
+// Who DigitalOcean's own alerts (uptime alerts, monitor alerts) notify: `cloudAlerts`, or the
+// e-mail addresses and Slack receivers (webhook secret + channel) critical alerts are routed to
+// (schema/alert-routing.ts). PagerDuty and generic webhooks have no DigitalOcean equivalent; those
+// stay with Alertmanager on the hub.
 import * as pulumi from "@pulumi/pulumi";
+import { cloudAlertTargets } from "../schema/alert-routing.ts";
 import type { Spec } from "../schema/spec-schema.ts";
 
 /** One Slack destination of a DigitalOcean alert. */
@@ -23,15 +25,14 @@ export interface AlertNotifications {
 /** Channel used when a Slack receiver names none: DigitalOcean requires one. */
 export const DEFAULT_SLACK_CHANNEL = "#alerts";
 
-/** The spec's email and Slack receivers as DigitalOcean notification targets. */
+/** The spec's DigitalOcean alert recipients as notification targets, Slack webhooks resolved. */
 export function alertNotifications(spec: Spec, secret: (name: string) => pulumi.Output<string>): AlertNotifications {
-  const emails: string[] = [];
-  const slacks: SlackNotification[] = [];
-  for (const receiver of Object.values(spec.alerts.receivers)) {
-    for (const to of receiver.email?.to ?? []) if (!emails.includes(to)) emails.push(to);
-    if (receiver.slack) slacks.push({ channel: receiver.slack.channel ?? DEFAULT_SLACK_CHANNEL, url: secret(receiver.slack.webhook.secret) });
-  }
-  return { emails, slacks };
+  const targets = cloudAlertTargets(spec);
+  const slacks = targets.slackReceivers.map((name): SlackNotification => {
+    const slack = spec.alerts.receivers[name]!.slack!;
+    return { channel: slack.channel ?? DEFAULT_SLACK_CHANNEL, url: secret(slack.webhook.secret) };
+  });
+  return { emails: targets.emails, slacks };
 }
 
 export const hasNotifications = (n: AlertNotifications): boolean => n.emails.length > 0 || n.slacks.length > 0;

@@ -40,6 +40,51 @@ export interface CloudPreviewOptions {
   preview?: boolean;
   /** When given, filled with each resource's dependencies (URN → URNs it waits for). */
   dependencies?: Map<string, string[]>;
+  /**
+   * What the DigitalOcean account already holds, for the data sources the program reads. Without
+   * it every key the spec names exists: looked up by fingerprint, it is that fingerprint; by
+   * name, its fingerprint shows as `(fingerprint of SSH key "NAME")`.
+   */
+  account?: MockAccount;
+}
+
+/** An SSH key already on the account, as the data sources return it. */
+export interface AccountSshKey {
+  id: number;
+  name: string;
+  fingerprint: string;
+  publicKey: string;
+}
+
+export interface MockAccount {
+  sshKeys: AccountSshKey[];
+}
+
+/** Data source tokens the program reads (pulumi.runtime.invoke). */
+const GET_SSH_KEY = "digitalocean:index/getSshKey:getSshKey";
+const GET_SSH_KEYS = "digitalocean:index/getSshKeys:getSshKeys";
+
+/**
+ * The mocks' answer to a data source, as the provider answers it: getSshKey fails when no key
+ * has the name; getSshKeys returns the keys its filters match (fingerprint filters here).
+ */
+export function answerDataSource(token: string, inputs: Record<string, unknown>, account: MockAccount | undefined): Record<string, unknown> {
+  if (token === GET_SSH_KEY) {
+    const name = String(inputs.name);
+    if (!account) return { id: 0, name, fingerprint: `(fingerprint of SSH key ${JSON.stringify(name)})`, publicKey: "" };
+    const found = account.sshKeys.find((k) => k.name === name);
+    if (!found) throw new Error(`no SSH key named ${JSON.stringify(name)} on the DigitalOcean account`);
+    return { ...found };
+  }
+  if (token === GET_SSH_KEYS) {
+    const filters = (inputs.filters as { key: string; values: string[] }[] | undefined) ?? [];
+    const wanted = filters.filter((f) => f.key === "fingerprint").flatMap((f) => f.values);
+    const keys = account
+      ? account.sshKeys.filter((k) => wanted.includes(k.fingerprint))
+      : wanted.map((fingerprint, i) => ({ id: i + 1, name: `(key ${fingerprint})`, fingerprint, publicKey: "" }));
+    return { id: "ssh-keys", filters, sshKeys: keys };
+  }
+  return inputs;
 }
 
 /** The redaction of a secret input in CloudResource.inputs. */
@@ -62,7 +107,26 @@ export function previewCloudResources(spec: Spec, opts: CloudPreviewOptions = {}
   return run;
 }
 
+/**
+ * The keys of access.sshKeys the account lacks, as the program's lookups would report them. Checked
+ * before the program runs: under mocks, a failed lookup would fail every resource that depends on
+ * it, one unhandled rejection each, long after the plan returned.
+ */
+export function missingAccountKeys(spec: Spec, account: MockAccount): string[] {
+  return spec.access.sshKeys.flatMap((entry, i) => {
+    if (typeof entry === "string") return [];
+    if ("name" in entry) {
+      return account.sshKeys.some((k) => k.name === entry.name) ? [] : [`access.sshKeys[${i}]: no SSH key named ${JSON.stringify(entry.name)} on the DigitalOcean account`];
+    }
+    return account.sshKeys.some((k) => k.fingerprint === entry.fingerprint)
+      ? []
+      : [`access.sshKeys[${i}]: no SSH key with fingerprint ${entry.fingerprint} on the DigitalOcean account`];
+  });
+}
+
 async function planOnce(spec: Spec, opts: CloudPreviewOptions): Promise<CloudResource[]> {
+  const missing = opts.account ? missingAccountKeys(spec, opts.account) : [];
+  if (missing.length > 0) throw new Error(missing.join("\n"));
   const privateAddress = offlineContext(spec).privateAddress;
   const dropletHosts = new Map(spec.hosts.map((h, i) => [`${spec.project}-${spec.environment}-${h.name}`, { host: h, i }]));
   const records: { type: string; name: string; inputs: Record<string, unknown> }[] = [];
@@ -91,7 +155,7 @@ async function planOnce(spec: Spec, opts: CloudPreviewOptions): Promise<CloudRes
         return { id: args.custom ? id : undefined, state };
       },
       call(args) {
-        return args.inputs;
+        return answerDataSource(args.token, args.inputs, opts.account);
       },
     },
     "vigil",
@@ -121,6 +185,9 @@ async function planOnce(spec: Spec, opts: CloudPreviewOptions): Promise<CloudRes
     const secretValue = (name: string) => pulumi.secret(opts.secrets?.[name] ?? `<${name}>`);
     buildVigil({ spec, secret: secretValue, sshPrivateKey: secretValue("sshPrivateKey"), planHost: opts.planHost });
     await waitForRegistrations();
+    // A registration whose inputs failed (a lookup that found nothing) is dropped from the queue
+    // at once, but its rejection is reported as unhandled only after the current macrotask.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } finally {
     process.setSourceMapsEnabled(sourceMaps);
     Error.stackTraceLimit = stackTraceLimit;
@@ -128,7 +195,9 @@ async function planOnce(spec: Spec, opts: CloudPreviewOptions): Promise<CloudRes
   }
   if (failures.length > 0) {
     const first = failures[0];
-    throw first instanceof Error ? first : new Error(String(first));
+    // The runtime wraps a failed input once per property it was nested in; the cause is the last part.
+    const message = (first instanceof Error ? first.message : String(first)).replace(/^(Error: )?(error serializing property "[^"]*": )+/, "");
+    throw new Error(message);
   }
 
   const urns = new Map<string, string>();

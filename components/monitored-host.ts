@@ -13,10 +13,10 @@ export interface MonitoredHostArgs {
   /** The environment VPC's id (droplets only). */
   vpcId: pulumi.Input<string>;
   /**
-   * Fingerprints of the SSH keys to install (DigitalOcean SshKey resources). Computed locally from
-   * the public keys so they are known at preview: a change of `sshKeys` replaces the droplet.
+   * Fingerprints of the SSH keys to install (components/ssh-keys.ts): known at preview, since a
+   * change of `sshKeys` replaces the droplet.
    */
-  sshKeyFingerprints: string[];
+  sshKeyFingerprints: pulumi.Input<string>[];
   /** Tags of the droplet: project, environment and one per role (firewalls select by tag). */
   tags: pulumi.Input<string>[];
   /** The DigitalOcean project the droplet joins (ProjectResources membership). */

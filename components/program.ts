@@ -13,7 +13,7 @@ import { HostProvisioning, type ProvisionedStep } from "./host-provisioning.ts";
 import { MonitoredHost } from "./monitored-host.ts";
 import { Network } from "./network.ts";
 import { SpecResource } from "./spec-resource.ts";
-import { sshKeyFingerprint } from "./ssh-key-fingerprint.ts";
+import { dropletSshKeys } from "./ssh-keys.ts";
 import { UptimeMonitors } from "./uptime-monitors.ts";
 
 export interface ProgramArgs {
@@ -111,10 +111,7 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
     environment: projectEnvironment(spec.environment),
     description: `vigil: ${spec.project} ${spec.environment}`,
   });
-  const sshKeys = spec.access.sshKeys.map(
-    (publicKey, i) => new digitalocean.SshKey(`${prefix}-ssh-key-${i}`, { name: `${prefix}-${i}`, publicKey }),
-  );
-  const fingerprints = spec.access.sshKeys.map(sshKeyFingerprint);
+  const sshKeys = dropletSshKeys(prefix, spec.access.sshKeys);
 
   const network = new Network(prefix, {
     prefix,
@@ -132,10 +129,10 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
         prefix,
         region: spec.region,
         vpcId: network.vpcId,
-        sshKeyFingerprints: fingerprints,
+        sshKeyFingerprints: sshKeys.fingerprints,
         tags: [spec.project, prefix, ...host.roles.map((r) => `${prefix}-${r}`)],
         projectId: project.id,
-        dependsOn: [environmentTag, ...Object.values(roleTags), ...sshKeys],
+        dependsOn: [environmentTag, ...Object.values(roleTags), ...sshKeys.uploaded],
       }),
   );
 

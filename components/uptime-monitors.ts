@@ -4,6 +4,15 @@ import * as digitalocean from "@pulumi/digitalocean";
 import type { UptimeCheck } from "../schema/spec-schema.ts";
 import { hasNotifications, type AlertNotifications } from "./alert-notifications.ts";
 
+/**
+ * Inputs the DigitalOcean API takes as integers although @pulumi/digitalocean declares them
+ * `number`: an uptime alert's threshold (milliseconds for latency, days for ssl_expiry). The spec
+ * schema makes the fields behind them integers (uptime[].latencyMs, sslExpiryDays).
+ */
+export const DO_INTEGER_INPUTS: Record<string, readonly string[]> = {
+  "digitalocean:index/uptimeAlert:UptimeAlert": ["threshold"],
+};
+
 /** A hub host to ping from outside, so a dead hub is noticed by something that is not the hub. */
 export interface HubTarget {
   /** The spec's host name. */

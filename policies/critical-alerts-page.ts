@@ -1,6 +1,7 @@
 // A critical alert that only lands in a chat channel at night is an outage nobody hears about.
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import type { Receiver, Route, Spec } from "../schema/spec-schema.ts";
+import { criticalPath } from "../schema/alert-routing.ts";
+import type { Receiver, Spec } from "../schema/spec-schema.ts";
 import { listing, specOfStack } from "./spec-resource.ts";
 import { withDefaults, type VigilStackPolicy } from "./vigil-policy.ts";
 
@@ -20,19 +21,6 @@ interface Config {
 }
 
 const kindOf = (receiver: Receiver): string => Object.keys(receiver)[0] ?? "";
-
-/** Routes a critical alert without other distinguishing labels passes through, in order. */
-function criticalPath(routes: readonly Route[]): { index: number; route: Route }[] {
-  const path: { index: number; route: Route }[] = [];
-  for (const [index, route] of routes.entries()) {
-    const takesCritical = route.severity === undefined || route.severity === "critical";
-    const catchAll = route.match === undefined || Object.keys(route.match).length === 0;
-    if (!takesCritical || !catchAll) continue;
-    path.push({ index, route });
-    if (!route.continue) break;
-  }
-  return path;
-}
 
 function problems(spec: Spec, config: Config): string[] {
   const receivers = spec.alerts.receivers;

@@ -1,5 +1,6 @@
 // vigil's policies as a plain array: CrossGuard serves it (index.ts), `vigil check` and the tests
 // run it in-process (evaluate.ts). One module per policy, named after the policy.
+import { cloudAlertsReachSomeone } from "./cloud-alerts-reach-someone.ts";
 import { criticalAlertsPage } from "./critical-alerts-page.ts";
 import { dropletBackupsEnabled } from "./droplet-backups-enabled.ts";
 import { dropletMonitoringEnabled } from "./droplet-monitoring-enabled.ts";
@@ -24,6 +25,7 @@ export const vigilPolicies: VigilPolicy[] = [
   dropletBackupsEnabled,
   nodeHostsIntrusionProtected,
   criticalAlertsPage,
+  cloudAlertsReachSomeone,
   httpChecksHaveSlo,
   sloObjectiveAndWindow,
   hostThresholdsBounded,

@@ -4,6 +4,7 @@ import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
 import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
 import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
+import { NO_SLACK } from "./spec-keywords.ts";
 import { promqlError } from "./promql.ts";
 import { isHostOrAddress } from "./value-formats.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
@@ -247,6 +248,19 @@ function checkAlerts(spec: Spec): Problem[] {
   });
   const { heartbeat } = spec.alerts;
   if (heartbeat !== undefined && !receivers.includes(heartbeat)) out.push({ path: ["alerts", "heartbeat"], message: unknown(heartbeat) });
+  const slack = spec.cloudAlerts?.slack;
+  if (slack !== undefined && slack !== NO_SLACK) {
+    const receiver = Object.hasOwn(spec.alerts.receivers, slack) ? spec.alerts.receivers[slack] : undefined;
+    if (receiver === undefined) {
+      const slacks = receivers.filter((name) => spec.alerts.receivers[name]!.slack !== undefined);
+      out.push({
+        path: ["cloudAlerts", "slack"],
+        message: `unknown receiver "${slack}" (Slack receivers: ${slacks.length ? slacks.join(", ") : "none defined"}; or ${NO_SLACK})`,
+      });
+    } else if (receiver.slack === undefined) {
+      out.push({ path: ["cloudAlerts", "slack"], message: `receiver "${slack}" is not a Slack receiver; DigitalOcean alerts post to Slack webhooks only` });
+    }
+  }
   const grouping = spec.alerts.grouping;
   if (durationSeconds(grouping.repeat) < durationSeconds(grouping.interval)) {
     out.push({ path: ["alerts", "grouping", "repeat"], message: "must not be shorter than grouping.interval" });

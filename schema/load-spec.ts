@@ -5,11 +5,13 @@ import { Ajv, type ValidateFunction } from "ajv";
 import { specJsonSchema } from "./json-schema.ts";
 import { crossCheck } from "./cross-checks.ts";
 import { SPEC_FORMATS } from "./value-formats.ts";
-import { parseLocated, schemaErrors, sortErrors } from "./locate.ts";
+import { parseLocated, schemaErrors, sortErrors, type Locate } from "./locate.ts";
 import { formatPath, type SpecError } from "./spec-errors.ts";
 import type { Spec } from "./spec-schema.ts";
+import { defaultVpcRange, vpcRangeProblems } from "./vpc-range.ts";
 
-export type LoadResult = { ok: true; spec: Spec; file: string } | { ok: false; errors: SpecError[] };
+/** A valid spec, and where its fields are in the file (for checks across several files). */
+export type LoadResult = { ok: true; spec: Spec; file: string; locate: Locate } | { ok: false; errors: SpecError[] };
 
 let compiled: ValidateFunction | undefined;
 /** ajv is compiled once per process: compiling costs more than validating a large spec. */
@@ -48,15 +50,24 @@ export function loadSpecText(text: string, file: string): LoadResult {
   }
   const validate = validator();
   if (!validate(data)) return { ok: false, errors: schemaErrors(validate.errors ?? [], file, locate) };
-  const spec = data as Spec;
-  const problems = crossCheck(spec);
+  const spec = fillDerivedDefaults(data as Spec);
+  const problems = [...crossCheck(spec), ...vpcRangeProblems(spec)];
   if (problems.length > 0) {
     return {
       ok: false,
       errors: sortErrors(problems.map((p) => ({ file, ...locate(p.path, p.key ?? false, p.offset), path: formatPath(p.path), message: p.message }))),
     };
   }
-  return { ok: true, spec, file };
+  return { ok: true, spec, file, locate };
+}
+
+/**
+ * Fills the defaults that depend on other fields (spec-schema.ts marks them DERIVED_DEFAULT),
+ * after ajv filled the plain ones: `vpc.ipRange` from project and environment.
+ */
+function fillDerivedDefaults(spec: Spec): Spec {
+  if ((spec.vpc.ipRange as string | undefined) === undefined) spec.vpc.ipRange = defaultVpcRange(spec.project, spec.environment);
+  return spec;
 }
 
 function fail(file: string, message: string): LoadResult {

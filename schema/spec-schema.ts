@@ -5,6 +5,9 @@
 // after defaults are filled; `toJsonSchema()` (json-schema.ts) drops such fields from `required`
 // so that users may omit them and ajv's `useDefaults` fills them in. Defaults live only here.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { DERIVED_DEFAULT, NO_SLACK } from "./spec-keywords.ts";
+
+export { DERIVED_DEFAULT, NO_SLACK };
 
 /** A name used in resource names, labels and file names. */
 const Slug = (description: string) =>
@@ -58,6 +61,8 @@ export const DO_UPTIME_ALERT_PERIODS = ["2m", "3m", "5m", "10m", "15m", "30m", "
 const Enum = <T extends readonly string[]>(values: T, description: string, extra: { default?: T[number] } = {}) =>
   Type.Unsafe<T[number]>({ type: "string", enum: [...values], description, ...extra });
 
+const Derived = <T extends TSchema>(schema: T): T => ({ ...schema, [DERIVED_DEFAULT]: true });
+
 export const SqliteDatabase = Type.Object(
   {
     path: Type.String({ pattern: ABSOLUTE_PATH, maxLength: 4096, description: "absolute path of the database file" }),
@@ -84,6 +89,42 @@ export const AgentConfig = Type.Object(
     pm2: Type.Array(Pm2Daemon, { default: [] }),
   },
   { additionalProperties: false, description: "the vigil health agent's checks on this host" },
+);
+
+/** DigitalOcean shows a key's fingerprint as the MD5 of the key blob, in colon-separated hex. */
+export const SSH_FINGERPRINT_PATTERN = "^[0-9a-f]{2}(:[0-9a-f]{2}){15}$";
+
+/**
+ * One entry of access.sshKeys. DigitalOcean accepts a public key once per account (a second upload
+ * answers 422 "SSH Key is already in use on your account"), so a key that is already there is
+ * named by fingerprint or name and looked up, never uploaded again.
+ */
+export const SshKeyEntry = Type.Union(
+  [
+    Type.String({
+      pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$",
+      description: "an OpenSSH public key: vigil uploads it",
+    }),
+    Type.Object(
+      { fingerprint: Type.String({ pattern: SSH_FINGERPRINT_PATTERN, description: "MD5 fingerprint, as the control panel shows it" }) },
+      { additionalProperties: false, description: "a key already on the account, by fingerprint" },
+    ),
+    Type.Object(
+      {
+        name: Type.String({
+          minLength: 1,
+          maxLength: 255,
+          pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]+$",
+          description: "the key's name on the account",
+        }),
+      },
+      { additionalProperties: false, description: "a key already on the account, by name" },
+    ),
+  ],
+  {
+    description:
+      "an OpenSSH public key line (type, base64 key, then an optional comment without control characters), { fingerprint: aa:bb:... } or { name: NAME }",
+  },
 );
 
 export const Host = Type.Object(
@@ -180,7 +221,11 @@ export const UptimeCheck = Type.Object(
       minItems: 1,
       uniqueItems: true,
     }),
-    latencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600000, description: "UptimeProbeSlow above this" })),
+    // An integer: it becomes the threshold of DigitalOcean's latency alert, which the API takes
+    // as an integer number of milliseconds.
+    latencyMs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600000, description: "UptimeProbeSlow (and DigitalOcean's latency alert) above this many ms" }),
+    ),
     sslExpiryDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: "TlsCertificateExpiring below this" })),
     expectStatus: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [], description: "accepted HTTP codes (default 2xx)" }),
     alertPeriod: Enum(DO_UPTIME_ALERT_PERIODS, "how long before the DigitalOcean alert fires", { default: "5m" }),
@@ -240,6 +285,28 @@ const Receiver = Type.Object(
     ),
   },
   { additionalProperties: false, minProperties: 1, maxProperties: 1, description: "exactly one of pagerduty, slack, email, webhook" },
+);
+
+/**
+ * Where DigitalOcean's own alerts (uptime and monitor alerts) go: the path that works when the hub
+ * is down. DigitalOcean e-mails only addresses verified on the account, so they are listed here
+ * rather than taken from Alertmanager's e-mail receivers. Without this block the alerts go to the
+ * e-mail and Slack receivers the spec routes critical alerts to (schema/alert-routing.ts).
+ */
+export const CloudAlerts = Type.Object(
+  {
+    emails: Type.Array(Type.String({ format: "email" }), {
+      default: [],
+      uniqueItems: true,
+      description: "addresses verified on the DigitalOcean account",
+    }),
+    slack: Type.String({
+      default: NO_SLACK,
+      pattern: "^[a-z0-9][a-z0-9_-]*$",
+      description: "a Slack receiver of alerts.receivers (its webhook and channel), or none",
+    }),
+  },
+  { additionalProperties: false, description: "recipients of DigitalOcean's uptime and monitor alerts" },
 );
 
 export const Severity = Enum(["critical", "warning", "info"] as const, "critical | warning | info");
@@ -302,14 +369,22 @@ export const SpecSchema = Type.Object(
     project: Slug("prefix for every cloud resource name and tag"),
     region: Enum(DO_REGIONS, "DigitalOcean region slug"),
     vpc: Type.Object(
-      { ipRange: Type.String({ default: "10.20.0.0/24", pattern: "^[0-9./]+$", description: "private CIDR of the VPC" }) },
+      {
+        ipRange: Derived(
+          Type.String({
+            pattern: "^[0-9./]+$",
+            description:
+              "private CIDR of the VPC; default: a /24 in 10.0.0.0/8 derived from project and environment (schema/vpc-range.ts)",
+          }),
+        ),
+      },
       { additionalProperties: false, default: {} },
     ),
     access: Type.Object(
       {
-        sshKeys: Type.Array(Type.String({ pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$" }), {
+        sshKeys: Type.Array(SshKeyEntry, {
           default: [],
-          description: "public keys installed on every droplet",
+          description: "keys installed on every droplet: a public key vigil uploads, or { fingerprint } / { name } of a key already on the account",
         }),
         sshAllowFrom: Type.Array(Type.String({ pattern: "^[0-9A-Fa-f.:/]+$" }), { default: [], description: "CIDRs allowed to reach SSH" }),
         user: Type.String({ default: "root", pattern: "^[a-z_][a-z0-9_-]*$", description: "provisioning user" }),
@@ -335,6 +410,7 @@ export const SpecSchema = Type.Object(
     uptime: Type.Array(UptimeCheck, { default: [] }),
     slos: Type.Array(Slo, { default: [] }),
     alerts: Alerts,
+    cloudAlerts: Type.Optional(CloudAlerts),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
@@ -351,9 +427,12 @@ export type Slo = Static<typeof Slo>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
 export type SecretRef = Static<typeof SecretRef>;
+export type SshKeyEntry = Static<typeof SshKeyEntry>;
+export type CloudAlerts = Static<typeof CloudAlerts>;
 export type Severity = "critical" | "warning" | "info";
 export type Role = "node" | "hub";
 
 export const isSecretRef = (v: unknown): v is SecretRef =>
   typeof v === "object" && v !== null && typeof (v as { secret?: unknown }).secret === "string";
+
 

@@ -1,4 +1,7 @@
-// `vigil validate <spec>...`: schema and cross-field checks, a one-line summary per valid file.
+// `vigil validate <spec>...`: schema and cross-field checks, a one-line summary per valid file,
+// then the checks across the files given together (one DigitalOcean account: VPC ranges that
+// overlap, project names that clash), reported in every file involved.
+import { accountProblems, type LoadedSpec } from "../../schema/account-checks.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
@@ -31,13 +34,21 @@ export async function runValidate(argv: string[]): Promise<number> {
     return 1;
   }
   let failed = false;
+  const valid: LoadedSpec[] = [];
   for (const file of files) {
     const result = loadSpecFile(file);
-    if (result.ok) console.log(specSummary(file, result.spec));
-    else {
+    if (result.ok) {
+      console.log(specSummary(file, result.spec));
+      valid.push(result);
+    } else {
       failed = true;
       console.error(formatErrors(result.errors));
     }
+  }
+  const clashes = accountProblems(valid);
+  if (clashes.length > 0) {
+    failed = true;
+    console.error(formatErrors(clashes));
   }
   return failed ? 1 : 0;
 }

@@ -1,11 +1,9 @@
-// The SSH transport's pure parts: target URLs, the tar stream it uploads, secret variable names.
+// The SSH transport's pure parts: target URLs, ssh options, secret variable names.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSshUrl, sshArgs, tarArchive } from "../../bin/ssh-transport.ts";
+import { parseSshUrl, sshArgs } from "../../bin/ssh-transport.ts";
 import { secretEnvName } from "../../bin/apply-engine.ts";
 
 test("ssh:// targets parse into user, host and port", () => {
@@ -24,30 +22,29 @@ test("the command is the last ssh argument, after --, exactly as given", () => {
   assert.ok(args.includes("StrictHostKeyChecking=accept-new"));
 });
 
-test("tarArchive output unpacks with GNU tar to the same bytes and modes", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-tar-"));
-  try {
-    const long = `files/${"d".repeat(80)}/${"e".repeat(60)}/${"f".repeat(90)}.conf`;
-    const files = [
-      { path: "step.sh", mode: "0700", content: "#!/bin/bash\necho 'quotes' \"double\" $HOME `tick`\n" },
-      { path: "files/etc/x/ünïcode.yml", mode: "0600", content: "a: ✓\n" },
-      { path: long, mode: "0644", content: Buffer.alloc(1025, 7) },
-      { path: "files/empty", mode: "0600", content: "" },
-    ];
-    execFileSync("tar", ["-x", "--no-same-owner", "-C", dir, "-f", "-"], { input: tarArchive(files) });
-    for (const f of files) {
-      const got = readFileSync(join(dir, f.path));
-      assert.deepEqual(got, typeof f.content === "string" ? Buffer.from(f.content) : f.content, f.path);
-      assert.equal((statSync(join(dir, f.path)).mode & 0o777).toString(8), f.mode.slice(1), f.path);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test("secret names map to VIGIL_SECRET_<UPPER_SNAKE>", () => {
   assert.equal(secretEnvName("slackWebhook"), "VIGIL_SECRET_SLACK_WEBHOOK");
   assert.equal(secretEnvName("pagerdutyRoutingKey"), "VIGIL_SECRET_PAGERDUTY_ROUTING_KEY");
   assert.equal(secretEnvName("smtp_password"), "VIGIL_SECRET_SMTP_PASSWORD");
   assert.equal(secretEnvName("APIKey2"), "VIGIL_SECRET_API_KEY2");
+});
+
+test("a login user other than root: upload and step under sudo -n, the same text as Pulumi's", async () => {
+  const { stepRemoteCommands } = await import("../../bin/apply-engine.ts");
+  const step = { id: "demo", description: "d", files: [{ path: "/etc/demo", mode: "0644", owner: "root:root", content: "x\n" }] };
+  const root = stepRemoteCommands(step, "root");
+  const deploy = stepRemoteCommands(step, "deploy");
+  assert.doesNotMatch(root.upload.command, /sudo/);
+  assert.equal(deploy.upload.command, `sudo -n ${root.upload.command}`);
+  assert.equal(deploy.run.command, `sudo -n ${root.run.command}`);
+  assert.equal(deploy.upload.stdin, root.upload.stdin);
+});
+
+test("sudo asking for a password, missing or refusing gets a hint naming the fix", async () => {
+  const { remoteFailureHint } = await import("../../bin/apply-engine.ts");
+  assert.match(remoteFailureHint("deploy", 1, "sudo: a password is required\n")!, /deploy needs passwordless sudo: .*NOPASSWD/);
+  assert.match(remoteFailureHint("deploy", 127, "bash: line 1: sudo: command not found\n")!, /sudo is not installed on the host/);
+  assert.match(remoteFailureHint("deploy", 1, "deploy is not in the sudoers file.\n")!, /may not run commands as root/);
+  assert.equal(remoteFailureHint("root", 1, "sudo: a password is required\n"), undefined);
+  assert.equal(remoteFailureHint("deploy", 1, "promtool: error\n"), undefined);
 });

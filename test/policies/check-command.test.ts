@@ -34,7 +34,7 @@ describe("vigil check", { timeout: 300_000 }, () => {
   it("passes stacks/prod.yaml under policies/config/prod.json", async () => {
     const run = await vigil("check", "stacks/prod.yaml");
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^stacks\/prod\.yaml: ok: no policy violations \(12 policies over \d+ resources, policy config policies\/config\/prod\.json\)/);
+    assert.match(run.stdout, /^stacks\/prod\.yaml: ok: no policy violations \(13 policies over \d+ resources, policy config policies\/config\/prod\.json\)/);
   });
 
   const crafted = write("prod.yaml", stackText("prod", CRAFTED_PROD_EDITS));
@@ -57,7 +57,7 @@ describe("vigil check", { timeout: 300_000 }, () => {
     }
     assert.match(run.stdout, /^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/m);
     assert.match(run.stdout, /how to fix:\n(  [a-z-]+: .+\n)+/);
-    assert.match(run.stdout, /: 8 mandatory, 2 advisory violations \(.*policies\/config\/prod\.json\): blocked$/m);
+    assert.match(run.stdout, /: 9 mandatory, 2 advisory violations \(.*policies\/config\/prod\.json\): blocked$/m);
     // mandatory rows come first
     const levels = table.map((r) => r[0]);
     assert.deepEqual(levels, [...levels].sort((a, b) => (a === b ? 0 : a === "mandatory" ? -1 : 1)));

@@ -15,6 +15,7 @@ export const CRAFTED_PROD_EDITS: Edit[] = [
   [["slos", 0, "objective"], 99.999],
   [["thresholds", "cpu", "critical"], 99],
   [["thresholds", "disk", "for"], "2h"],
+  [["cloudAlerts"], { emails: [], slack: "none" }],
 ];
 
 /** Each mandatory prod policy the crafted spec breaks, and what its message must name. */
@@ -26,6 +27,7 @@ export const CRAFTED_MANDATORY: Record<string, RegExp> = {
   "http-checks-have-slo": /uptime\[2\] "status" .* has no SLO: add to slos/,
   "slo-objective-and-window": /slos\[0\] "api-availability" objective 99\.999% .*set slos\[0\]\.objective between 90 and 99\.99/,
   "host-thresholds-bounded": /thresholds\.cpu\.critical is 99.*at most 95/,
+  "cloud-alerts-reach-someone": /DigitalOcean alerts for .* notify nobody .*set cloudAlerts\.emails/,
 };
 
 /** The advisory prod policies it breaks. */

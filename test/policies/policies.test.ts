@@ -3,7 +3,10 @@
 // field or rule to fix.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Policies, PolicyPackArgs } from "@pulumi/policy";
+import { readFileSync } from "node:fs";
+import type { Policies, PolicyPackArgs, PolicyPackConfig } from "@pulumi/policy";
+import { cloudAlertsReachSomeone } from "../../policies/cloud-alerts-reach-someone.ts";
+import { enforcementLevel } from "../../policies/evaluate.ts";
 import { criticalAlertsPage } from "../../policies/critical-alerts-page.ts";
 import { dropletBackupsEnabled } from "../../policies/droplet-backups-enabled.ts";
 import { dropletMonitoringEnabled } from "../../policies/droplet-monitoring-enabled.ts";
@@ -28,8 +31,8 @@ describe("the pack", () => {
     assert.deepEqual(kinds.filter((k) => k === "resource").length, 3, "ssh-not-open-to-world, droplet monitoring, droplet backups");
   });
 
-  it("has twelve uniquely named policies, each with a description, remediation steps and an advisory default", () => {
-    assert.equal(vigilPolicies.length, 12);
+  it("has thirteen uniquely named policies, each with a description, remediation steps and an advisory default", () => {
+    assert.equal(vigilPolicies.length, 13);
     assert.equal(new Set(vigilPolicies.map((p) => p.name)).size, vigilPolicies.length);
     for (const p of vigilPolicies) {
       assert.match(p.name, /^[a-z0-9-]+$/);
@@ -326,5 +329,36 @@ describe("heartbeat-receiver-set", () => {
     const found = messages(await runPolicyOnSpec(heartbeatReceiverSet, stackSpec("dev")));
     assert.equal(found.length, 1);
     assert.match(found[0]!, /^alerts\.heartbeat is not set/);
+  });
+});
+
+describe("cloud-alerts-reach-someone", () => {
+  it("passes prod (cloudAlerts) and dev (its critical route goes to Slack)", async () => {
+    assert.deepEqual(await runPolicyOnSpec(cloudAlertsReachSomeone, prod), []);
+    assert.deepEqual(await runPolicyOnSpec(cloudAlertsReachSomeone, stackSpec("dev")), []);
+  });
+
+  it("flags cloudAlerts that name nobody, naming cloudAlerts.emails and the watched checks and droplets", async () => {
+    const nobody = stackSpec("prod", [[["cloudAlerts"], { emails: [], slack: "none" }]]);
+    const found = messages(await runPolicyOnSpec(cloudAlertsReachSomeone, nobody));
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, /^DigitalOcean alerts for 3 DigitalOcean uptime checks and 2 droplets notify nobody \(cloudAlerts lists no e-mail address and slack is none\)/);
+    assert.match(found[0]!, /set cloudAlerts\.emails/);
+  });
+
+  it("flags a spec whose critical alerts go only to PagerDuty, even with an info-only mail receiver", async () => {
+    const pagerOnly = stackSpec("prod", [
+      [["cloudAlerts"], undefined],
+      [["alerts", "routes", 0], { severity: "critical", to: ["oncall"] }],
+    ]);
+    const found = messages(await runPolicyOnSpec(cloudAlertsReachSomeone, pagerOnly));
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, /no cloudAlerts, and the receivers critical alerts are routed to include no e-mail or Slack receiver/);
+  });
+
+  it("is mandatory in prod and advisory in dev", () => {
+    const levels = (env: string) => JSON.parse(readFileSync(`policies/config/${env}.json`, "utf8")) as Record<string, unknown>;
+    assert.equal(enforcementLevel(levels("prod") as PolicyPackConfig, cloudAlertsReachSomeone), "mandatory");
+    assert.equal(enforcementLevel(levels("dev") as PolicyPackConfig, cloudAlertsReachSomeone), "advisory");
   });
 });

@@ -8,17 +8,22 @@ import { planForHost } from "../../provisioning/host-plan.ts";
 import { stepHash, stepSecrets } from "../../provisioning/plan.ts";
 import { secretsStdin, stagedFiles, stepCommand } from "../../provisioning/step-script.ts";
 import { specSecretNames } from "../../components/program.ts";
+import { stepRemoteCommands } from "../../bin/apply-engine.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { fixturePlanner } from "./fixtures/fixture-planner.ts";
-import { SPEC_FILES, T, loadSpec, named, revealed } from "./helpers.ts";
+import { SPEC_FILES, T, loadEdited, loadSpec, named, revealed } from "./helpers.ts";
 
 /** A distinctive value for every secret the spec names. */
 const secretsFor = (spec: Spec) => Object.fromEntries(specSecretNames(spec).map((n) => [n, `fixture-value-of-${n}-\u00e9'"$`]));
 
-for (const [label, file] of Object.entries(SPEC_FILES)) {
+/** The example stacks (root) and the existing-servers fixture (user deploy, with sudo). */
+const CASES = Object.entries(SPEC_FILES).map(([label, file]) => [label, () => loadSpec(file)] as const);
+CASES.push(["prod as a sudo user", () => loadEdited(SPEC_FILES.prod, /user: root/, "user: deploy")]);
+
+for (const [label, load] of CASES) {
   for (const [plannerName, planner] of [["planForHost", planForHost], ["with fixture steps", fixturePlanner]] as const) {
     test(`${label} (${plannerName}): uploads and commands are exactly the Plan's, in plan order`, async () => {
-      const spec = loadSpec(file);
+      const spec = load();
       const SECRETS = secretsFor(spec);
       const dependencies = new Map<string, string[]>();
       const rs = await previewCloudResources(spec, { planHost: planner, secrets: SECRETS, revealSecrets: true, dependencies });
@@ -27,17 +32,23 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
         // Under mocks the droplets get offlineContext's addresses: the plan `vigil render` shows.
         const plan = planner(spec, host.name, offlineContext(spec));
         const sudo = spec.access.user !== "root";
+        if (label !== "existing" && label !== "prod as a sudo user") assert.equal(sudo, false, `${label} logs in as root`);
         let previous = host.existing ? undefined : named(rs, T.command, `${host.name}-boot`);
         for (const step of plan.steps) {
           const upload = named(rs, T.command, `${host.name}-${step.id}-stage`);
           const run = named(rs, T.command, `${host.name}-${step.id}`);
 
-          // The same files, modes and bytes as `vigil apply` uploads into stageDir(step)...
+          // The very upload `vigil apply` runs when it logs in as access.user: same command, same
+          // stdin (the staged files, modes and bytes)...
+          const applied = stepRemoteCommands(step, spec.access.user);
+          assert.equal(upload.inputs.create, applied.upload.command);
+          assert.equal(upload.inputs.stdin, applied.upload.stdin);
           assert.deepEqual(decodeStageUpload(String(upload.inputs.stdin)), stagedFiles(step).map(({ path, mode, content }) => ({ mode, path, content })));
           assert.equal(upload.inputs.create, stageUploadCommand(step, { sudo }));
-          // ...then the same command, byte for byte (vigil apply runs as root: no sudo prefix).
-          assert.equal(run.inputs.create, stepCommand(step, { sudo }));
-          if (!sudo) assert.equal(run.inputs.create, stepCommand(step));
+          // ...then the same command, byte for byte: `sudo -n` in front exactly when not root.
+          assert.equal(run.inputs.create, applied.run.command);
+          assert.equal(run.inputs.create, sudo ? `sudo -n ${stepCommand(step)}` : stepCommand(step));
+          assert.equal(String(upload.inputs.create).startsWith("sudo -n "), sudo);
           // ...with the same stdin.
           if (stepSecrets(step).length > 0) assert.equal(revealed(run.inputs.stdin), secretsStdin(step, SECRETS));
           else assert.equal(run.inputs.stdin, undefined);
