@@ -1,4 +1,5 @@
-// Alertmanager on the hub (Debian: prometheus-alertmanager 0.25): receivers, routes, grouping and
+// Alertmanager on the hub (Debian: prometheus-alertmanager 0.25): receivers, routes (alert-routes.ts:
+// maintenance windows, escalation, per-severity grouping), grouping and
 // inhibitions from spec.alerts, and its command line (no gossip on a single hub, peers on the
 // private address for a pair).
 //
@@ -12,13 +13,15 @@
 // appears in the plan, in a world-readable file or in output (amtool's message is withheld if it
 // quotes the secret). Alertmanager itself shows a webhook URL as <secret> in its status API.
 import { stringify } from "yaml";
-import type { Host, Receiver, Route, SecretRef, Spec } from "../schema/spec-schema.ts";
+import type { Host, Receiver, SecretRef, Spec } from "../schema/spec-schema.ts";
 import { isSecretRef } from "../schema/spec-schema.ts";
 import type { PlanContext, PlanFile } from "./plan.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
 import { ALERTMANAGER_PORT, peerHub } from "./prometheus.ts";
 import { shq } from "./step-script.ts";
 import { WATCHDOG_ALERT } from "./rules/watchdog-rules.ts";
+import { matcher } from "./alertmanager-matchers.ts";
+import { specRoutes, timeIntervals } from "./alert-routes.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
@@ -39,7 +42,7 @@ export const HEARTBEAT_REPEAT = "1m";
 export const secretPath = (name: string): string => `${SECRETS_DIR}/${name}`;
 export const placeholder = (name: string): string => `__VIGIL_SECRET_${name}__`;
 
-const m = (label: string, op: "=" | "!=" | "=~", value: string) => `${label}${op}${JSON.stringify(value)}`;
+const m = matcher;
 
 /** Secrets the receivers read from files, and webhook URLs that must be substituted. */
 export function alertmanagerSecrets(spec: Spec): { files: string[]; substituted: string[] } {
@@ -85,21 +88,6 @@ function receiverConfig(name: string, r: Receiver): Record<string, unknown> {
   throw new Error(`receiver "${name}" has no pagerduty, slack, email or webhook`);
 }
 
-/** One spec route: its matchers, and one child per receiver (with `continue`) when it has several. */
-function routeConfig(route: Route): Record<string, unknown> {
-  const matchers = [
-    ...(route.severity ? [m("severity", "=", route.severity)] : []),
-    ...Object.entries(route.match ?? {}).map(([k, v]) => m(k, "=", v)),
-  ];
-  return {
-    receiver: route.to[0],
-    ...(matchers.length > 0 ? { matchers } : {}),
-    ...(route.repeat ? { repeat_interval: route.repeat } : {}),
-    ...(route.continue ? { continue: true } : {}),
-    ...(route.to.length > 1 ? { routes: route.to.map((receiver) => ({ receiver, continue: true })) } : {}),
-  };
-}
-
 /** alertmanager.yml as the plan carries it (webhook secrets as placeholders in single quotes). */
 export function alertmanagerTemplate(spec: Spec): string {
   const a = spec.alerts;
@@ -120,7 +108,7 @@ export function alertmanagerTemplate(spec: Spec): string {
           group_interval: HEARTBEAT_REPEAT,
           repeat_interval: HEARTBEAT_REPEAT,
         },
-        ...a.routes.map(routeConfig),
+        ...specRoutes(spec),
       ],
     },
     inhibit_rules: [
@@ -140,6 +128,7 @@ export function alertmanagerTemplate(spec: Spec): string {
       },
     ],
     receivers: [{ name: UNROUTED }, ...Object.entries(a.receivers).map(([name, r]) => receiverConfig(name, r))],
+    ...(spec.maintenance.length > 0 ? { time_intervals: timeIntervals(spec) } : {}),
   };
   let text = "# Written by vigil; changes here are overwritten on the next apply.\n" + stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
   for (const name of alertmanagerSecrets(spec).substituted) {
