@@ -16,7 +16,7 @@ import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { loopbackContext, planForHost, type HostPlan } from "../../provisioning/plan.ts";
 import {
-  bootLocal, localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions,
+  bootLocal, lastSpecFile, localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions,
 } from "../local-target.ts";
 import { sshArgs, sshClose, sshRun, type SshTarget } from "../ssh-transport.ts";
 import { applyHostPlan, describeOutcome, missingSecrets, progressPrinter, secretsFromEnv, type ApplyOutcome } from "./apply.ts";
@@ -223,9 +223,6 @@ async function down(o: LocalOptions, argv: string[]): Promise<number> {
   }
   return 0;
 }
-
-/** Where `up` records the spec it applied, so a bare `status` checks that spec. */
-const lastSpecFile = (o: LocalOptions) => join(o.stateDir, "last-spec");
 
 async function status(o: LocalOptions, argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true });
