@@ -204,3 +204,10 @@ export function windowActive(w: MaintenanceWindow, now: Date): boolean {
 
 /** The windows active at `now`. */
 export const activeWindows = (spec: Spec, now: Date): MaintenanceWindow[] => spec.maintenance.filter((w) => windowActive(w, now));
+
+/** True when the window concerns an alert with these labels (what windowMatchers select). */
+export function windowConcerns(w: MaintenanceWindow, labels: Readonly<Record<string, string>>): boolean {
+  if (w.hosts && !w.hosts.includes(labels.host ?? "")) return false;
+  if (w.alerts && !w.alerts.includes(labels.alertname ?? "")) return false;
+  return Object.entries(w.match ?? {}).every(([k, v]) => labels[k] === v);
+}
