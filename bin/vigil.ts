@@ -33,6 +33,7 @@ const commands: Record<string, () => Promise<Command>> = {
   apply: async () => (await import("./commands/apply.ts")).runApply,
   local: async () => (await import("./commands/local.ts")).runLocal,
   status: async () => (await import("./commands/status.ts")).runStatus,
+  silence: async () => (await import("./commands/silence.ts")).runSilence,
 };
 
 async function main(argv: string[]): Promise<number> {
