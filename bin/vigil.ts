@@ -16,7 +16,6 @@ usage:
   vigil silence add <spec> (--host H | --alert A | --match k=v)... --for 2h --comment TEXT [HUB]
   vigil silence list <spec> [--json] [HUB] | expire <spec> ID [HUB]
                                                 Alertmanager silences
-  vigil report <spec> --out DIR [HUB]           a static HTML status page: uptime, SLOs, incidents
 
 HUB is --target ssh://USER@ADDR[:PORT] (repeat for a pair) [--identity FILE]; without it, the hub
 of the running \`vigil local up\` of that spec.
