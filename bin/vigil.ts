@@ -16,6 +16,7 @@ usage:
   vigil silence add <spec> (--host H | --alert A | --match k=v)... --for 2h --comment TEXT [HUB]
   vigil silence list <spec> [--json] [HUB] | expire <spec> ID [HUB]
                                                 Alertmanager silences
+  vigil report <spec> --out DIR [HUB]           a static HTML status page: uptime, SLOs, incidents
 
 HUB is --target ssh://USER@ADDR[:PORT] (repeat for a pair) [--identity FILE]; without it, the hub
 of the running \`vigil local up\` of that spec.
@@ -33,6 +34,7 @@ const commands: Record<string, () => Promise<Command>> = {
   local: async () => (await import("./commands/local.ts")).runLocal,
   status: async () => (await import("./commands/status.ts")).runStatus,
   silence: async () => (await import("./commands/silence.ts")).runSilence,
+  report: async () => (await import("./commands/report.ts")).runReport,
 };
 
 async function main(argv: string[]): Promise<number> {
