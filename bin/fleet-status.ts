@@ -4,7 +4,7 @@
 // availability over 24 h and 30 d, and the maintenance windows. `collectStatus` asks the hub
 // (all queries at once); `buildStatus` and `formatStatus` are pure.
 import type { Severity, Spec } from "../schema/spec-schema.ts";
-import { activeWindows, windowConcerns } from "../provisioning/alert-routes.ts";
+import { activeWindows, windowConcerns } from "../provisioning/hub/maintenance-windows.ts";
 import { WATCHDOG_ALERT } from "../provisioning/rules/watchdog-rules.ts";
 import { BUDGET_REMAINING, budgetFraction, ratioName } from "../provisioning/rules/slo-rules.ts";
 import { matchers, UPTIME_JOB } from "../provisioning/rules/rule-file.ts";

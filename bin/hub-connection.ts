@@ -15,7 +15,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ALERTMANAGER_PORT, PROMETHEUS_PORT } from "../provisioning/prometheus.ts";
+import { ALERTMANAGER_PORT, PROMETHEUS_PORT } from "../provisioning/service-ports.ts";
 import { lastSpecFile, localOptions, localSshTarget, localStatus, type LocalOptions } from "./local-target.ts";
 import { defaultKnownHosts, parseSshUrl, sshArgs, type SshTarget } from "./ssh-transport.ts";
 

@@ -4,9 +4,9 @@
 // Matchers are API data (name, value, isRegex, isEqual), never matcher text, so a value needs no
 // quoting; several --host (or --alert) values become one regex matcher of the escaped values,
 // since two equality matchers on one label could never both hold.
-import { ALERT_NAME_PATTERN, LABEL_NAME_PATTERN, type Spec } from "../schema/spec-schema.ts";
+import { ALERT_NAME_PATTERN, LABEL_NAME, type Spec } from "../schema/spec-schema.ts";
 import { durationSeconds } from "../schema/durations.ts";
-import { anyOf } from "../provisioning/alertmanager-matchers.ts";
+import { anyOf } from "../provisioning/hub/alertmanager.ts";
 import type { AmMatcher, AmPostableSilence, AmSilence } from "./hub-api.ts";
 import { formatAge } from "./fleet-status.ts";
 
@@ -30,7 +30,7 @@ export function buildSilence(spec: Spec, r: SilenceRequest, now: Date): { silenc
   for (const m of r.match) {
     const eq = m.indexOf("=");
     const [k, v] = eq < 0 ? [m, undefined] : [m.slice(0, eq), m.slice(eq + 1)];
-    if (v === undefined || !new RegExp(LABEL_NAME_PATTERN).test(k)) errors.push(`--match ${m}: expected LABEL=VALUE with a Prometheus label name`);
+    if (v === undefined || !new RegExp(LABEL_NAME).test(k)) errors.push(`--match ${m}: expected LABEL=VALUE with a Prometheus label name`);
     else if (pairs.has(k) || (k === "host" && r.hosts.length > 0) || (k === "alertname" && r.alerts.length > 0)) errors.push(`--match ${m}: label ${k} is matched twice`);
     else pairs.set(k, v);
   }

@@ -6,20 +6,18 @@
 // period, and when it was generated. Exit 0; 1 bad input; 2 when the hub cannot be reached.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
+import { parseCommandArgs } from "../command-args.ts";
 import { connectHub, HUB_ARG_OPTIONS, hubTargets, HubUnreachable } from "../hub-connection.ts";
 import { collectReport, statusPageHtml } from "../status-page.ts";
 
 const USAGE = "usage: vigil report <spec> --out DIR [--target ssh://USER@HUB[:PORT]]... [--identity FILE]";
 
 export async function runReport(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: "string" }, ...HUB_ARG_OPTIONS } });
-  } catch (err) {
-    console.error(`vigil report: ${(err as Error).message}\n${USAGE}`);
+  const parsed = parseCommandArgs("report", USAGE, argv, { out: { type: "string" }, ...HUB_ARG_OPTIONS });
+  if ("error" in parsed) {
+    console.error(parsed.error);
     return 1;
   }
   const [file, ...extra] = parsed.positionals;

@@ -6,9 +6,9 @@
 // that answers and reaches the other by Alertmanager's own gossip. The author defaults to the
 // local user. Exit 0; 1 on bad input; 2 when the hub cannot be reached or refuses.
 import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
+import { parseCommandArgs } from "../command-args.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { connectHub, HUB_ARG_OPTIONS, hubTargets, HubUnreachable, type Hub } from "../hub-connection.ts";
 import { amExpireSilence, amPostSilence, amSilences } from "../hub-api.ts";
@@ -54,11 +54,9 @@ async function withHub(file: string, values: { target?: string[]; identity?: str
 
 export async function runSilence(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
-  } catch (err) {
-    console.error(`vigil silence: ${(err as Error).message}\n${USAGE}`);
+  const parsed = parseCommandArgs("silence", USAGE, rest, OPTIONS);
+  if ("error" in parsed) {
+    console.error(parsed.error);
     return 1;
   }
   const { positionals, values } = parsed;

@@ -3,20 +3,18 @@
 // Exit 0 when no critical alert fires, 1 when one does (silenced, inhibited or muted ones still
 // fire: they count), 2 when the hub cannot be reached or does not answer (with why). An invalid
 // spec or bad arguments exit 1 with the located error, like every command.
-import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
+import { parseCommandArgs } from "../command-args.ts";
 import { connectHub, HUB_ARG_OPTIONS, hubTargets, HubUnreachable } from "../hub-connection.ts";
 import { buildStatus, collectStatus, formatStatus, statusExitCode } from "../fleet-status.ts";
 
 const USAGE = "usage: vigil status <spec> [--json] [--target ssh://USER@HUB[:PORT]]... [--identity FILE]";
 
 export async function runStatus(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" }, ...HUB_ARG_OPTIONS } });
-  } catch (err) {
-    console.error(`vigil status: ${(err as Error).message}\n${USAGE}`);
+  const parsed = parseCommandArgs("status", USAGE, argv, { json: { type: "boolean" }, ...HUB_ARG_OPTIONS });
+  if ("error" in parsed) {
+    console.error(parsed.error);
     return 1;
   }
   const [file, ...extra] = parsed.positionals;

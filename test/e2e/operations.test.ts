@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, stopLocal } from "../../bin/local-target.ts";
 import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
-import { localUp } from "../../bin/commands/local.ts";
+import { localUp } from "../../bin/local-apply.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { FleetStatus } from "../../bin/fleet-status.ts";
 import { runVigil } from "../run-vigil.ts";

@@ -11,9 +11,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { alertmanagerTemplate } from "../../provisioning/alertmanager.ts";
-import { quoteMatcherValue } from "../../provisioning/alertmanager-matchers.ts";
-import { activeWindows, specRoutes, windowActive, windowsDisjoint, type AmRoute } from "../../provisioning/alert-routes.ts";
+import { alertmanagerTemplate, matcherValue, specRoutes, type AmRoute } from "../../provisioning/hub/alertmanager.ts";
+import { activeWindows, windowActive, windowsDisjoint } from "../../provisioning/hub/maintenance-windows.ts";
 import { AlertReceiver } from "../e2e/support/receiver.ts";
 import { freePort } from "../node-role/helpers.ts";
 import { requireTool, run, tempDir } from "./support.ts";
@@ -58,7 +57,7 @@ function writeConfig(spec: Spec): string {
 }
 
 const routesTest = (file: string, labels: Record<string, string>): string =>
-  run("amtool", ["config", "routes", "test", `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${quoteMatcherValue(v)}`)]).stdout.trim();
+  run("amtool", ["config", "routes", "test", `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${matcherValue(v)}`)]).stdout.trim();
 
 test("maintenance, escalation and severity grouping render a config amtool accepts, routing as the spec says", () => {
   requireTool("amtool");
