@@ -70,14 +70,15 @@ function promqlError(expr: string): string | undefined {
 
 const slo = (fields: Partial<Slo>): Slo => ({ name: "s", objective: 99.9, window: "30d", minEventsPerHour: 0, ...fields }) as Slo;
 
-test("PromQL literals: strings are JSON-quoted, regex alternatives escaped, matchers in order", () => {
+test("PromQL literals: strings are Go-quoted, regex alternatives escaped, matchers in order", () => {
   assert.equal(str(`a"b\\c`), `"a\\"b\\\\c"`);
   assert.equal(alternation(["a.b", "x|y", "p*q+r?", "^(s)$", "[t]{u}\\v"]), "a\\.b|x\\|y|p\\*q\\+r\\?|\\^\\(s\\)\\$|\\[t\\]\\{u\\}\\\\v");
   assert.equal(matchers({ job: "node", host: 'a"1' }), `job="node",host="a\\"1"`);
   assert.equal(matchers({}), "");
   assert.equal(num(0.1 + 0.2), "0.3");
   assert.equal(num(14.4), "14.4");
-  assert.equal(num(1e-7), "1e-7");
+  // Fixed point, never exponent form (issue 11: numbers in config files are plain decimals).
+  assert.equal(num(1e-7), "0.0000001");
 });
 
 test("alert labels: severity, environment, then extras; confirmation is three scrapes, at least 1m", () => {
