@@ -62,6 +62,8 @@ export function localOptions(env: NodeJS.ProcessEnv = process.env, log: (line: s
 export class LocalTargetError extends Error {}
 
 const MACHINE = "vigil-local";
+/** Where `vigil local up` records the spec it applied (a bare `local status`, and the hub commands, use it). */
+export const lastSpecFile = (o: LocalOptions): string => join(o.stateDir, "last-spec");
 const rootDir = (o: LocalOptions) => join(o.stateDir, "root");
 const keyFile = (o: LocalOptions) => join(o.stateDir, "id_ed25519");
 

@@ -11,6 +11,15 @@ usage:
                                                 apply one host's plan over SSH
   vigil local up [<spec>] | down | status | ssh [-- CMD]
                                                 a local Debian 12 container as the target host
+  vigil status <spec> [--json] [HUB]            firing alerts, down targets, SLO budgets, uptime,
+                                                maintenance (exit 0 ok, 1 critical firing, 2 no hub)
+  vigil silence add <spec> (--host H | --alert A | --match k=v)... --for 2h --comment TEXT [HUB]
+  vigil silence list <spec> [--json] [HUB] | expire <spec> ID [HUB]
+                                                Alertmanager silences
+  vigil report <spec> --out DIR [HUB]           a static HTML status page: uptime, SLOs, incidents
+
+HUB is --target ssh://USER@ADDR[:PORT] (repeat for a pair) [--identity FILE]; without it, the hub
+of the running \`vigil local up\` of that spec.
 
 Secrets for the offline commands come from VIGIL_SECRET_<NAME> (upper snake case).`;
 
@@ -23,6 +32,9 @@ const commands: Record<string, () => Promise<Command>> = {
   check: async () => (await import("./commands/check.ts")).runCheck,
   apply: async () => (await import("./commands/apply.ts")).runApply,
   local: async () => (await import("./commands/local.ts")).runLocal,
+  status: async () => (await import("./commands/status.ts")).runStatus,
+  silence: async () => (await import("./commands/silence.ts")).runSilence,
+  report: async () => (await import("./commands/report.ts")).runReport,
 };
 
 async function main(argv: string[]): Promise<number> {

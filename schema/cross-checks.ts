@@ -8,6 +8,7 @@ import { NO_SLACK } from "./spec-keywords.ts";
 import { promqlError } from "./promql.ts";
 import { isHostOrAddress } from "./value-formats.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
+import { timeRangeMinutes, weekdayIndex } from "./time-of-week.ts";
 
 export interface Problem {
   path: (string | number)[];
@@ -28,6 +29,7 @@ export function crossCheck(spec: Spec): Problem[] {
     ...checkUptime(spec),
     ...checkSlos(spec),
     ...checkAlerts(spec),
+    ...checkMaintenance(spec),
   ];
 }
 
@@ -246,6 +248,23 @@ function checkAlerts(spec: Spec): Problem[] {
       if (!receivers.includes(name)) out.push({ path: ["alerts", "routes", i, "to", j], message: unknown(name) });
     });
   });
+  spec.alerts.routes.forEach((route, i) => {
+    (route.escalate ?? []).forEach((step, j) => {
+      step.to.forEach((name, k) => {
+        if (!receivers.includes(name)) out.push({ path: ["alerts", "routes", i, "escalate", j, "to", k], message: unknown(name) });
+        else if (route.to.includes(name)) {
+          out.push({ path: ["alerts", "routes", i, "escalate", j, "to", k], message: `"${name}" is already notified by this route's to; escalate to another receiver` });
+        }
+      });
+      const wait = routeGroupWait(spec, route.severity);
+      if (durationSeconds(step.after) <= durationSeconds(wait)) {
+        out.push({
+          path: ["alerts", "routes", i, "escalate", j, "after"],
+          message: `must be longer than the route's group wait (${wait}): the secondary would be told before the primary`,
+        });
+      }
+    });
+  });
   const { heartbeat } = spec.alerts;
   if (heartbeat !== undefined && !receivers.includes(heartbeat)) out.push({ path: ["alerts", "heartbeat"], message: unknown(heartbeat) });
   const slack = spec.cloudAlerts?.slack;
@@ -265,5 +284,60 @@ function checkAlerts(spec: Spec): Problem[] {
   if (durationSeconds(grouping.repeat) < durationSeconds(grouping.interval)) {
     out.push({ path: ["alerts", "grouping", "repeat"], message: "must not be shorter than grouping.interval" });
   }
+  return out;
+}
+
+/** The group_wait notifications of a route start with (its severity's own, else the default). */
+function routeGroupWait(spec: Spec, severity: string | undefined): string {
+  const g = spec.alerts.grouping;
+  // Without grouping.wait, critical alerts wait one evaluation and the rest 30s (detection-timing.ts).
+  const fallback = severity === "critical" ? spec.intervals.evaluation : "30s";
+  return (severity === "warning" ? g.warning?.wait : severity === "info" ? g.info?.wait : undefined) ?? g.wait ?? fallback;
+}
+
+/** True when the runtime knows the IANA zone (Node's ICU carries the same tz database as Debian's tzdata). */
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkMaintenance(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const hosts = spec.hosts.map((h) => h.name);
+  for (const [i, prior] of duplicates(spec.maintenance, (w) => w.name)) {
+    out.push({ path: ["maintenance", i, "name"], message: `duplicate maintenance window name "${spec.maintenance[i]!.name}" (also maintenance[${prior}])` });
+  }
+  spec.maintenance.forEach((w, i) => {
+    const at = ["maintenance", i];
+    if (w.weekdays === undefined && w.times === undefined) {
+      out.push({ path: at, message: "needs weekdays or times (or both): a window without either would mute forever" });
+    }
+    if (w.hosts === undefined && w.alerts === undefined && w.match === undefined) {
+      out.push({ path: at, message: "needs hosts, alerts or match: say which alerts the window mutes" });
+    }
+    w.weekdays?.forEach((range, j) => {
+      const [from = "", to = from] = range.split(":");
+      if (weekdayIndex(from) > weekdayIndex(to)) {
+        out.push({ path: [...at, "weekdays", j], message: `"${range}" runs backwards; Alertmanager's week runs sunday→saturday (write ${from}:saturday and sunday:${to})` });
+      }
+    });
+    w.times?.forEach((range, j) => {
+      const [start, end] = timeRangeMinutes(range);
+      if (start >= end) {
+        out.push({
+          path: [...at, "times", j],
+          message: `"${range}" ends before it starts; a window across midnight is two ranges (e.g. 22:00-24:00 and 00:00-02:00 with the next weekday)`,
+        });
+      }
+    });
+    if (!isKnownTimeZone(w.timezone)) out.push({ path: [...at, "timezone"], message: `unknown IANA time zone "${w.timezone}" (e.g. Europe/Berlin, UTC)` });
+    w.hosts?.forEach((name, j) => {
+      if (!hosts.includes(name)) out.push({ path: [...at, "hosts", j], message: `unknown host "${name}" (hosts: ${hosts.join(", ")})` });
+    });
+  });
   return out;
 }

@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { DERIVED_DEFAULT, NO_SLACK } from "./spec-keywords.ts";
 
 export { DERIVED_DEFAULT, NO_SLACK };
+import { WEEKDAYS } from "./time-of-week.ts";
 
 /** A name used in resource names, labels and file names. */
 const Slug = (description: string) =>
@@ -311,6 +312,21 @@ export const CloudAlerts = Type.Object(
 
 export const Severity = Enum(["critical", "warning", "info"] as const, "critical | warning | info");
 
+/** A Prometheus metric / alert name. */
+export const ALERT_NAME_PATTERN = "^[a-zA-Z_:][a-zA-Z0-9_:]*$";
+
+/** Label matchers `{ label: value }` (equality, all must hold); a closed map. */
+const LabelMatch = (description: string) =>
+  Type.Record(Type.String({ pattern: LABEL_NAME }), Type.String({ maxLength: 1024 }), { additionalProperties: false, minProperties: 1, description });
+
+export const Escalation = Type.Object(
+  {
+    after: Type.String({ ...Duration, description: "notify `to` too when an alert of the route is still firing this long after it started" }),
+    to: Type.Array(ReceiverName("receiver name"), { minItems: 1, uniqueItems: true, description: "the receivers added (a secondary on-call)" }),
+  },
+  { additionalProperties: false },
+);
+
 export const Route = Type.Object(
   {
     severity: Type.Optional(Severity),
@@ -324,8 +340,56 @@ export const Route = Type.Object(
     to: Type.Array(ReceiverName("receiver name"), { minItems: 1, uniqueItems: true }),
     repeat: Type.Optional(Duration),
     continue: Type.Boolean({ default: false, description: "keep matching later routes" }),
+    escalate: Type.Optional(
+      Type.Array(Escalation, {
+        minItems: 1,
+        description: "receivers added when an alert is STILL FIRING after a delay (not 'unacknowledged': Alertmanager has no acknowledgement)",
+      }),
+    ),
   },
   { additionalProperties: false },
+);
+
+/** Grouping of one severity's notifications (P3-style batching); unset fields come from alerts.grouping. */
+const SeverityGrouping = (description: string) =>
+  Type.Optional(
+    Type.Object(
+      {
+        by: Type.Optional(Type.Array(Type.String({ pattern: LABEL_NAME }), { minItems: 1, uniqueItems: true })),
+        wait: Type.Optional(Duration),
+        interval: Type.Optional(Duration),
+        repeat: Type.Optional(Duration),
+      },
+      { additionalProperties: false, minProperties: 1, description },
+    ),
+  );
+
+const WEEKDAY = `(${WEEKDAYS.join("|")})`;
+const CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]";
+
+export const MaintenanceWindow = Type.Object(
+  {
+    name: Slug("window name (an Alertmanager time interval of this name)"),
+    weekdays: Type.Optional(
+      Type.Array(Type.String({ pattern: `^${WEEKDAY}(:${WEEKDAY})?$`, description: "a day or a range within sunday..saturday: monday, monday:friday" }), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
+    ),
+    times: Type.Optional(
+      Type.Array(Type.String({ pattern: `^${CLOCK}-(${CLOCK}|24:00)$`, description: "HH:MM-HH:MM in the window's time zone, end excluded" }), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
+    ),
+    timezone: Type.String({ default: "UTC", pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", description: "IANA time zone, e.g. Europe/Berlin" }),
+    hosts: Type.Optional(Type.Array(Slug("a host of the spec"), { minItems: 1, uniqueItems: true, description: "mute these hosts' alerts" })),
+    alerts: Type.Optional(
+      Type.Array(Type.String({ pattern: ALERT_NAME_PATTERN }), { minItems: 1, uniqueItems: true, description: "mute these alert names" }),
+    ),
+    match: Type.Optional(LabelMatch("mute alerts carrying all these labels")),
+  },
+  { additionalProperties: false, description: "recurring window in which notifications of the alerts it names are muted (alerts still fire)" },
 );
 
 export const Alerts = Type.Object(
@@ -353,6 +417,8 @@ export const Alerts = Type.Object(
         ),
         interval: Type.String({ ...Duration, default: "5m" }),
         repeat: Type.String({ ...Duration, default: "4h" }),
+        warning: SeverityGrouping("grouping of warning notifications (e.g. a longer interval)"),
+        info: SeverityGrouping("grouping of info notifications (e.g. a daily repeat)"),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -411,6 +477,11 @@ export const SpecSchema = Type.Object(
     slos: Type.Array(Slo, { default: [] }),
     alerts: Alerts,
     cloudAlerts: Type.Optional(CloudAlerts),
+    maintenance: Type.Array(MaintenanceWindow, {
+      default: [],
+      maxItems: 8,
+      description: "recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)",
+    }),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
@@ -426,6 +497,8 @@ export type UptimeCheck = Static<typeof UptimeCheck>;
 export type Slo = Static<typeof Slo>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
+export type Escalation = Static<typeof Escalation>;
+export type MaintenanceWindow = Static<typeof MaintenanceWindow>;
 export type SecretRef = Static<typeof SecretRef>;
 export type SshKeyEntry = Static<typeof SshKeyEntry>;
 export type CloudAlerts = Static<typeof CloudAlerts>;

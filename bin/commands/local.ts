@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions } from "../local-target.ts";
+import { lastSpecFile, localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions } from "../local-target.ts";
 import { sshArgs, sshClose } from "../ssh-transport.ts";
 import { describeOutcome, progressPrinter } from "../apply-engine.ts";
 import { parseCommandArgs } from "../command-args.ts";
@@ -113,9 +113,6 @@ async function down(o: LocalOptions, argv: string[]): Promise<number> {
   }
   return 0;
 }
-
-/** Where `up` records the spec it applied, so a bare `status` checks that spec. */
-const lastSpecFile = (o: LocalOptions) => join(o.stateDir, "last-spec");
 
 async function status(o: LocalOptions, argv: string[]): Promise<number> {
   const parsed = parseCommandArgs("local status", USAGE, argv, {});

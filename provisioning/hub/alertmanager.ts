@@ -1,4 +1,5 @@
-// Alertmanager on the hub (Debian: prometheus-alertmanager 0.25): receivers, routes, grouping and
+// Alertmanager on the hub (Debian: prometheus-alertmanager 0.25): receivers, routes (with
+// maintenance windows, escalation and per-severity grouping; maintenance-windows.ts), grouping and
 // inhibitions from spec.alerts, and its command line (no gossip on a single hub, peers on the
 // private address for a pair).
 //
@@ -20,7 +21,7 @@
 // characters). `matcher` is the one function that writes them.
 import { isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from "yaml";
 import { stringify } from "yaml";
-import type { Host, Receiver, Route, SecretRef, Spec } from "../../schema/spec-schema.ts";
+import type { Host, MaintenanceWindow, Receiver, Route, SecretRef, Severity, Spec } from "../../schema/spec-schema.ts";
 import { isSecretRef } from "../../schema/spec-schema.ts";
 import type { PlanContext, PlanFile } from "../plan.ts";
 import { hostPort, privateAddressOf } from "../addresses.ts";
@@ -29,6 +30,7 @@ import { peerHub } from "./prometheus.ts";
 import { shq } from "../shell-quote.ts";
 import { WATCHDOG_ALERT } from "../rules/watchdog-rules.ts";
 import { groupWait } from "../detection-timing.ts";
+import { timeIntervals, windowsDisjoint } from "./maintenance-windows.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
@@ -55,15 +57,144 @@ export const HEARTBEAT_REPEAT = "1m";
 export const secretPath = (name: string): string => `${SECRETS_DIR}/${name}`;
 export const placeholder = (name: string): string => `__VIGIL_SECRET_${name}__`;
 
+/** A matcher operator. */
+export type MatchOp = "=" | "!=" | "=~" | "!~";
+
 /** A matcher value in Alertmanager's syntax: double quotes; only \\, " and newline escaped. */
 export const matcherValue = (value: string): string => `"${value.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`))}"`;
 
 /** One Alertmanager matcher, `label="value"`; throws on a label name Prometheus would not accept. */
-export function matcher(label: string, op: "=" | "!=" | "=~" | "!~", value: string): string {
+export function matcher(label: string, op: MatchOp, value: string): string {
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) throw new Error(`internal: ${JSON.stringify(label)} is not a label name`);
   return `${label}${op}${matcherValue(value)}`;
 }
+
+/**
+ * A regular expression matching exactly one of `values` (Alertmanager anchors it; RE2 syntax): each
+ * value with its metacharacters escaped. It becomes a matcher's value (through matcherValue) or
+ * the value of an `isRegex` matcher of the Alertmanager API.
+ */
+export const anyOf = (values: readonly string[]): string => values.map((v) => v.replace(/[\\^$.|?*+()[\]{}]/g, "\\$&")).join("|");
 const m = matcher;
+
+// Routing tree (spec.alerts.routes, with maintenance windows, escalation and per-severity grouping).
+//
+// Maintenance windows become top-level `time_intervals` (maintenance-windows.ts) and
+// `mute_time_intervals` on the routes they concern. A route can only be muted by the intervals
+// listed on it, and an alert takes one path through the tree, so an alert two windows can both
+// concern needs a route listing both: windows are nested (the subtree of window A holds a subtree
+// for every later window B that can concern the same alert, muted by [A, B]), and every subtree
+// ends with a copy of the spec's routes. Windows that can never concern the same alert (disjoint
+// hosts or alert names) are not nested, which keeps the usual tree small. The mute list is written
+// on every route of a subtree: correct whether or not a child inherits its parent's mute intervals.
+//
+// Escalation (`escalate: [{ after, to }]`): a child route per step, with `continue`, whose
+// receivers are the secondary and whose `group_wait` is `after`. Its groups are per alert
+// (`group_by: ['...']`): a group is created when its alert first reaches Alertmanager and is
+// flushed `after` later; Alertmanager sends nothing for a group whose only alerts have resolved
+// and were never notified. So the secondary hears of an alert exactly when it is STILL (or again)
+// firing `after` after it started — not "unacknowledged": Alertmanager has no acknowledgement.
+
+/** A route of alertmanager.yml (only the fields vigil writes, in the order it writes them). */
+export interface AmRoute {
+  receiver?: string;
+  matchers?: string[];
+  group_by?: string[];
+  group_wait?: string;
+  group_interval?: string;
+  repeat_interval?: string;
+  continue?: boolean;
+  mute_time_intervals?: string[];
+  routes?: AmRoute[];
+}
+
+/** The matchers selecting the alerts a window concerns (all must hold). */
+export function windowMatchers(w: MaintenanceWindow): string[] {
+  return [
+    ...(w.hosts ? [w.hosts.length === 1 ? matcher("host", "=", w.hosts[0]!) : matcher("host", "=~", anyOf(w.hosts))] : []),
+    ...(w.alerts ? [w.alerts.length === 1 ? matcher("alertname", "=", w.alerts[0]!) : matcher("alertname", "=~", anyOf(w.alerts))] : []),
+    ...Object.entries(w.match ?? {}).map(([k, v]) => matcher(k, "=", v)),
+  ];
+}
+
+/** One receiver per child, each with `continue`, and one child per escalation receiver. */
+function fanOut(route: Route, mutes: string[]): AmRoute[] {
+  const muted = mutes.length > 0 ? { mute_time_intervals: mutes } : {};
+  if (route.to.length === 1 && !route.escalate) return [];
+  return [
+    ...route.to.map((receiver) => ({ receiver, continue: true, ...muted })),
+    ...(route.escalate ?? []).flatMap((step) =>
+      step.to.map((receiver) => ({ receiver, group_by: ["..."], group_wait: step.after, continue: true, ...muted })),
+    ),
+  ];
+}
+
+/** A spec route: its matchers, per-severity grouping children, receivers and escalation. */
+function specRoute(spec: Spec, route: Route, mutes: string[]): AmRoute {
+  const muted = mutes.length > 0 ? { mute_time_intervals: mutes } : {};
+  const matchers = [
+    ...(route.severity ? [matcher("severity", "=", route.severity)] : []),
+    ...Object.entries(route.match ?? {}).map(([k, v]) => matcher(k, "=", v)),
+  ];
+  const g = spec.alerts.grouping;
+  const batched = (["warning", "info"] as const satisfies readonly Severity[]).filter(
+    (s) => g[s] !== undefined && (route.severity === undefined || route.severity === s),
+  );
+  // A route of one severity takes its grouping itself; a route of several gets a child per
+  // severity that has its own grouping, in front of the receivers.
+  const own = route.severity !== undefined && batched.includes(route.severity as "warning" | "info") ? g[route.severity as "warning" | "info"] : undefined;
+  const grouping = (s: NonNullable<typeof own> | undefined) => ({
+    ...(s?.by ? { group_by: [...s.by] } : {}),
+    ...(s?.wait ? { group_wait: s.wait } : {}),
+    ...(s?.interval ? { group_interval: s.interval } : {}),
+  });
+  const repeat = (s: typeof own) => route.repeat ?? s?.repeat;
+  const perSeverity: AmRoute[] =
+    route.severity === undefined
+      ? batched.map((s) => {
+          const children = fanOut(route, mutes);
+          return {
+            receiver: route.to[0],
+            matchers: [matcher("severity", "=", s)],
+            ...grouping(g[s]),
+            ...(repeat(g[s]) ? { repeat_interval: repeat(g[s]) } : {}),
+            ...muted,
+            ...(children.length > 0 ? { routes: children } : {}),
+          };
+        })
+      : [];
+  const children = [...perSeverity, ...fanOut(route, mutes)];
+  return {
+    receiver: route.to[0],
+    ...(matchers.length > 0 ? { matchers } : {}),
+    ...grouping(own),
+    ...(repeat(own) ? { repeat_interval: repeat(own) } : {}),
+    ...(route.continue ? { continue: true } : {}),
+    ...muted,
+    ...(children.length > 0 ? { routes: children } : {}),
+  };
+}
+
+/**
+ * The routes below the root that carry the spec's routing (after the watchdog's): maintenance
+ * subtrees first (see the header), then the spec's routes unmuted.
+ */
+export function specRoutes(spec: Spec): AmRoute[] {
+  const windows = spec.maintenance;
+  const level = (active: MaintenanceWindow[], from: number): AmRoute[] => {
+    const mutes = active.map((w) => w.name);
+    const nested: AmRoute[] = [];
+    for (let i = from; i < windows.length; i++) {
+      const w = windows[i]!;
+      if (active.some((a) => windowsDisjoint(a, w))) continue;
+      const now = [...active, w];
+      nested.push({ matchers: windowMatchers(w), mute_time_intervals: now.map((x) => x.name), routes: level(now, i + 1) });
+    }
+    return [...nested, ...spec.alerts.routes.map((r) => specRoute(spec, r, mutes))];
+  };
+  return level([], 0);
+}
+
 
 /** Secrets the receivers read from files, and webhook URLs that must be substituted. */
 export function alertmanagerSecrets(spec: Spec): { files: string[]; substituted: string[] } {
@@ -109,21 +240,6 @@ function receiverConfig(name: string, r: Receiver): Record<string, unknown> {
   throw new Error(`receiver "${name}" has no pagerduty, slack, email or webhook`);
 }
 
-/** One spec route: its matchers, and one child per receiver (with `continue`) when it has several. */
-function routeConfig(route: Route): Record<string, unknown> {
-  const matchers = [
-    ...(route.severity ? [m("severity", "=", route.severity)] : []),
-    ...Object.entries(route.match ?? {}).map(([k, v]) => m(k, "=", v)),
-  ];
-  return {
-    receiver: route.to[0],
-    ...(matchers.length > 0 ? { matchers } : {}),
-    ...(route.repeat ? { repeat_interval: route.repeat } : {}),
-    ...(route.continue ? { continue: true } : {}),
-    ...(route.to.length > 1 ? { routes: route.to.map((receiver) => ({ receiver, continue: true })) } : {}),
-  };
-}
-
 /** alertmanager.yml as the plan carries it (webhook secrets as placeholders in single quotes). */
 export function alertmanagerTemplate(spec: Spec): string {
   const a = spec.alerts;
@@ -154,9 +270,9 @@ export function alertmanagerTemplate(spec: Spec): string {
           receiver: UNROUTED,
           matchers: [m("severity", "=", "critical")],
           group_wait: groupWait(spec, "critical"),
-          routes: a.routes.map(routeConfig),
+          routes: specRoutes(spec),
         },
-        ...a.routes.map(routeConfig),
+        ...specRoutes(spec),
       ],
     },
     inhibit_rules: [
@@ -176,6 +292,7 @@ export function alertmanagerTemplate(spec: Spec): string {
       },
     ],
     receivers: [{ name: UNROUTED }, ...Object.entries(a.receivers).map(([name, r]) => receiverConfig(name, r))],
+    ...(spec.maintenance.length > 0 ? { time_intervals: timeIntervals(spec) } : {}),
   };
   return "# Written by vigil; changes here are overwritten on the next apply.\n" + stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -48,7 +48,10 @@ export function sloWindows(slo: Slo): string[] {
 }
 
 const sloSel = (slo: Slo) => `slo=${str(slo.name)}`;
-const ratioName = (w: string) => `slo:sli_error:ratio_rate${w}`;
+/** The recorded error ratio of an SLO over window `w` (also read by `vigil status` and `vigil report`). */
+export const ratioName = (w: string): string => `slo:sli_error:ratio_rate${w}`;
+/** The recorded share of the error budget left over the SLO's window (1 = untouched, < 0 = overspent). */
+export const BUDGET_REMAINING = "slo:error_budget_remaining:ratio";
 const eventsName = (w: string) => `slo:sli_events:rate${w}`;
 /** Per evaluation, 1 when the check's probe was good, 0 when bad (probe-based SLIs only). */
 const PROBE_GOOD = "slo:sli_good:probe";
@@ -155,7 +158,7 @@ export function sloRuleGroupsFor(spec: Spec, slo: Slo): RuleGroup[] {
       ...(ownIsFast ? [] : record(own)),
       { record: "slo:objective:ratio", expr: `vector(${num(slo.objective / 100)})`, labels },
       {
-        record: "slo:error_budget_remaining:ratio",
+        record: BUDGET_REMAINING,
         expr: `1 - ${ratioName(own)}{${sloSel(slo)}} / ${num(budgetFraction(slo))}`,
         labels,
       },

@@ -38,11 +38,18 @@ export class AlertReceiver {
   }
 
   /** Resolves with the first firing alert matching `labels` received after `since`. */
-  async waitFor(labels: Record<string, string>, opts: { since: number; timeoutMs: number; status?: "firing" | "resolved" }): Promise<ReceivedAlert> {
+  async waitFor(
+    labels: Record<string, string>,
+    opts: { since: number; timeoutMs: number; status?: "firing" | "resolved"; /** only deliveries to this receiver path */ path?: string },
+  ): Promise<ReceivedAlert> {
     const deadline = Date.now() + opts.timeoutMs;
     for (;;) {
       const hit = this.alerts.find(
-        (a) => a.receivedAt >= opts.since && a.status === (opts.status ?? "firing") && Object.entries(labels).every(([k, v]) => a.labels[k] === v),
+        (a) =>
+          a.receivedAt >= opts.since &&
+          a.status === (opts.status ?? "firing") &&
+          (opts.path === undefined || a.receiverPath === opts.path) &&
+          Object.entries(labels).every(([k, v]) => a.labels[k] === v),
       );
       if (hit) return hit;
       const left = deadline - Date.now();

@@ -1,0 +1,75 @@
+// Benchmark: how long `vigil status` takes to answer.
+//   node --import tsx bench/operations/status.ts <spec> [--target ssh://USER@HUB:PORT --identity KEY]
+//       against a real hub (without --target: the running `vigil local up` hub of <spec>);
+//   node --import tsx bench/operations/status.ts --mini
+//       against the test's loopback hub (real prometheus + prometheus-alertmanager behind a real
+//       sshd, test/operations/mini-hub.ts), when no container may be booted.
+// Prints, over 7 runs, the whole CLI (process start, spec load, SSH forward, the six queries, output)
+// and, in-process, the connection (SSH handshake + forwards + /-/ready) and the queries alone.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadSpecFile } from "../../schema/load-spec.ts";
+import { connectHub, hubTargets, type HubPorts } from "../../bin/hub-connection.ts";
+import { collectStatus } from "../../bin/fleet-status.ts";
+import type { SshTarget } from "../../bin/ssh-transport.ts";
+
+const args = process.argv.slice(2);
+let spec = args[0]!;
+let targets: SshTarget[];
+let ports: HubPorts | undefined;
+let cliHub: string[] = args.slice(1);
+let stop = async () => {};
+if (args[0] === "--mini") {
+  const { startMiniHub, MINI_HUB_SPEC } = await import("../../test/operations/mini-hub.ts");
+  const hub = await startMiniHub();
+  stop = hub.stop;
+  const dir = mkdtempSync(join(tmpdir(), "vigil-bench-status-"));
+  spec = join(dir, "mini.yaml");
+  writeFileSync(spec, MINI_HUB_SPEC);
+  targets = [hub.sshd.target];
+  ports = hub.ports;
+  cliHub = []; // the CLI reaches fixed hub ports: in --mini mode only the in-process numbers apply
+} else {
+  const loaded = loadSpecFile(spec);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const values: { target?: string[]; identity?: string } = {};
+  for (let i = 0; i < cliHub.length; i += 2) {
+    if (cliHub[i] === "--target") (values.target ??= []).push(cliHub[i + 1]!);
+    if (cliHub[i] === "--identity") values.identity = cliHub[i + 1];
+  }
+  targets = hubTargets(spec, values);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const max = (xs: number[]) => Math.max(...xs);
+const connect: number[] = [];
+const queries: number[] = [];
+const cli: number[] = [];
+try {
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const hub = await connectHub({ targets, ...(ports ? { ports } : {}) });
+    const t1 = performance.now();
+    await collectStatus(hub);
+    queries.push(performance.now() - t1);
+    connect.push(t1 - t0);
+    await hub.close();
+    if (args[0] !== "--mini") {
+      const c0 = performance.now();
+      try {
+        execFileSync("bin/vigil", ["status", spec, "--json", ...cliHub], { stdio: "ignore" });
+      } catch (err) {
+        if ((err as { status?: number }).status !== 1) throw err; // 1: a critical alert fires
+      }
+      cli.push(performance.now() - c0);
+    }
+  }
+} finally {
+  await stop();
+}
+const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, max ${max(xs).toFixed(0)} ms`;
+console.log(`connect (ssh + forwards + /-/ready): ${fmt(connect)}`);
+console.log(`queries (alerts, targets, 4 PromQL):  ${fmt(queries)}`);
+if (cli.length > 0) console.log(`vigil status --json, whole CLI:       ${fmt(cli)}`);
