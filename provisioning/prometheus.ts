@@ -8,12 +8,14 @@ import type { PlanContext } from "./plan.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
 import { NODE_EXPORTER_PORT } from "./node-exporter.ts";
 import { BLACKBOX_PORT, blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
-import { ruleFileYaml, NODE_JOB, UPTIME_JOB, type RuleGroup } from "./rules/rule-file.ts";
+import { ruleFileYaml, ALERTMANAGER_JOB, NODE_JOB, PROMETHEUS_JOB, UPTIME_JOB, type RuleGroup } from "./rules/rule-file.ts";
 import { monitoredNodes, hostRuleGroups } from "./rules/host-rules.ts";
 import { agentRuleGroups } from "./rules/agent-rules.ts";
 import { uptimeRuleGroups } from "./rules/uptime-rules.ts";
 import { sloRuleGroups } from "./rules/slo-rules.ts";
 import { watchdogRuleGroups } from "./rules/watchdog-rules.ts";
+import { hostSystemRuleGroups } from "./rules/host-system-rules.ts";
+import { selfRuleGroups } from "./rules/self-rules.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_PORT = 9090;
@@ -24,10 +26,11 @@ export const RULES_DIR = "/etc/prometheus/vigil-rules";
 /** The hub's rule files, one per family; every hub gets the same ones. */
 export function ruleFiles(spec: Spec): { path: string; content: string }[] {
   const families: [string, RuleGroup[]][] = [
-    ["host", hostRuleGroups(spec)],
+    ["host", [...hostRuleGroups(spec), ...hostSystemRuleGroups(spec)]],
     ["agent", agentRuleGroups(spec)],
     ["uptime", uptimeRuleGroups(spec)],
     ["slo", sloRuleGroups(spec)],
+    ["self", selfRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
   return families.map(([family, groups]) => ({ path: `${RULES_DIR}/${family}.yml`, content: ruleFileYaml(family, groups) }));
@@ -73,6 +76,11 @@ export function prometheusConfig(spec: Spec, hub: Host, ctx: PlanContext): strin
       ],
     });
   }
+  // Itself and its own Alertmanager, over loopback: the self-monitoring alerts (rules/self-rules.ts).
+  scrapeConfigs.push(
+    { job_name: PROMETHEUS_JOB, static_configs: [{ targets: [hostPort("127.0.0.1", PROMETHEUS_PORT)], labels: { host: hub.name } }] },
+    { job_name: ALERTMANAGER_JOB, static_configs: [{ targets: [hostPort("127.0.0.1", ALERTMANAGER_PORT)], labels: { host: hub.name } }] },
+  );
   const config = {
     global: {
       scrape_interval: spec.intervals.scrape,

@@ -159,7 +159,7 @@ function isAddressOrHostname(text: string): boolean {
 
 function checkThresholds(spec: Spec): Problem[] {
   const out: Problem[] = [];
-  for (const name of ["cpu", "memory", "disk", "load"] as const) {
+  for (const name of ["cpu", "memory", "disk", "load", "inodes"] as const) {
     const t = spec.thresholds[name];
     if (t.warning >= t.critical) {
       out.push({ path: ["thresholds", name, "warning"], message: `warning (${t.warning}) must be below critical (${t.critical})` });

@@ -16,7 +16,7 @@ export const Duration = Type.String({
   description: "a duration like 30s, 5m, 6h, 30d",
 });
 
-const Percent = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });
+const Percent = (description: string, defaultValue: number) => Type.Number({ minimum: 0, maximum: 100, default: defaultValue, description });
 
 /** `{ secret: NAME }`: Pulumi config secret `vigil:NAME`, or env `VIGIL_SECRET_<NAME>` offline. */
 export const SecretRef = Type.Object(
@@ -143,6 +143,12 @@ export const Thresholds = Type.Object(
     disk: Threshold(80, 90, "5m", true),
     load: Threshold(2, 5, "10m", false),
     diskFillHours: Type.Number({ exclusiveMinimum: 0, default: 24, description: "HostDiskWillFill horizon" }),
+    inodes: Threshold(85, 95, "5m", true),
+    clockSkewMs: Type.Number({ exclusiveMinimum: 0, default: 50, description: "HostClockSkew above this NTP offset (milliseconds)" }),
+    fileDescriptors: Percent("HostFileDescriptorsHigh above this percent of the kernel's file-max", 80),
+    conntrack: Percent("HostConntrackHigh above this percent of nf_conntrack_max", 75),
+    cpuSteal: Percent("HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)", 10),
+    networkErrors: Percent("HostNetworkErrors above this percent of an interface's packets with errors", 1),
   },
   { additionalProperties: false, default: {} },
 );

@@ -12,7 +12,7 @@ import { alertLabels, confirmFor, matchers, NODE_JOB, num, type AlertingRule, ty
 const JOB = matchers({ job: NODE_JOB });
 
 /** Filesystems that hold data; pseudo and in-memory ones never fill a disk. */
-const DATA_FS = `${JOB},fstype!~"tmpfs|ramfs|devtmpfs|squashfs|overlay|iso9660|nsfs|fuse[.].*"`;
+export const DATA_FS = `${JOB},fstype!~"tmpfs|ramfs|devtmpfs|squashfs|overlay|iso9660|nsfs|fuse[.].*"`;
 
 /** Rate window of CPU usage: four scrapes, at least 2m (the `for` of the alert smooths further). */
 const rateWindow = (spec: Spec): string => formatDuration(Math.max(4 * durationSeconds(spec.intervals.scrape), 120));

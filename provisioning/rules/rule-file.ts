@@ -65,3 +65,6 @@ export const num = (value: number): string => String(Number(value.toPrecision(10
 /** Jobs of the hub's scrape config; rules select on them. */
 export const NODE_JOB = "node";
 export const UPTIME_JOB = "uptime";
+/** Each hub scrapes its own Prometheus and Alertmanager (self-rules.ts). */
+export const PROMETHEUS_JOB = "prometheus";
+export const ALERTMANAGER_JOB = "alertmanager";

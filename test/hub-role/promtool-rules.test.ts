@@ -22,6 +22,9 @@ for (const s of spec.slos) {
   assert.equal(groups.length, 2, `groups of SLO ${s.name}`);
   writeFileSync(join(dir, "rules", `slo-${s.name}.yml`), stringify({ groups }));
 }
+// The self-monitoring rules of an HA pair (app-1 as the second hub): AlertmanagerClusterDegraded.
+const pair = { ...spec, hosts: spec.hosts.map((h) => (h.name === "app-1" ? { ...h, roles: [...h.roles, "hub" as const] } : h)) };
+writeFileSync(join(dir, "rules", "self-pair.yml"), withoutAnnotations(ruleFiles(pair).find((f) => f.path.endsWith("/self.yml"))!.content));
 const cases = readdirSync(FIXTURES).filter((f) => f.endsWith(".promtool.yaml")).sort();
 
 test("there are promtool rule tests", () => {
