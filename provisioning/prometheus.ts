@@ -16,6 +16,7 @@ import { sloRuleGroups } from "./rules/slo-rules.ts";
 import { watchdogRuleGroups } from "./rules/watchdog-rules.ts";
 import { hostSystemRuleGroups } from "./rules/host-system-rules.ts";
 import { selfRuleGroups } from "./rules/self-rules.ts";
+import { customRuleGroups } from "./rules/custom-rules.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_PORT = 9090;
@@ -31,6 +32,7 @@ export function ruleFiles(spec: Spec): { path: string; content: string }[] {
     ["uptime", uptimeRuleGroups(spec)],
     ["slo", sloRuleGroups(spec)],
     ["self", selfRuleGroups(spec)],
+    ["custom", customRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
   return families.map(([family, groups]) => ({ path: `${RULES_DIR}/${family}.yml`, content: ruleFileYaml(family, groups) }));

@@ -2,7 +2,8 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
-import type { AgentConfig, Spec } from "./spec-schema.ts";
+import { VIGIL_ALERT_LABELS, type AgentConfig, type Spec } from "./spec-schema.ts";
+import { promqlError } from "./promql.ts";
 
 export interface Problem {
   path: (string | number)[];
@@ -20,6 +21,7 @@ export function crossCheck(spec: Spec): Problem[] {
     ...checkUptime(spec),
     ...checkSlos(spec),
     ...checkAlerts(spec),
+    ...checkRules(spec),
   ];
 }
 
@@ -250,5 +252,23 @@ function checkAlerts(spec: Spec): Problem[] {
   if (durationSeconds(grouping.repeat) < durationSeconds(grouping.interval)) {
     out.push({ path: ["alerts", "grouping", "repeat"], message: "must not be shorter than grouping.interval" });
   }
+  return out;
+}
+
+/** Custom alert rules: one complete PromQL expression each, vigil's labels left to vigil. */
+function checkRules(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  for (const [i, prior] of duplicates(spec.rules, (r) => JSON.stringify([r.alert, r.severity, Object.entries(r.labels).sort()]))) {
+    out.push({ path: ["rules", i, "alert"], message: `rule "${spec.rules[i]!.alert}" with severity ${spec.rules[i]!.severity} and the same labels is also rules[${prior}]` });
+  }
+  spec.rules.forEach((rule, i) => {
+    const problem = promqlError(rule.expr);
+    if (problem) out.push({ path: ["rules", i, "expr"], message: `${problem.message} (character ${problem.offset + 1})` });
+    for (const label of Object.keys(rule.labels)) {
+      if ((VIGIL_ALERT_LABELS as readonly string[]).includes(label)) {
+        out.push({ path: ["rules", i, "labels", label], message: `"${label}" is set by vigil on every alert (alertname from alert, severity from severity, environment from the spec)`, key: true });
+      }
+    }
+  });
   return out;
 }

@@ -256,6 +256,31 @@ export const Alerts = Type.Object(
   { additionalProperties: false },
 );
 
+/** A Prometheus label name; `__*` names are Prometheus' own. */
+const LabelName = Type.String({ pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$", maxLength: 128 });
+
+/** Labels vigil sets on every alert; a custom rule may not set them itself. */
+export const VIGIL_ALERT_LABELS = ["alertname", "severity", "environment"] as const;
+
+/**
+ * A custom alert rule on the application's own metrics. `expr` is parsed at validate time
+ * (schema/promql.ts); summary and description are Prometheus templates ({{ $labels.x }},
+ * {{ $value }}), checked by promtool on the hub before the rule file is loaded.
+ */
+export const AlertRule = Type.Object(
+  {
+    alert: Type.String({ pattern: "^[A-Z][A-Za-z0-9_]*$", maxLength: 100, description: "alert name, CamelCase" }),
+    expr: Type.String({ minLength: 1, maxLength: 8192, description: "PromQL; the alert fires for every series it returns" }),
+    for: Type.Optional(Type.String({ ...Duration, description: "how long expr must hold (default: the confirm window, three scrapes and at least 1m)" })),
+    severity: Enum(["critical", "warning", "info"] as const, "critical | warning | info; routed like vigil's own alerts", { default: "warning" }),
+    summary: Type.String({ minLength: 1, maxLength: 1024, description: "one line; a Prometheus template" }),
+    description: Type.Optional(Type.String({ maxLength: 4096, description: "a Prometheus template" })),
+    labels: Type.Record(LabelName, Type.String({ maxLength: 1024 }), { additionalProperties: false, default: {}, description: "extra labels (routes can match them)" }),
+    runbook: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "runbook URL (annotation runbook_url)" })),
+  },
+  { additionalProperties: false },
+);
+
 export const SpecSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -288,6 +313,7 @@ export const SpecSchema = Type.Object(
     uptime: Type.Array(UptimeCheck, { default: [] }),
     slos: Type.Array(Slo, { default: [] }),
     alerts: Alerts,
+    rules: Type.Array(AlertRule, { default: [], description: "custom alert rules on the application's metrics" }),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
@@ -301,6 +327,7 @@ export type Pm2Daemon = Static<typeof Pm2Daemon>;
 export type Thresholds = Static<typeof Thresholds>;
 export type UptimeCheck = Static<typeof UptimeCheck>;
 export type Slo = Static<typeof Slo>;
+export type AlertRule = Static<typeof AlertRule>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
 export type SecretRef = Static<typeof SecretRef>;

@@ -1,6 +1,6 @@
 // Shared by the rule families (host, agent, uptime, slo, watchdog): the rule-file model, its YAML,
 // PromQL literals, and the timing policy every family uses.
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
 
@@ -29,6 +29,17 @@ export interface RuleGroup {
 export function ruleFileYaml(family: string, groups: RuleGroup[]): string {
   const header = `# Written by vigil (${family} rules); changes here are overwritten on the next apply.\n`;
   return header + stringify({ groups }, { lineWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false });
+}
+
+/**
+ * A rule file without annotations, for `promtool test rules`: it compares annotations too, and a
+ * unit test is about when which alert fires with which labels. `promtool check rules` checks the
+ * annotation templates of the real files.
+ */
+export function withoutAnnotations(ruleFile: string): string {
+  const doc = parse(ruleFile) as { groups: { rules: Record<string, unknown>[] }[] };
+  for (const group of doc.groups) for (const rule of group.rules) delete rule.annotations;
+  return stringify(doc);
 }
 
 /** A PromQL string literal (PromQL accepts Go's escapes, a superset of JSON's). */
