@@ -19,13 +19,14 @@ import { hostPort, privateAddressOf } from "./addresses.ts";
 import { ALERTMANAGER_PORT, peerHub } from "./prometheus.ts";
 import { shq } from "./step-script.ts";
 import { WATCHDOG_ALERT } from "./rules/watchdog-rules.ts";
+import { VIGIL_PORTS } from "./ports.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
 export const ALERTMANAGER_TEMPLATE = "/etc/prometheus/alertmanager.yml.vigil-template";
 export const SECRETS_DIR = "/etc/prometheus/vigil-secrets";
 export const ALERTMANAGER_UNIT = "prometheus-alertmanager.service";
-export const CLUSTER_PORT = 9094;
+export const CLUSTER_PORT = VIGIL_PORTS.alertmanagerCluster;
 /** The user Debian's units run the Prometheus family as. */
 export const PROMETHEUS_USER = "prometheus";
 /**

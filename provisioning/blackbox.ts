@@ -4,9 +4,10 @@
 import { stringify } from "yaml";
 import { durationSeconds, formatDuration } from "../schema/durations.ts";
 import type { Spec, UptimeCheck } from "../schema/spec-schema.ts";
+import { VIGIL_PORTS } from "./ports.ts";
 
 export const BLACKBOX_CONFIG = "/etc/prometheus/blackbox.yml";
-export const BLACKBOX_PORT = 9115;
+export const BLACKBOX_PORT = VIGIL_PORTS.blackbox;
 export const BLACKBOX_UNIT = "prometheus-blackbox-exporter.service";
 
 /** The module of a check, as named in blackbox.yml and in the scrape's `module` parameter. */

@@ -5,9 +5,10 @@ import type { Host, Spec, Thresholds } from "../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
 import { serviceOffStep, serviceStep } from "./service-step.ts";
 import { privateAddressOf } from "./addresses.ts";
+import { VIGIL_PORTS } from "./ports.ts";
 
 export const NETDATA_UNIT = "netdata.service";
-export const NETDATA_PORT = 19999;
+export const NETDATA_PORT = VIGIL_PORTS.netdata;
 const HEALTH_DIR = "/etc/netdata/health.d";
 
 /**

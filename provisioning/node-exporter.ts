@@ -6,11 +6,12 @@ import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
 import { serviceOffStep, serviceStep } from "./service-step.ts";
 import { systemdUnitInclude } from "./watched-services.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
+import { VIGIL_PORTS } from "./ports.ts";
 
 // Re-exported: the hub role imports them from here.
 export { hostPort, privateAddressOf };
 
-export const NODE_EXPORTER_PORT = 9100;
+export const NODE_EXPORTER_PORT = VIGIL_PORTS.nodeExporter;
 export const NODE_EXPORTER_UNIT = "prometheus-node-exporter.service";
 export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
 /** Where the vigil agent writes vigil.prom: Debian's textfile directory (the package ships it, root:root 0755). */

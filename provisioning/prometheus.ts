@@ -8,7 +8,8 @@ import type { PlanContext } from "./plan.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
 import { NODE_EXPORTER_PORT } from "./node-exporter.ts";
 import { BLACKBOX_PORT, blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
-import { ruleFileYaml, ALERTMANAGER_JOB, NODE_JOB, PROMETHEUS_JOB, UPTIME_JOB, type RuleGroup } from "./rules/rule-file.ts";
+import { ruleFileYaml, ALERTMANAGER_JOB, APP_JOB, NODE_JOB, PROMETHEUS_JOB, UPTIME_JOB, type RuleGroup } from "./rules/rule-file.ts";
+import { appRuleGroups } from "./rules/app-rules.ts";
 import { monitoredNodes, hostRuleGroups } from "./rules/host-rules.ts";
 import { agentRuleGroups } from "./rules/agent-rules.ts";
 import { uptimeRuleGroups } from "./rules/uptime-rules.ts";
@@ -17,11 +18,12 @@ import { watchdogRuleGroups } from "./rules/watchdog-rules.ts";
 import { hostSystemRuleGroups } from "./rules/host-system-rules.ts";
 import { selfRuleGroups } from "./rules/self-rules.ts";
 import { customRuleGroups } from "./rules/custom-rules.ts";
+import { VIGIL_PORTS } from "./ports.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
-export const PROMETHEUS_PORT = 9090;
+export const PROMETHEUS_PORT = VIGIL_PORTS.prometheus;
 export const PROMETHEUS_UNIT = "prometheus.service";
-export const ALERTMANAGER_PORT = 9093;
+export const ALERTMANAGER_PORT = VIGIL_PORTS.alertmanager;
 export const RULES_DIR = "/etc/prometheus/vigil-rules";
 
 /** The hub's rule files, one per family; every hub gets the same ones. */
@@ -32,6 +34,7 @@ export function ruleFiles(spec: Spec): { path: string; content: string }[] {
     ["uptime", uptimeRuleGroups(spec)],
     ["slo", sloRuleGroups(spec)],
     ["self", selfRuleGroups(spec)],
+    ["app", appRuleGroups(spec)],
     ["custom", customRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
@@ -77,6 +80,24 @@ export function prometheusConfig(spec: Spec, hub: Host, ctx: PlanContext): strin
         { target_label: "__address__", replacement: hostPort("127.0.0.1", BLACKBOX_PORT) },
       ],
     });
+  }
+  // The applications' own endpoints: one scrape config each (path, scheme and interval are per
+  // target), all with job="app" so rules select them as one job.
+  for (const host of spec.hosts) {
+    for (const target of host.scrape) {
+      scrapeConfigs.push({
+        job_name: `${APP_JOB}-${host.name}-${target.name}`,
+        ...(target.interval !== undefined ? { scrape_interval: target.interval } : {}),
+        metrics_path: target.path,
+        scheme: target.scheme,
+        static_configs: [
+          {
+            targets: [hostPort(host.name === hub.name ? "127.0.0.1" : privateAddressOf(host, ctx), target.port)],
+            labels: { ...target.labels, job: APP_JOB, host: host.name, app: target.name },
+          },
+        ],
+      });
+    }
   }
   // Itself and its own Alertmanager, over loopback: the self-monitoring alerts (rules/self-rules.ts).
   scrapeConfigs.push(

@@ -2,8 +2,9 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
-import { VIGIL_ALERT_LABELS, type AgentConfig, type Spec } from "./spec-schema.ts";
+import { VIGIL_ALERT_LABELS, VIGIL_TARGET_LABELS, type AgentConfig, type Spec } from "./spec-schema.ts";
 import { promqlError } from "./promql.ts";
+import { vigilPortOwner } from "../provisioning/ports.ts";
 
 export interface Problem {
   path: (string | number)[];
@@ -65,6 +66,35 @@ function checkHosts(spec: Spec): Problem[] {
         out.push({ path: ["hosts", i, "agent"], message: "the agent publishes through node_exporter's textfile collector: enable stack.nodeExporter", key: true });
       }
       out.push(...checkAgentBlock(host.agent, ["hosts", i, "agent"]));
+    }
+    out.push(...checkScrapeTargets(spec, i));
+  });
+  return out;
+}
+
+/** A host's scrape targets: unique names and endpoints, never a port of vigil's own services or SSH. */
+function checkScrapeTargets(spec: Spec, i: number): Problem[] {
+  const out: Problem[] = [];
+  const host = spec.hosts[i]!;
+  const at = (j: number, field: string) => ["hosts", i, "scrape", j, field];
+  for (const [j, prior] of duplicates(host.scrape, (t) => t.name)) {
+    out.push({ path: at(j, "name"), message: `duplicate scrape target name "${host.scrape[j]!.name}" (also scrape[${prior}])` });
+  }
+  for (const [j, prior] of duplicates(host.scrape, (t) => `${t.port}${t.path}`)) {
+    out.push({ path: at(j, "port"), message: `scrape[${prior}] already scrapes port ${host.scrape[j]!.port} at ${host.scrape[j]!.path}` });
+  }
+  const sshPort = host.existing?.port ?? 22;
+  host.scrape.forEach((target, j) => {
+    const owner = vigilPortOwner(target.port);
+    if (owner !== undefined) {
+      out.push({ path: at(j, "port"), message: `port ${target.port} is vigil's own (${owner}); give the application's metrics another port` });
+    } else if (target.port === sshPort) {
+      out.push({ path: at(j, "port"), message: `port ${target.port} is the host's SSH port` });
+    }
+    for (const label of Object.keys(target.labels)) {
+      if ((VIGIL_TARGET_LABELS as readonly string[]).includes(label)) {
+        out.push({ path: [...at(j, "labels"), label], message: `"${label}" is set by vigil (job=app, instance, host, app=<name>)`, key: true });
+      }
     }
   });
   return out;

@@ -65,6 +65,30 @@ export const AgentConfig = Type.Object(
   { additionalProperties: false, description: "the vigil health agent's checks on this host" },
 );
 
+/** Labels vigil sets on an application's series; a scrape target may not set them itself. */
+export const VIGIL_TARGET_LABELS = ["job", "instance", "host", "app"] as const;
+
+/**
+ * An application metrics endpoint on this host (prom-client, @pm2/io). The hub scrapes it at the
+ * host's private address (127.0.0.1 on the hub itself) as job `app` with labels host and app=name;
+ * the firewall opens the port to the VPC only.
+ */
+export const ScrapeTarget = Type.Object(
+  {
+    name: Slug("the `app` label of its series"),
+    port: Type.Integer({ minimum: 1, maximum: 65535, description: "TCP port of the metrics endpoint" }),
+    path: Type.String({ default: "/metrics", pattern: "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", maxLength: 256, description: "HTTP path" }),
+    scheme: Enum(["http", "https"] as const, "http | https", { default: "http" }),
+    interval: Type.Optional(Type.String({ ...Duration, description: "scrape interval (default intervals.scrape)" })),
+    labels: Type.Record(Type.String({ pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$", maxLength: 128 }), Type.String({ maxLength: 1024 }), {
+      additionalProperties: false,
+      default: {},
+      description: "extra labels on every series of the target",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const Host = Type.Object(
   {
     name: Slug("host name, unique in the spec"),
@@ -88,6 +112,7 @@ export const Host = Type.Object(
       description: "systemd units that must stay active",
     }),
     agent: Type.Optional(AgentConfig),
+    scrape: Type.Array(ScrapeTarget, { default: [], description: "the application's own metrics endpoints on this host" }),
   },
   { additionalProperties: false },
 );
@@ -328,6 +353,7 @@ export type Thresholds = Static<typeof Thresholds>;
 export type UptimeCheck = Static<typeof UptimeCheck>;
 export type Slo = Static<typeof Slo>;
 export type AlertRule = Static<typeof AlertRule>;
+export type ScrapeTarget = Static<typeof ScrapeTarget>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
 export type SecretRef = Static<typeof SecretRef>;

@@ -78,4 +78,6 @@ export const NODE_JOB = "node";
 export const UPTIME_JOB = "uptime";
 /** Each hub scrapes its own Prometheus and Alertmanager (self-rules.ts). */
 export const PROMETHEUS_JOB = "prometheus";
+/** The applications' own endpoints (spec hosts[].scrape): app-rules.ts and the custom rules select it. */
+export const APP_JOB = "app";
 export const ALERTMANAGER_JOB = "alertmanager";
