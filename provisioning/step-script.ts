@@ -7,12 +7,16 @@
 //   2. run `stepCommand(step)` with `secretsStdin(step, values)` on stdin;
 //   3. the last line of stdout is `vigil-step: changed` or `vigil-step: unchanged`; exit 1 on failure.
 import { stepHash, stepSecrets, type PlanStep } from "./plan.ts";
+import { shq } from "./shell-quote.ts";
 
 /** Where vigil keeps its own state on a host. */
 export const VIGIL_LIB = "/var/lib/vigil";
 
-/** Single-quotes a string for bash. */
-export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * A secret name as the schema allows it. Names become file names under $secrets and arrive on
+ * stdin, so the script refuses anything else too (a `/` or `..` would leave the directory).
+ */
+export const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** The staging directory of this version of the step (a new hash, a new directory). */
 export const stageDir = (step: PlanStep): string => `${VIGIL_LIB}/stage/${step.id}-${stepHash(step)}`;
@@ -55,9 +59,12 @@ export function stepScript(step: PlanStep): string {
   const hash = stepHash(step);
   const dir = stageDir(step);
   const secrets = stepSecrets(step);
+  for (const name of secrets) {
+    if (!SECRET_NAME.test(name)) throw new Error(`step ${step.id}: ${JSON.stringify(name)} is not a secret name`);
+  }
   const fileLines = step.files.map((f) => {
-    const source = f.secret !== undefined ? `$secrets/${f.secret}` : `$stage/files${f.path}`;
-    return `  ${shq(f.path)} "${source}" ${shq(f.mode)} ${shq(f.owner)}`;
+    const source = f.secret !== undefined ? `"$secrets"/${shq(f.secret)}` : `"$stage"/${shq(`files${f.path}`)}`;
+    return `  ${shq(f.path)} ${source} ${shq(f.mode)} ${shq(f.owner)}`;
   });
   const block = (name: string, body: string | undefined) =>
     body === undefined ? `${name}() { :; }` : `${name}() {\n${body.trimEnd()}\n}`;
@@ -82,6 +89,7 @@ ${
     ? `# Secret values arrive on stdin as "NAME BASE64" lines; they only ever touch 0600 files.
 while read -r name value; do
   [ -n "$name" ] || continue
+  [[ "$name" =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || { echo "vigil-step: refusing a secret name that is not [A-Za-z][A-Za-z0-9_]*" >&2; exit 1; }
   printf '%s' "$value" | base64 -d > "$secrets/$name"
 done
 for name in ${secrets.map(shq).join(" ")}; do

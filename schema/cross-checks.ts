@@ -2,20 +2,33 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
-import { VIGIL_ALERT_LABELS, VIGIL_TARGET_LABELS, type AgentConfig, type Spec } from "./spec-schema.ts";
+import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
+import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
 import { promqlError } from "./promql.ts";
-import { vigilPortOwner } from "../provisioning/ports.ts";
+import { isHostOrAddress } from "./value-formats.ts";
+import type { AgentConfig, Spec } from "./spec-schema.ts";
+import { SSH_PORT, servicePortOwner } from "../provisioning/service-ports.ts";
+
+// Here rather than in spec-schema.ts: the agent bundles this module, and a value import of the
+// schema module would bundle TypeBox into it.
+/** Labels vigil sets on an application's series; a scrape target may not set them itself. */
+export const VIGIL_TARGET_LABELS = ["job", "instance", "host", "app"] as const;
+/** Labels vigil sets on every alert; a custom rule may not set them itself. */
+export const VIGIL_ALERT_LABELS = ["alertname", "severity", "environment"] as const;
 
 export interface Problem {
   path: (string | number)[];
   message: string;
   /** Point at the key rather than the value (for problems about a name). */
   key?: boolean;
+  /** Point this far into the string value (a PromQL error inside a query). */
+  offset?: number;
 }
 
 /** Every cross-field problem of a schema-valid spec (defaults filled). */
 export function crossCheck(spec: Spec): Problem[] {
   return [
+    ...checkText(spec),
     ...checkHosts(spec),
     ...checkNetwork(spec),
     ...checkThresholds(spec),
@@ -53,7 +66,7 @@ function checkHosts(spec: Spec): Problem[] {
     }
     if (host.existing) {
       const { address, privateAddress } = host.existing;
-      if (!isAddressOrHostname(address)) out.push({ path: ["hosts", i, "existing", "address"], message: `"${address}" is not an IP address or host name` });
+      if (!isHostOrAddress(address)) out.push({ path: ["hosts", i, "existing", "address"], message: `"${address}" is not an IP address or host name` });
       if (privateAddress !== undefined && !isIP(privateAddress)) {
         out.push({ path: ["hosts", i, "existing", "privateAddress"], message: `"${privateAddress}" is not an IP address` });
       }
@@ -83,9 +96,9 @@ function checkScrapeTargets(spec: Spec, i: number): Problem[] {
   for (const [j, prior] of duplicates(host.scrape, (t) => `${t.port}${t.path}`)) {
     out.push({ path: at(j, "port"), message: `scrape[${prior}] already scrapes port ${host.scrape[j]!.port} at ${host.scrape[j]!.path}` });
   }
-  const sshPort = host.existing?.port ?? 22;
+  const sshPort = host.existing?.port ?? SSH_PORT;
   host.scrape.forEach((target, j) => {
-    const owner = vigilPortOwner(target.port);
+    const owner = servicePortOwner(target.port);
     if (owner !== undefined) {
       out.push({ path: at(j, "port"), message: `port ${target.port} is vigil's own (${owner}); give the application's metrics another port` });
     } else if (target.port === sshPort) {
@@ -134,7 +147,7 @@ function checkNetwork(spec: Spec): Problem[] {
   const out: Problem[] = [];
   const vpc = parseCidr(spec.vpc.ipRange);
   if (typeof vpc === "string") out.push({ path: ["vpc", "ipRange"], message: vpc });
-  else if (vpc.version !== 4 || !isPrivateV4(vpc.address)) {
+  else if (vpc.version !== 4 || !isPrivateIPv4(vpc.address)) {
     out.push({ path: ["vpc", "ipRange"], message: `must be a private IPv4 range (10/8, 172.16/12, 192.168/16), got "${spec.vpc.ipRange}"` });
   } else if (vpc.prefix < 16 || vpc.prefix > 28) {
     out.push({ path: ["vpc", "ipRange"], message: `DigitalOcean VPCs are /16 to /28, got /${vpc.prefix}` });
@@ -151,42 +164,26 @@ function checkNetwork(spec: Spec): Problem[] {
   return out;
 }
 
-interface Cidr {
-  address: string;
-  prefix: number;
-  version: 4 | 6;
-}
+/** A UTF-16 surrogate without its pair: text no other tool (YAML, Go, PromQL) can carry. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Parses `a.b.c.d/n` (or IPv6); returns an explanation when it is not a well-formed network. */
-export function parseCidr(text: string): Cidr | string {
-  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
-  if (!match) return `"${text}" is not a CIDR like 203.0.113.10/32`;
-  const address = match[1]!;
-  const prefix = Number(match[2]);
-  const version = isIP(address);
-  if (version === 0) return `"${text}": "${address}" is not an IP address`;
-  const max = version === 4 ? 32 : 128;
-  if (prefix > max) return `"${text}": prefix /${prefix} is longer than /${max}`;
-  if (version === 4) {
-    const value = ipv4ToInt(address);
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    if ((value & ~mask) >>> 0 !== 0) {
-      return `"${text}" has host bits set; the network is ${intToIpv4((value & mask) >>> 0)}/${prefix}`;
+/** Every string of the spec, keys included, must be well-formed Unicode. */
+function checkText(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const walk = (value: unknown, path: (string | number)[]): void => {
+    if (typeof value === "string") {
+      if (LONE_SURROGATE.test(value)) out.push({ path, message: "holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF escape); use the character itself" });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, [...path, i]));
+    } else if (typeof value === "object" && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) out.push({ path: [...path, k], message: "name holds an unpaired UTF-16 surrogate", key: true });
+        walk(v, [...path, k]);
+      }
     }
-  }
-  return { address, prefix, version: version as 4 | 6 };
-}
-
-const ipv4ToInt = (ip: string) => ip.split(".").reduce((acc, octet) => ((acc << 8) | Number(octet)) >>> 0, 0);
-const intToIpv4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-
-function isPrivateV4(ip: string): boolean {
-  const [a, b] = ip.split(".").map(Number) as [number, number];
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-}
-
-function isAddressOrHostname(text: string): boolean {
-  return isIP(text) !== 0 || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(text);
+  };
+  walk(spec, []);
+  return out;
 }
 
 function checkThresholds(spec: Spec): Problem[] {
@@ -216,19 +213,8 @@ function checkUptime(spec: Spec): Problem[] {
         message: kinds.length === 0 ? "needs one of url, tcp or icmp" : `has ${kinds.join(" and ")}; give exactly one of url, tcp or icmp`,
       });
     }
-    if (check.tcp !== undefined) {
-      const port = Number(check.tcp.split(":").pop());
-      if (port < 1 || port > 65535) out.push({ path: ["uptime", i, "tcp"], message: `port ${port} is out of range 1-65535` });
-    }
     if (check.sslExpiryDays !== undefined && !check.url?.startsWith("https://")) {
       out.push({ path: ["uptime", i, "sslExpiryDays"], message: "applies only to https:// checks", key: true });
-    }
-    if (check.url !== undefined) {
-      try {
-        new URL(check.url);
-      } catch {
-        out.push({ path: ["uptime", i, "url"], message: `"${check.url}" is not a valid URL` });
-      }
     }
   });
   return out;
@@ -259,12 +245,29 @@ function checkSlos(spec: Spec): Problem[] {
     if (slo.latencyMs !== undefined && slo.uptime === undefined) {
       out.push({ path: ["slos", i, "latencyMs"], message: "a latency SLO needs an uptime check (uptime: NAME)", key: true });
     }
-    const window = durationSeconds(slo.window);
-    if (window < 86400 || window > 90 * 86400) {
-      out.push({ path: ["slos", i, "window"], message: `must be between 1d and 90d for multi-window burn-rate alerts (got ${slo.window})` });
+    for (const field of ["errorQuery", "totalQuery"] as const) {
+      const query = slo[field];
+      const problem = query === undefined ? undefined : sloQueryError(query);
+      if (problem) out.push({ path: ["slos", i, field], message: problem.message, offset: problem.offset });
+    }
+    if (!sloWindowWithin(slo.window)) {
+      out.push({ path: ["slos", i, "window"], message: `must be between ${SLO_WINDOW_MIN} and ${SLO_WINDOW_MAX} for multi-window burn-rate alerts (got ${slo.window})` });
     }
   });
   return out;
+}
+
+/** What `{{window}}` stands for while a query is parsed: a duration of the same length, so offsets match the spec text. */
+const WINDOW = "{{window}}";
+const WINDOW_STAND_IN = "999999999s";
+
+/**
+ * An SLO query (`errorQuery`, `totalQuery`) with `{{window}}` replaced by a duration must be one
+ * complete PromQL expression: slo-rules.ts wraps it in `sum(...)`.
+ */
+export function sloQueryError(query: string): { offset: number; message: string } | undefined {
+  const problem = promqlError(query.replaceAll(WINDOW, WINDOW_STAND_IN));
+  return problem && { offset: problem.offset, message: problem.message.replaceAll(WINDOW_STAND_IN, WINDOW) };
 }
 
 function checkAlerts(spec: Spec): Problem[] {

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
 import { specJsonSchema } from "./json-schema.ts";
 import { crossCheck } from "./cross-checks.ts";
+import { SPEC_FORMATS } from "./value-formats.ts";
 import { parseLocated, schemaErrors, sortErrors } from "./locate.ts";
 import { formatPath, type SpecError } from "./spec-errors.ts";
 import type { Spec } from "./spec-schema.ts";
@@ -15,7 +16,7 @@ let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true });
-    ajv.addFormat("email", /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
+    for (const [name, validate] of Object.entries(SPEC_FORMATS)) ajv.addFormat(name, { type: "string", validate });
     compiled = ajv.compile(specJsonSchema());
   }
   return compiled;
@@ -52,7 +53,7 @@ export function loadSpecText(text: string, file: string): LoadResult {
   if (problems.length > 0) {
     return {
       ok: false,
-      errors: sortErrors(problems.map((p) => ({ file, ...locate(p.path, p.key ?? false), path: formatPath(p.path), message: p.message }))),
+      errors: sortErrors(problems.map((p) => ({ file, ...locate(p.path, p.key ?? false, p.offset), path: formatPath(p.path), message: p.message }))),
     };
   }
   return { ok: true, spec, file };

@@ -18,9 +18,30 @@ export const Duration = Type.String({
 
 const Percent = (description: string, defaultValue: number) => Type.Number({ minimum: 0, maximum: 100, default: defaultValue, description });
 
+/**
+ * Free text on one line: no control characters (C0, DEL, C1). Such a value is only ever data in a
+ * generated file, but a newline or a carriage return in it would still start a new line there.
+ */
+const SINGLE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+const Text = (options: { description?: string; minLength?: number; maxLength?: number } = {}) =>
+  Type.String({ pattern: SINGLE_LINE, maxLength: 1024, ...options });
+
+/** An absolute path without `.`/`..` segments, empty segments or control characters. */
+export const ABSOLUTE_PATH = "^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$";
+
+/** A Prometheus label name; `__*` names are Prometheus' own (reserved). */
+export const LABEL_NAME = "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$";
+
+/**
+ * A receiver name: Alertmanager's name and the key the routes refer to. Names with a dot, among
+ * them `vigil.*`, are vigil's own (UNROUTED in provisioning/alertmanager.ts).
+ */
+export const RECEIVER_NAME = "^[a-z0-9][a-z0-9_-]*$";
+const ReceiverName = (description: string) => Type.String({ pattern: RECEIVER_NAME, maxLength: 63, description });
+
 /** `{ secret: NAME }`: Pulumi config secret `vigil:NAME`, or env `VIGIL_SECRET_<NAME>` offline. */
 export const SecretRef = Type.Object(
-  { secret: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$", description: "secret name" }) },
+  { secret: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$", maxLength: 128, description: "secret name" }) },
   { additionalProperties: false, title: "secret reference", description: "{ secret: NAME }" },
 );
 
@@ -39,10 +60,10 @@ const Enum = <T extends readonly string[]>(values: T, description: string, extra
 
 export const SqliteDatabase = Type.Object(
   {
-    path: Type.String({ pattern: "^/", description: "absolute path of the database file" }),
+    path: Type.String({ pattern: ABSOLUTE_PATH, maxLength: 4096, description: "absolute path of the database file" }),
     name: Type.Optional(Slug("value of the `database` label (default: the file name without extension)")),
-    maxSizeMB: Type.Number({ exclusiveMinimum: 0, description: "SqliteTooLarge above this size" }),
-    maxWalMB: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "SqliteWalTooLarge above this WAL size" })),
+    maxSizeMB: Type.Number({ exclusiveMinimum: 0, maximum: 1e9, description: "SqliteTooLarge above this size" }),
+    maxWalMB: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e9, description: "SqliteWalTooLarge above this WAL size" })),
     integrityEvery: Type.String({ ...Duration, default: "6h", description: "how often PRAGMA quick_check runs" }),
   },
   { additionalProperties: false },
@@ -51,8 +72,8 @@ export const SqliteDatabase = Type.Object(
 export const Pm2Daemon = Type.Object(
   {
     user: Type.String({ pattern: "^[a-z_][a-z0-9_-]*$", description: "owner of the PM2 daemon" }),
-    pm2Home: Type.Optional(Type.String({ pattern: "^/", description: "PM2_HOME (default ~user/.pm2)" })),
-    apps: Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true, description: "expected apps" }),
+    pm2Home: Type.Optional(Type.String({ pattern: ABSOLUTE_PATH, maxLength: 4096, description: "PM2_HOME (default ~user/.pm2)" })),
+    apps: Type.Array(Text({ minLength: 1, maxLength: 255, description: "a PM2 app name" }), { uniqueItems: true, description: "expected apps" }),
   },
   { additionalProperties: false },
 );
@@ -64,9 +85,6 @@ export const AgentConfig = Type.Object(
   },
   { additionalProperties: false, description: "the vigil health agent's checks on this host" },
 );
-
-/** Labels vigil sets on an application's series; a scrape target may not set them itself. */
-export const VIGIL_TARGET_LABELS = ["job", "instance", "host", "app"] as const;
 
 /**
  * An application metrics endpoint on this host (prom-client, @pm2/io). The hub scrapes it at the
@@ -80,7 +98,7 @@ export const ScrapeTarget = Type.Object(
     path: Type.String({ default: "/metrics", pattern: "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", maxLength: 256, description: "HTTP path" }),
     scheme: Enum(["http", "https"] as const, "http | https", { default: "http" }),
     interval: Type.Optional(Type.String({ ...Duration, description: "scrape interval (default intervals.scrape)" })),
-    labels: Type.Record(Type.String({ pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$", maxLength: 128 }), Type.String({ maxLength: 1024 }), {
+    labels: Type.Record(Type.String({ pattern: LABEL_NAME, maxLength: 128 }), Text(), {
       additionalProperties: false,
       default: {},
       description: "extra labels on every series of the target",
@@ -93,13 +111,13 @@ export const Host = Type.Object(
   {
     name: Slug("host name, unique in the spec"),
     size: Type.String({ default: "s-1vcpu-1gb", pattern: "^[a-z0-9-]+$", description: "droplet size slug" }),
-    image: Type.String({ default: "debian-12-x64", description: "droplet image; Debian 12 is supported" }),
+    image: Type.String({ default: "debian-12-x64", pattern: "^[a-z0-9][a-z0-9._-]*$", maxLength: 128, description: "droplet image slug; Debian 12 is supported" }),
     roles: Type.Array(Enum(["node", "hub"] as const, "node | hub"), { minItems: 1, uniqueItems: true }),
     existing: Type.Optional(
       Type.Object(
         {
-          address: Type.String({ minLength: 1, description: "address vigil connects to over SSH" }),
-          privateAddress: Type.Optional(Type.String({ description: "address other hosts use (default: address)" })),
+          address: Type.String({ format: "host", description: "address vigil connects to over SSH: an IP address or host name" }),
+          privateAddress: Type.Optional(Type.String({ format: "host", description: "IP address other hosts use (default: address)" })),
           port: Type.Integer({ minimum: 1, maximum: 65535, default: 22 }),
         },
         { additionalProperties: false, description: "an existing server: provisioned, not created" },
@@ -132,7 +150,7 @@ export const Stack = Type.Object(
         bantime: Type.String({ ...Duration, default: "1h" }),
         findtime: Type.String({ ...Duration, default: "10m" }),
         maxretry: Type.Integer({ minimum: 1, default: 5 }),
-        ignoreIp: Type.Array(Type.String(), { default: [], description: "IPs or CIDRs never banned" }),
+        ignoreIp: Type.Array(Type.String({ pattern: "^[0-9A-Fa-f.:/]+$" }), { default: [], description: "IPs or CIDRs never banned" }),
       },
       "fail2ban with the sshd jail on the systemd journal",
     ),
@@ -154,8 +172,9 @@ export const Stack = Type.Object(
 const Threshold = (warning: number, critical: number, forDuration: string, percent: boolean) =>
   Type.Object(
     {
-      warning: percent ? Type.Number({ minimum: 0, maximum: 100, default: warning }) : Type.Number({ exclusiveMinimum: 0, default: warning }),
-      critical: percent ? Type.Number({ minimum: 0, maximum: 100, default: critical }) : Type.Number({ exclusiveMinimum: 0, default: critical }),
+      // Load is per CPU; 1000 is far beyond any real machine, and keeps the number plain in files.
+      warning: percent ? Type.Number({ minimum: 0, maximum: 100, default: warning }) : Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: warning }),
+      critical: percent ? Type.Number({ minimum: 0, maximum: 100, default: critical }) : Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: critical }),
       for: Type.String({ ...Duration, default: forDuration }),
     },
     { additionalProperties: false, default: {} },
@@ -167,9 +186,9 @@ export const Thresholds = Type.Object(
     memory: Threshold(80, 95, "5m", true),
     disk: Threshold(80, 90, "5m", true),
     load: Threshold(2, 5, "10m", false),
-    diskFillHours: Type.Number({ exclusiveMinimum: 0, default: 24, description: "HostDiskWillFill horizon" }),
+    diskFillHours: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 24, description: "HostDiskWillFill horizon (at most a year)" }),
     inodes: Threshold(85, 95, "5m", true),
-    clockSkewMs: Type.Number({ exclusiveMinimum: 0, default: 50, description: "HostClockSkew above this NTP offset (milliseconds)" }),
+    clockSkewMs: Type.Number({ exclusiveMinimum: 0, maximum: 60000, default: 50, description: "HostClockSkew above this NTP offset (milliseconds)" }),
     fileDescriptors: Percent("HostFileDescriptorsHigh above this percent of the kernel's file-max", 80),
     conntrack: Percent("HostConntrackHigh above this percent of nf_conntrack_max", 75),
     cpuSteal: Percent("HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)", 10),
@@ -181,16 +200,16 @@ export const Thresholds = Type.Object(
 export const UptimeCheck = Type.Object(
   {
     name: Slug("check name; the `check` label"),
-    url: Type.Optional(Type.String({ pattern: "^https?://[^\\s/]+", description: "http(s) URL" })),
-    tcp: Type.Optional(Type.String({ pattern: "^[^\\s:]+:[0-9]{1,5}$", description: "host:port" })),
-    icmp: Type.Optional(Type.String({ pattern: "^[^\\s:/]+$", description: "host to ping" })),
+    url: Type.Optional(Type.String({ format: "http-url", maxLength: 2048, description: "http(s) URL" })),
+    tcp: Type.Optional(Type.String({ format: "host-port", maxLength: 260, description: "host:port" })),
+    icmp: Type.Optional(Type.String({ format: "host", maxLength: 253, description: "host to ping" })),
     regions: Type.Array(Enum(DO_UPTIME_REGIONS, "DigitalOcean uptime region"), {
       default: ["us_east", "eu_west"],
       minItems: 1,
       uniqueItems: true,
     }),
-    latencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "UptimeProbeSlow above this" })),
-    sslExpiryDays: Type.Optional(Type.Integer({ minimum: 1, description: "TlsCertificateExpiring below this" })),
+    latencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600000, description: "UptimeProbeSlow above this" })),
+    sslExpiryDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: "TlsCertificateExpiring below this" })),
     expectStatus: Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { default: [], description: "accepted HTTP codes (default 2xx)" }),
     alertPeriod: Enum(DO_UPTIME_ALERT_PERIODS, "how long before the DigitalOcean alert fires", { default: "5m" }),
   },
@@ -200,15 +219,16 @@ export const UptimeCheck = Type.Object(
 export const Slo = Type.Object(
   {
     name: Slug("SLO name; the `slo` label"),
-    description: Type.Optional(Type.String()),
+    description: Type.Optional(Text()),
     uptime: Type.Optional(Slug("uptime check whose probes are the SLI")),
     objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 100, description: "percent good over the window" }),
     window: Type.String({ ...Duration, default: "30d" }),
-    latencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "a probe slower than this is bad" })),
-    errorQuery: Type.Optional(Type.String({ pattern: "\\{\\{window\\}\\}", description: "PromQL rate of bad events; {{window}} is replaced" })),
-    totalQuery: Type.Optional(Type.String({ pattern: "\\{\\{window\\}\\}", description: "PromQL rate of all events; {{window}} is replaced" })),
+    latencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600000, description: "a probe slower than this is bad" })),
+    errorQuery: Type.Optional(Type.String({ pattern: "\\{\\{window\\}\\}", maxLength: 8192, description: "PromQL rate of bad events; {{window}} is replaced" })),
+    totalQuery: Type.Optional(Type.String({ pattern: "\\{\\{window\\}\\}", maxLength: 8192, description: "PromQL rate of all events; {{window}} is replaced" })),
     minEventsPerHour: Type.Number({
       minimum: 0,
+      maximum: 1e9,
       default: 0,
       description: "burn alerts stay quiet while fewer events than this per hour arrive (low-traffic guard)",
     }),
@@ -219,7 +239,7 @@ export const Slo = Type.Object(
 const Receiver = Type.Object(
   {
     pagerduty: Type.Optional(
-      Type.Object({ routingKey: SecretRef, url: Type.Optional(Type.String({ pattern: "^https://" })) }, { additionalProperties: false }),
+      Type.Object({ routingKey: SecretRef, url: Type.Optional(Type.String({ format: "https-url", maxLength: 2048 })) }, { additionalProperties: false }),
     ),
     slack: Type.Optional(
       Type.Object(
@@ -232,8 +252,8 @@ const Receiver = Type.Object(
         {
           to: Type.Array(Type.String({ format: "email" }), { minItems: 1 }),
           from: Type.String({ format: "email" }),
-          smarthost: Type.String({ pattern: "^[^\\s:]+:[0-9]{1,5}$", description: "host:port" }),
-          username: Type.Optional(Type.String()),
+          smarthost: Type.String({ format: "host-port", description: "host:port" }),
+          username: Type.Optional(Text({ minLength: 1, maxLength: 255 })),
           password: Type.Optional(SecretRef),
           requireTls: Type.Boolean({ default: true }),
         },
@@ -242,7 +262,7 @@ const Receiver = Type.Object(
     ),
     webhook: Type.Optional(
       Type.Object(
-        { url: Type.Union([Type.String({ pattern: "^https?://" }), SecretRef], { description: "an http(s) URL or { secret: NAME }" }) },
+        { url: Type.Union([Type.String({ format: "http-url", maxLength: 2048 }), SecretRef], { description: "an http(s) URL or { secret: NAME }" }) },
         { additionalProperties: false },
       ),
     ),
@@ -255,8 +275,14 @@ export const Severity = Enum(["critical", "warning", "info"] as const, "critical
 export const Route = Type.Object(
   {
     severity: Type.Optional(Severity),
-    match: Type.Optional(Type.Record(Type.String({ pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" }), Type.String())),
-    to: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true }),
+    // Label values may hold any text (tabs, quotes, braces): they are escaped by Alertmanager's rules.
+    match: Type.Optional(
+      Type.Record(Type.String({ pattern: LABEL_NAME }), Type.String({ maxLength: 1024 }), {
+        additionalProperties: false,
+        description: "label name -> exact value",
+      }),
+    ),
+    to: Type.Array(ReceiverName("receiver name"), { minItems: 1, uniqueItems: true }),
     repeat: Type.Optional(Duration),
     continue: Type.Boolean({ default: false, description: "keep matching later routes" }),
   },
@@ -265,27 +291,27 @@ export const Route = Type.Object(
 
 export const Alerts = Type.Object(
   {
-    receivers: Type.Record(Type.String({ pattern: "^[a-z0-9][a-z0-9_-]*$" }), Receiver, { minProperties: 1 }),
+    receivers: Type.Record(Type.String({ pattern: RECEIVER_NAME }), Receiver, { minProperties: 1, additionalProperties: false, description: "receivers by name" }),
     routes: Type.Array(Route, { minItems: 1 }),
     grouping: Type.Object(
       {
-        by: Type.Array(Type.String(), { default: ["alertname", "host"] }),
+        by: Type.Array(Type.String({ pattern: "^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$" }), {
+          default: ["alertname", "host"],
+          uniqueItems: true,
+          description: "label names, or [...] for all labels",
+        }),
         wait: Type.String({ ...Duration, default: "30s" }),
         interval: Type.String({ ...Duration, default: "5m" }),
         repeat: Type.String({ ...Duration, default: "4h" }),
       },
       { additionalProperties: false, default: {} },
     ),
-    heartbeat: Type.Optional(Type.String({ description: "receiver of the always-firing VigilWatchdog" })),
+    heartbeat: Type.Optional(ReceiverName("receiver of the always-firing VigilWatchdog")),
   },
   { additionalProperties: false },
 );
 
-/** A Prometheus label name; `__*` names are Prometheus' own. */
-const LabelName = Type.String({ pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$", maxLength: 128 });
-
-/** Labels vigil sets on every alert; a custom rule may not set them itself. */
-export const VIGIL_ALERT_LABELS = ["alertname", "severity", "environment"] as const;
+const LabelName = Type.String({ pattern: LABEL_NAME, maxLength: 128 });
 
 /**
  * A custom alert rule on the application's own metrics. `expr` is parsed at validate time
@@ -298,32 +324,32 @@ export const AlertRule = Type.Object(
     expr: Type.String({ minLength: 1, maxLength: 8192, description: "PromQL; the alert fires for every series it returns" }),
     for: Type.Optional(Type.String({ ...Duration, description: "how long expr must hold (default: the confirm window, three scrapes and at least 1m)" })),
     severity: Enum(["critical", "warning", "info"] as const, "critical | warning | info; routed like vigil's own alerts", { default: "warning" }),
-    summary: Type.String({ minLength: 1, maxLength: 1024, description: "one line; a Prometheus template" }),
+    summary: Text({ minLength: 1, maxLength: 1024, description: "one line; a Prometheus template" }),
     description: Type.Optional(Type.String({ maxLength: 4096, description: "a Prometheus template" })),
-    labels: Type.Record(LabelName, Type.String({ maxLength: 1024 }), { additionalProperties: false, default: {}, description: "extra labels (routes can match them)" }),
-    runbook: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$", description: "runbook URL (annotation runbook_url)" })),
+    labels: Type.Record(LabelName, Text(), { additionalProperties: false, default: {}, description: "extra labels (routes can match them)" }),
+    runbook: Type.Optional(Type.String({ format: "http-url", maxLength: 2048, description: "runbook URL (annotation runbook_url)" })),
   },
   { additionalProperties: false },
 );
 
 export const SpecSchema = Type.Object(
   {
-    $schema: Type.Optional(Type.String()),
+    $schema: Type.Optional(Text()),
     version: Type.Literal(1, { description: "spec format version" }),
     environment: Slug("environment name; a Pulumi stack of this name reads this file"),
     project: Slug("prefix for every cloud resource name and tag"),
     region: Enum(DO_REGIONS, "DigitalOcean region slug"),
     vpc: Type.Object(
-      { ipRange: Type.String({ default: "10.20.0.0/24", description: "private CIDR of the VPC" }) },
+      { ipRange: Type.String({ default: "10.20.0.0/24", pattern: "^[0-9./]+$", description: "private CIDR of the VPC" }) },
       { additionalProperties: false, default: {} },
     ),
     access: Type.Object(
       {
-        sshKeys: Type.Array(Type.String({ pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$" }), {
+        sshKeys: Type.Array(Type.String({ pattern: "^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$" }), {
           default: [],
           description: "public keys installed on every droplet",
         }),
-        sshAllowFrom: Type.Array(Type.String(), { default: [], description: "CIDRs allowed to reach SSH" }),
+        sshAllowFrom: Type.Array(Type.String({ pattern: "^[0-9A-Fa-f.:/]+$" }), { default: [], description: "CIDRs allowed to reach SSH" }),
         user: Type.String({ default: "root", pattern: "^[a-z_][a-z0-9_-]*$", description: "provisioning user" }),
       },
       { additionalProperties: false, default: {} },

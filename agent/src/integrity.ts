@@ -90,13 +90,25 @@ export interface IntegrityRunOptions {
   log: (line: string) => void;
 }
 
+/** The outcome of one integrity pass. */
+export interface IntegrityRun {
+  state: IntegrityState;
+  /**
+   * False when a verdict could not be saved (state directory missing, read-only, full): the
+   * collections read verdicts only from that file, so an unsaved check is as good as none and an
+   * `--integrity` run must fail.
+   */
+  saved: boolean;
+}
+
 /**
  * Runs quick_check on every due database, one after the other (one file read at a time), and
  * saves the state after each. A missing file is not attempted; an unfinished check keeps the last
  * verdict and waits for the next slot.
  */
-export async function runDueChecks(databases: readonly SqliteDatabase[], options: IntegrityRunOptions): Promise<IntegrityState> {
+export async function runDueChecks(databases: readonly SqliteDatabase[], options: IntegrityRunOptions): Promise<IntegrityRun> {
   const state = readState(options.file);
+  let saved = true;
   for (const db of databases) {
     const now = Date.now() / 1000;
     if (!options.force && !isDue(db, state[db.path], now)) continue;
@@ -122,8 +134,9 @@ export async function runDueChecks(databases: readonly SqliteDatabase[], options
     try {
       writeState(options.file, state);
     } catch (err) {
+      saved = false;
       options.log(`cannot save integrity state ${options.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
   }
-  return state;
+  return { state, saved };
 }

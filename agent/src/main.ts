@@ -165,8 +165,9 @@ async function main(argv: string[]): Promise<number> {
   };
 
   if (values.integrity) {
-    await runDueChecks(config.sqlite, { backend, file: state, budgetMs, rollbackBudgetMs, force: values.force ?? false, log });
-    return 0;
+    const run = await runDueChecks(config.sqlite, { backend, file: state, budgetMs, rollbackBudgetMs, force: values.force ?? false, log });
+    // A verdict that was not recorded never reaches a collection: the pass did not happen.
+    return run.saved ? 0 : 1;
   }
   if (values.once) {
     process.stdout.write(await collectOnce(values.textfile));

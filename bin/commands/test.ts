@@ -17,8 +17,9 @@ import { parse, stringify } from "yaml";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { ruleFiles } from "../../provisioning/prometheus.ts";
+import { ruleFiles } from "../../provisioning/hub/prometheus.ts";
 import { withoutAnnotations } from "../../provisioning/rules/rule-file.ts";
+import { parseCommandArgs } from "../command-args.ts";
 
 const USAGE = "usage: vigil test <spec> [TESTS.yml...]   (default: <spec dir>/<env>.tests.yml)";
 
@@ -55,11 +56,14 @@ export function promtoolTestFile(text: string, spec: Spec, families: string[]): 
 const promtool = (args: string[], cwd: string) => spawnSync("promtool", args, { cwd, encoding: "utf8", timeout: 600_000 });
 
 export async function runTest(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => a !== "--");
-  const flag = args.find((a) => a.startsWith("-"));
-  const [specFile, ...given] = args;
-  if (flag !== undefined || specFile === undefined) {
-    console.error(flag ? `vigil test: unknown option ${flag}\n${USAGE}` : USAGE);
+  const parsed = parseCommandArgs("test", USAGE, argv, {});
+  if ("error" in parsed) {
+    console.error(parsed.error);
+    return 1;
+  }
+  const [specFile, ...given] = parsed.positionals;
+  if (specFile === undefined) {
+    console.error(USAGE);
     return 1;
   }
   const loaded = loadSpecFile(specFile);

@@ -7,30 +7,16 @@
 // filesystem, timex, filefd, conntrack, cpu, netdev) plus the systemd collector vigil enables with
 // restart metrics (node-exporter.ts). node_reboot_required comes from the apt textfile script of
 // Debian's prometheus-node-exporter-collectors (node-exporter-collectors.ts).
-import { durationSeconds, formatDuration } from "../../schema/durations.ts";
+import { formatDuration } from "../../schema/durations.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { RESTART_WINDOW, RESTARTS_ALERT } from "./agent-rules.ts";
-import { alertLabels, confirmFor, matchers, NODE_JOB, num, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { CLOCK_FOR, CLOCK_UNSYNCED_MAXERROR_SECONDS, HOST_NOISY_RATE_WINDOW, NOISY_FOR, OOM_WINDOW, REBOOT_FOR, UNIT_RESTARTS } from "./tunables.ts";
+import { alertLabels, confirmFor, matchers, NODE_JOB, num, scrapeSpanSeconds, type AlertingRule, type RuleGroup } from "./rule-file.ts";
 import { DATA_FS, monitoredNodes } from "./host-rules.ts";
 
 const JOB = matchers({ job: NODE_JOB });
 
-/** How long a clock must stay off (or unsynchronised) before it alerts: NTP corrects slowly. */
-export const CLOCK_FOR = "10m";
-/**
- * node_exporter's timex collector reports the kernel's maxerror; 16 s is the value the kernel
- * sets when no NTP daemon disciplines the clock (node-mixin uses the same test).
- */
-export const CLOCK_UNSYNCED_MAXERROR_SECONDS = 16;
-/** Steal and network errors are averaged and must hold this long: a short burst is noise. */
-export const NOISY_FOR = "15m";
-/** HostOomKill looks back this far; the alert resolves this long after the last kill. */
-export const OOM_WINDOW = "5m";
-/** HostRebootRequired waits this long: unattended upgrades install, a planned reboot follows. */
-export const REBOOT_FOR = "1h";
-
-/** Rate window of the averaged host metrics: four scrapes, at least 5m. */
-const window = (spec: Spec): string => formatDuration(Math.max(4 * durationSeconds(spec.intervals.scrape), 300));
+/** Rate window of the averaged host metrics (tunables.ts HOST_NOISY_RATE_WINDOW). */
+const window = (spec: Spec): string => formatDuration(scrapeSpanSeconds(spec, HOST_NOISY_RATE_WINDOW));
 
 export function hostSystemRuleGroups(spec: Spec): RuleGroup[] {
   if (monitoredNodes(spec).length === 0) return [];
@@ -158,13 +144,13 @@ export function hostSystemRuleGroups(spec: Spec): RuleGroup[] {
     {
       alert: "HostSystemdUnitCrashLooping",
       expr:
-        `max by (host, unit) (label_replace(increase(node_systemd_service_restart_total{${JOB}}[${RESTART_WINDOW}]), "unit", "$1", "name", "(.+)"))` +
-        ` >= ${RESTARTS_ALERT}`,
+        `max by (host, unit) (label_replace(increase(node_systemd_service_restart_total{${JOB}}[${UNIT_RESTARTS.window}]), "unit", "$1", "name", "(.+)"))` +
+        ` >= ${UNIT_RESTARTS.count}`,
       labels: alertLabels(spec, "warning"),
       annotations: {
         summary: "{{ $labels.unit }} on {{ $labels.host }} keeps restarting",
         description:
-          `systemd restarted {{ $labels.unit }} ${RESTARTS_ALERT} or more times within ${RESTART_WINDOW} (Restart=): ` +
+          `systemd restarted {{ $labels.unit }} ${UNIT_RESTARTS.count} or more times within ${UNIT_RESTARTS.window} (Restart=): ` +
           "it crashes and comes back, so HostSystemdUnitFailed never fires.",
       },
     },

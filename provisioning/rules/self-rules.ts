@@ -8,17 +8,11 @@
 // A hub whose whole pipeline is broken cannot report it: the always-firing VigilWatchdog (to an
 // external heartbeat receiver) and, in a pair, the other hub cover that.
 import type { Spec } from "../../schema/spec-schema.ts";
+import { NOTIFICATION_FAILURE_RATIO, SELF_FAILURE_WINDOW as FAILURE_WINDOW } from "./tunables.ts";
 import { ALERTMANAGER_JOB, alertLabels, confirmFor, matchers, PROMETHEUS_JOB, type AlertingRule, type RuleGroup } from "./rule-file.ts";
 
 const PROM = matchers({ job: PROMETHEUS_JOB });
 const AM = matchers({ job: ALERTMANAGER_JOB });
-/** Failures are counted over this window; rules evaluate every interval, notifications retry. */
-export const FAILURE_WINDOW = "5m";
-/**
- * Share of notifications that may fail before it alerts (prometheus-mixin and alertmanager-mixin
- * use 1 %): a single timeout that the retry fixes stays quiet.
- */
-export const NOTIFICATION_FAILURE_RATIO = 0.01;
 
 export function selfRuleGroups(spec: Spec): RuleGroup[] {
   const hubs = spec.hosts.filter((h) => h.roles.includes("hub"));

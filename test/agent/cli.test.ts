@@ -31,7 +31,7 @@ describe("vigil-agent command line", () => {
     assert.equal(r.stdout, "");
     const lines = r.stderr.trim().split("\n");
     assert.ok(lines.every((l) => l.startsWith(`${file}:`)), r.stderr);
-    assert.ok(lines.includes(`${file}:2:11 sqlite[0].path: must be an absolute path (got "relative.db")`), r.stderr);
+    assert.ok(lines.includes(`${file}:2:11 sqlite[0].path: must be an absolute path (no empty, . or .. segments, no control characters) (got "relative.db")`), r.stderr);
     assert.ok(lines.some((l) => l.startsWith(`${file}:3:16 sqlite[0].maxSizeMB: must be a number`)), r.stderr);
     assert.ok(lines.some((l) => l.startsWith(`${file}:5:5 sqlite[0].colour: unknown field "colour"`)), r.stderr);
     assert.ok(lines.some((l) => l.startsWith(`${file}:7:11 pm2[0].user:`)), r.stderr);

@@ -210,6 +210,18 @@ export function sqliteSuite(backend: Backend): void {
       }
     });
 
+    it("fails an integrity pass whose verdict cannot be saved (missing state directory)", async () => {
+      const parent = tempDir("no-state");
+      try {
+        const check = await run(["--config", config, "--integrity", "--force", "--state-dir", join(parent, "missing")]);
+        assert.equal(check.code, 1, `exit ${check.code}: ${check.stderr}`);
+        assert.match(check.stderr, /cannot save integrity state .*missing\/integrity\.json: ENOENT/);
+        assert.doesNotMatch(check.stderr, /\n\s+at /);
+      } finally {
+        removeDir(parent);
+      }
+    });
+
     it("kills a quick_check that exceeds its budget (here: waiting on a lock) and keeps no verdict for it", async () => {
       const state = tempDir("budget");
       const writer = new SqliteSession(db("rollback"));

@@ -16,8 +16,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, purgeLocal, stopLocal } from "../../bin/local-target.ts";
 import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
-import { applyHostPlan, type ApplyOutcome } from "../../bin/commands/apply.ts";
-import { localPlan, localStatusReport, localUp } from "../../bin/commands/local.ts";
+import { applyHostPlan, type ApplyOutcome } from "../../bin/apply-engine.ts";
+import { mergedLocalPlan, localStatusReport, localUp } from "../../bin/local-apply.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { stepHash, type HostPlan, type PlanStep } from "../../provisioning/plan.ts";
@@ -120,6 +120,14 @@ test("a file edited on the host is put back by the next apply", async () => {
   assert.equal(await sh("stat -c %a /etc/vigil-e2e/demo.conf"), "640\n");
 });
 
+test("an owner-only drift (same bytes, same mode) is put back by the next apply", async () => {
+  await sh("chown nobody:nogroup /etc/vigil-e2e/demo.conf");
+  const r = await applyHostPlan(plan(fileStep), target, {}, quiet);
+  assert.deepEqual(statuses(r), ["e2e-file:changed"]);
+  assert.equal(await sh("stat -c '%a %U:%G' /etc/vigil-e2e/demo.conf"), "640 root:root\n");
+  assert.equal(await sh("cat /etc/vigil-e2e/demo.conf"), tricky);
+});
+
 test("a failing validation keeps the old file, stops the apply and names step, command and stderr", async () => {
   const good: PlanStep = {
     id: "e2e-validated",
@@ -202,8 +210,8 @@ const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: n
 
 test("vigil local up turns the bare host into a monitored one; status answers 0", { timeout: 900_000 }, async (t) => {
   await prepareAppHost(target, o.cacheDir);
-  basePlan = localPlan(e2eSpec());
-  editedPlan = localPlan(e2eSpec(91));
+  basePlan = mergedLocalPlan(e2eSpec());
+  editedPlan = mergedLocalPlan(e2eSpec(91));
   const t0 = performance.now();
   const { outcome } = await localUp(o, e2eSpec(), { out: (l) => log.push(l), plan: basePlan });
   assert.equal(outcome.failure, undefined, `${JSON.stringify(outcome.failure, null, 2)}\n${log.join("\n")}`);

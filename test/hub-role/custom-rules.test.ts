@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
-import { ruleFiles } from "../../provisioning/prometheus.ts";
+import { ruleFiles } from "../../provisioning/hub/prometheus.ts";
 import { runVigil } from "../run-vigil.ts";
 import { requireTool, run, STACKS } from "./support.ts";
 
@@ -47,7 +47,12 @@ test("a rule without `for` waits the confirm window; a spec without rules gets a
 });
 
 test("hostile values stay data: YAML-breaking text in summary and labels, and PromQL that tries to close the query", () => {
-  const evil = 'x"\n  - alert: Injected\n    expr: vector(1)\n{{ printf "%s" "}}" }}';
+  // Summary and label values are one line (a newline is refused at validate, below); YAML and
+  // template syntax on that line stays data.
+  const evil = 'x": - alert: Injected, expr: vector(1) {{ printf "%s" "}}" }} # ]';
+  const multiline = loadSpecText(withRules([{ alert: "Hostile", expr: "up == 0", summary: 'x"\n  - alert: Injected', labels: { team: "a\nb" } }]), "multiline.yaml");
+  assert.ok(!multiline.ok);
+  assert.deepEqual(multiline.errors.map((e) => e.path).sort(), ["rules[0].labels.team", "rules[0].summary"]);
   const r = loadSpecText(
     withRules([{ alert: "Hostile", expr: 'up{job="a\\"}) or vector(1) #"} == 0', summary: evil, description: "']\n\u0000?", labels: { team: evil } }]),
     "hostile.yaml",

@@ -8,16 +8,17 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { loopbackContext } from "../../provisioning/plan.ts";
-import { PROMETHEUS_CONFIG, RULES_DIR } from "../../provisioning/prometheus.ts";
-import { BLACKBOX_CONFIG } from "../../provisioning/blackbox.ts";
+import { loopbackContext } from "../../provisioning/address-contexts.ts";
+import { PROMETHEUS_CONFIG, RULES_DIR } from "../../provisioning/hub/prometheus.ts";
+import { BLACKBOX_CONFIG } from "../../provisioning/hub/blackbox.ts";
 import {
   ALERTMANAGER_TEMPLATE,
   alertmanagerSecrets,
   composeAndCheckScript,
+  matcherValue,
   UNROUTED,
   type ComposePaths,
-} from "../../provisioning/alertmanager.ts";
+} from "../../provisioning/hub/alertmanager.ts";
 import { budgetFraction } from "../../provisioning/rules/slo-rules.ts";
 import { fileContent, hubSteps, loadSpec, requireTool, run, STACKS, tempDir, writeTree } from "./support.ts";
 
@@ -38,7 +39,7 @@ function compose(spec: Spec, root: string, values: Record<string, string>): { st
     owner,
     amtool: "amtool",
   };
-  const script = `set -euo pipefail\nvalidate_files() {\n${composeAndCheckScript(substituted, paths)}\n}\nvalidate_files`;
+  const script = `set -euo pipefail\nvalidate_files() {\n${composeAndCheckScript(spec, paths)}\n}\nvalidate_files`;
   return { ...run("bash", ["-c", script]), paths };
 }
 
@@ -121,6 +122,56 @@ test("a webhook secret amtool rejects: the step fails, no candidate is left, the
   const multiline = compose(spec, second, { heartbeatUrl: "https://a.test/\nx: y" });
   assert.notEqual(multiline.status, 0);
   assert.match(multiline.output, /one-line webhook URL/);
+});
+
+test("a webhook secret is shown to amtool only in its own field; amtool's message with a stand-in is shown, with the secret never", () => {
+  requireTool("amtool");
+  // A match value and the e-mail user name that quote the placeholder stay what they are.
+  const text = readFileSync(join(STACKS, "prod.yaml"), "utf8")
+    .replace("username: vigil,", "username: \"'__VIGIL_SECRET_heartbeatUrl__'\",")
+    .replace("- { severity: info, to: [mail], repeat: 24h }", "- { severity: info, to: [mail], repeat: 24h, match: { forged: \"__VIGIL_SECRET_heartbeatUrl__\" } }");
+  const loaded = loadSpecText(text, "forged.yaml");
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.errors));
+  const root = tempDir("am-forged");
+  writeTree(hubSteps(loaded.spec), root);
+  const secret = "https://hooks.example.test/s3cr3t-beat";
+  const { status, output, paths } = compose(loaded.spec, root, { heartbeatUrl: secret });
+  assert.equal(status, 0, output);
+  const composed = readFileSync(paths.candidate, "utf8");
+  assert.equal(composed.split(secret).length - 1, 1, composed);
+  assert.match(composed, /auth_username: "'__VIGIL_SECRET_heartbeatUrl__'"/);
+  assert.match(composed, /forged="__VIGIL_SECRET_heartbeatUrl__"/);
+  // A secret amtool refuses in its field: its message is withheld, whatever it quotes.
+  for (const bad of ["https://s3cr3t host/x", "s3cr3t%zz://x", "ftp://s3cr3t-token@hooks.example.test/x"]) {
+    const again = tempDir("am-refused");
+    writeTree(hubSteps(loaded.spec), again);
+    const refused = compose(loaded.spec, again, { heartbeatUrl: bad });
+    assert.notEqual(refused.status, 0, bad);
+    assert.doesNotMatch(refused.output, /s3cr3t/);
+    assert.match(refused.output, /amtool rejects alertmanager\.yml with the value of secret heartbeatUrl/);
+  }
+});
+
+test("matcher values reach Alertmanager as written: tabs, quotes, backslashes, commas, braces, newlines (amtool config routes test)", () => {
+  requireTool("amtool");
+  const values = ["a\tb", 'say "hi"', "back\\slash", "trailing\\", "a,b", "{x}", "x}", "{", 'x="y",z', "line\nbreak", "=~!", "\\n"];
+  const routes = values.map((v) => `    - { to: [mail], match: { team: ${JSON.stringify(v)} } }\n`).join("");
+  const text = readFileSync(join(STACKS, "prod.yaml"), "utf8").replace("  routes:\n", `  routes:\n${routes}`);
+  const loaded = loadSpecText(text, "matchers.yaml");
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.errors));
+  const root = tempDir("am-matchers");
+  writeTree(hubSteps(loaded.spec), root);
+  const { status, output, paths } = compose(loaded.spec, root, {});
+  assert.equal(status, 0, output);
+  const routed = (value: string) =>
+    run("amtool", ["config", "routes", "test", `--config.file=${paths.candidate}`, "severity=none", `team=${value}`]).stdout.trim();
+  for (const v of values) {
+    assert.equal(routed(matcherValue(v)), "mail", `team=${JSON.stringify(v)}`);
+    // JSON's escaping (\t, \u....) is not Alertmanager's: such a value is another value.
+    const json = JSON.stringify(v);
+    if (json !== matcherValue(v)) assert.equal(routed(json), UNROUTED, `JSON-escaped ${json}`);
+  }
+  assert.equal(routed(matcherValue("a b")), UNROUTED);
 });
 
 test("secrets are files owned by prometheus, 0600, and never in the plan", () => {

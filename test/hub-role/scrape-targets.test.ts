@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { PROMETHEUS_CONFIG } from "../../provisioning/prometheus.ts";
+import { PROMETHEUS_CONFIG } from "../../provisioning/hub/prometheus.ts";
 import { fileContent, hubSteps, loadSpec, STACKS } from "./support.ts";
-import { offlineContext } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
 
 interface ScrapeConfig {
   job_name: string;

@@ -3,6 +3,9 @@
 // gives exactly the violations that server gives, for the same graphs and configs.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { checkResources } from "../../bin/commands/check.ts";
 import { type Violation } from "../../policies/evaluate.ts";
@@ -55,14 +58,49 @@ describe("the policy pack under CrossGuard's analyzer server", { timeout: 180_00
   for (const scenario of scenarios) {
     it(`agrees with vigil check on ${scenario.title}`, async () => {
       const graph = await graphOf(stackSpec(scenario.env, scenario.edits ?? []));
-      const config = configOf(scenario.config);
-      await pack.configure(config, vigilPolicies);
+      // The server gets its levels from the file as the Pulumi CLI reads it; vigil check from
+      // its own reading of the same file.
+      await pack.configureFromFile(repoPath(`policies/config/${scenario.config}.json`));
       const served = await pack.analyze(graph);
-      const offline = await checkResources(graph, config);
+      const offline = await checkResources(graph, configOf(scenario.config));
       assert.deepEqual(sorted(offline), sorted(served));
       if (scenario.edits) assert.ok(served.length >= 8, `the crafted spec should violate many policies, got ${served.length}`);
     });
   }
+
+  it("a policy's own level wins over \"all\" in both directions, as the Pulumi CLI reads the file", async () => {
+    const spec = stackSpec("prod");
+    const graph = [
+      specResource(spec),
+      vpc("vpc", "10.20.0.0/24"),
+      firewall("fw", [{ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }]),
+      droplet("app-1", { monitoring: false }),
+    ];
+    const dir = mkdtempSync(join(tmpdir(), "vigil-policy-config-"));
+    const cases: { config: object; expect: string[] }[] = [
+      {
+        // "all" stricter than a policy: the policy's advisory (string form) and disabled (object form) win.
+        config: { all: "mandatory", "droplet-backups-enabled": "advisory", "ssh-not-open-to-world": { enforcementLevel: "disabled" } },
+        expect: ["advisory droplet-backups-enabled", "mandatory droplet-monitoring-enabled", "mandatory droplets-behind-firewall"],
+      },
+      {
+        // "all" looser than a policy: everything off but the one policy, which stays mandatory.
+        config: { all: "disabled", "droplet-monitoring-enabled": "mandatory" },
+        expect: ["mandatory droplet-monitoring-enabled"],
+      },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const file = join(dir, `case-${i}.json`);
+      writeFileSync(file, JSON.stringify(c.config));
+      await pack.configureFromFile(file);
+      const served = await pack.analyze(graph);
+      const levels = [...new Set(served.map((v) => `${v.level} ${v.policy}`))].sort();
+      assert.deepEqual(levels, c.expect, `CrossGuard under ${JSON.stringify(c.config)}: ${levels.join(", ")}`);
+      const loaded = loadPolicyConfig(file, vigilPolicies);
+      if (!loaded.ok) throw new Error(loaded.errors.join("\n"));
+      assert.deepEqual(sorted(await checkResources(graph, loaded.config)), sorted(served), JSON.stringify(c.config));
+    }
+  });
 
   it("agrees on hand-built resources: open SSH and metrics ports, untagged droplets without monitoring or backups", async () => {
     const spec = stackSpec("prod");
@@ -76,10 +114,9 @@ describe("the policy pack under CrossGuard's analyzer server", { timeout: 180_00
       droplet("app-1", { monitoring: false }),
       droplet("app-2", { monitoring: true, backups: true }),
     ];
-    const config = configOf("prod");
-    await pack.configure(config, vigilPolicies);
+    await pack.configureFromFile(repoPath("policies/config/prod.json"));
     const served = await pack.analyze(graph);
-    assert.deepEqual(sorted(await checkResources(graph, config)), sorted(served));
+    assert.deepEqual(sorted(await checkResources(graph, configOf("prod"))), sorted(served));
     assert.deepEqual([...new Set(served.map((v) => v.policy))].sort(), [
       "droplet-backups-enabled",
       "droplet-monitoring-enabled",

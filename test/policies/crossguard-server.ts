@@ -5,10 +5,10 @@
 // GetAnalyzerInfo, Configure, Analyze per resource, AnalyzeStack.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import type { PolicyPackConfig } from "@pulumi/policy";
 import type * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb.js";
-import { enforcementLevel, policyConfig, type GraphResource, type PolicyInfo, type Violation } from "../../policies/evaluate.ts";
+import type { GraphResource, Violation } from "../../policies/evaluate.ts";
 import { repoPath } from "./fixtures.ts";
+import { loadPolicyPackConfigFile, reconcilePolicyPackConfig, type CliLevel, type CliPolicyConfig } from "./pulumi-cli-policy-config.ts";
 
 const require = createRequire(import.meta.url);
 // gRPC and protobuf exactly as @pulumi/pulumi resolves them (they are its dependencies, not ours).
@@ -44,6 +44,8 @@ export interface ServedPolicy {
   enforcementLevel: string;
   remediationSteps: string;
   configProperties: string[];
+  /** The JSON Schema of each setting, as served. */
+  configSchema: Record<string, Record<string, unknown>>;
 }
 
 /** A running policy pack process and a client of its Analyzer service. */
@@ -80,33 +82,54 @@ export class CrossGuardPack {
     return new CrossGuardPack(child, client, () => stderr);
   }
 
-  async info(): Promise<{ name: string; policies: ServedPolicy[] }> {
+  async info(): Promise<{ name: string; policies: ServedPolicy[]; initialConfig: Map<string, CliPolicyConfig> }> {
     const info = await call<analyzerPb.AnalyzerInfo>((cb) => this.client.getAnalyzerInfo(new Empty(), cb));
+    const initialConfig = new Map<string, CliPolicyConfig>();
+    for (const [name, entry] of info.getInitialconfigMap().entries() as Iterable<[string, analyzerPb.PolicyConfig]>) {
+      const properties = entry.getProperties()?.toJavaScript();
+      initialConfig.set(name, { enforcementLevel: LEVEL_NAME[entry.getEnforcementlevel()] ?? "", properties });
+    }
     return {
       name: info.getName(),
-      policies: info.getPoliciesList().map((p) => ({
-        name: p.getName(),
-        description: p.getDescription(),
-        enforcementLevel: LEVEL_NAME[p.getEnforcementlevel()] ?? "?",
-        remediationSteps: p.getRemediationSteps(),
-        configProperties: Object.keys((p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as object),
-      })),
+      initialConfig,
+      policies: info.getPoliciesList().map((p) => {
+        const configSchema = (p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Record<string, Record<string, unknown>>;
+        return {
+          name: p.getName(),
+          description: p.getDescription(),
+          enforcementLevel: LEVEL_NAME[p.getEnforcementlevel()] ?? "?",
+          remediationSteps: p.getRemediationSteps(),
+          configProperties: Object.keys(configSchema),
+          configSchema,
+        };
+      }),
     };
   }
 
   /**
-   * Sends the policy config as the CLI does after reconciling the file: one entry per policy with
-   * its enforcement level and settings ("all" folded in by the same rule `vigil check` uses).
+   * Configures the pack from a policy config file the way `pulumi preview --policy-pack-config
+   * FILE` does (pulumi-cli-policy-config.ts): GetAnalyzerInfo, reconcile the served defaults, the
+   * pack's initial config and the file, then Configure with every resulting entry ("all"
+   * included, as the CLI sends it). Nothing of vigil's own level logic is involved.
    */
-  async configure(config: PolicyPackConfig, policies: readonly PolicyInfo[]): Promise<void> {
+  async configureFromFile(file: string): Promise<Map<string, CliPolicyConfig>> {
+    const info = await this.info();
+    const reconciled = reconcilePolicyPackConfig(
+      info.policies.map((p) => ({ name: p.name, enforcementLevel: p.enforcementLevel as CliLevel, configProperties: p.configSchema })),
+      info.initialConfig,
+      loadPolicyPackConfigFile(file),
+    );
+    if (reconciled.size === 0) return reconciled; // the CLI skips Configure then
     const req = new pb.ConfigureAnalyzerRequest();
-    for (const policy of policies) {
-      const entry = new pb.PolicyConfig();
-      entry.setEnforcementlevel(LEVEL[enforcementLevel(config, policy)] as analyzerPb.EnforcementLevel);
-      entry.setProperties(Struct.fromJavaScript(policyConfig(config, policy.name)) as never);
-      req.getPolicyconfigMap().set(policy.name, entry);
+    for (const [name, entry] of reconciled) {
+      if (entry.enforcementLevel === "") throw new Error(`invalid enforcement level "" for ${name}`);
+      const pc = new pb.PolicyConfig();
+      pc.setEnforcementlevel(LEVEL[entry.enforcementLevel] as analyzerPb.EnforcementLevel);
+      pc.setProperties(Struct.fromJavaScript(entry.properties ?? {}) as never);
+      req.getPolicyconfigMap().set(name, pc);
     }
     await call((cb) => this.client.configure(req, cb));
+    return reconciled;
   }
 
   /** Analyze on every resource, then AnalyzeStack on all: the violations CrossGuard reports. */

@@ -68,6 +68,21 @@ test("a drifted mode is put back", () => {
   assert.equal((statSync(conf).mode & 0o777).toString(8), "640");
 });
 
+test("an owner-only drift (content and mode intact) is put back", () => {
+  // nobody:nogroup instead of root:nogroup: the same bytes and the same 0640, only the owner moved.
+  assert.equal(spawnSync("chown", ["nobody:nogroup", conf]).status, 0);
+  assert.equal((statSync(conf).mode & 0o777).toString(8), "640");
+  const r = apply(demo("valid one\n"));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.result, "vigil-step: changed");
+  assert.equal(spawnSync("stat", ["-c", "%U:%G", conf], { encoding: "utf8" }).stdout.trim(), "root:nogroup");
+  // A group-only drift too (the comparison is of user and group).
+  assert.equal(spawnSync("chgrp", ["root", conf]).status, 0);
+  assert.equal(apply(demo("valid one\n")).result, "vigil-step: changed");
+  assert.equal(spawnSync("stat", ["-c", "%U:%G", conf], { encoding: "utf8" }).stdout.trim(), "root:nogroup");
+  assert.equal(apply(demo("valid one\n")).result, "vigil-step: unchanged");
+});
+
 test("a config that fails validation is rolled back and the step fails", () => {
   const before = reloads();
   const r = apply(demo("broken\n"));
@@ -135,6 +150,41 @@ test("secrets come from stdin into 0600 files and never touch the stage", () => 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /secret apiToken was not provided/);
   assert.throws(() => secretsStdin(step, {}), /secret "apiToken" has no value \(step demo-secret\)/);
+});
+
+test("while the step runs, a secret exists only in RAM under /run, not in the stage or state; after it, nowhere", () => {
+  // The check runs inside the step (its validate hook sees the script's variables), because the
+  // script's exit trap removes the secrets directory before any scan from outside could look.
+  // The value is read back from the secrets file, so the hook's own text (staged as step.sh)
+  // does not contain it.
+  const report = join(root, "secret-report");
+  const step: PlanStep = {
+    id: "demo-secret-live",
+    description: "a secret file, checked while it is written",
+    files: [{ path: join(root, "etc/demo/live-token"), mode: "0600", owner: "root:root", secret: "liveToken" }],
+    validate: `value=$(cat "$secrets/liveToken")
+{
+  echo "dir $secrets"
+  grep -rlF -- "$value" "$secrets" | sed 's/^/run /'
+  grep -rlF -- "$value" ${VIGIL_LIB} | sed 's/^/disk /' || true
+} > ${report}`,
+  };
+  const value = `live-${Date.now()}-secret`;
+  let dir: string | undefined;
+  try {
+    const r = apply(step, secretsStdin(step, { liveToken: value }));
+    assert.equal(r.code, 0, r.stderr);
+    const lines = readFileSync(report, "utf8").trim().split("\n");
+    dir = lines.find((l) => l.startsWith("dir "))!.slice(4);
+    assert.match(dir, /^\/run\/[^/]+$/, "the secrets directory is not directly under /run");
+    // Proves the scan can see the value: exactly one copy, the secrets file under /run.
+    assert.deepEqual(lines.filter((l) => l.startsWith("run ")), [`run ${dir}/liveToken`]);
+    assert.deepEqual(lines.filter((l) => l.startsWith("disk ")), [], "a copy of the secret in the stage or state directories");
+    assert.equal(existsSync(dir), false, `the secrets directory ${dir} is left after the step`);
+    assert.equal(readFileSync(step.files[0]!.path, "utf8"), value);
+  } finally {
+    if (dir?.startsWith("/run/")) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("only the current staging directory of a step is kept; a step whose id extends it is untouched", () => {

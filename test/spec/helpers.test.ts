@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
-import { parseCidr, databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/cross-checks.ts";
+import { parseCidr } from "../../schema/ip-ranges.ts";
 import { formatPath } from "../../schema/spec-errors.ts";
 
 test("formatDuration and durationSeconds round-trip and pick the largest whole unit", () => {
@@ -19,6 +20,15 @@ test("formatDuration and durationSeconds round-trip and pick the largest whole u
   assert.equal(durationSeconds("30d"), 2_592_000);
   assert.throws(() => durationSeconds("5 minutes"));
   assert.throws(() => formatDuration(0));
+});
+
+test("durationSeconds accepts one whole duration, anchored at both ends; both functions say what they refused", () => {
+  for (const text of ["x5m", "05m", "5mx", "5m ", " 5m", "5m5s", "", "5", "m"]) {
+    assert.throws(() => durationSeconds(text), new Error(`not a duration: ${JSON.stringify(text)}`), text);
+  }
+  for (const seconds of [0, -60, 1.5, Number.NaN]) {
+    assert.throws(() => formatDuration(seconds), new Error(`not a positive whole number of seconds: ${seconds}`), String(seconds));
+  }
 });
 
 const octet = fc.integer({ min: 0, max: 255 });
