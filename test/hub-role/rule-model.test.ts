@@ -77,7 +77,7 @@ test("PromQL literals: strings are JSON-quoted, regex alternatives escaped, matc
   assert.equal(matchers({}), "");
   assert.equal(num(0.1 + 0.2), "0.3");
   assert.equal(num(14.4), "14.4");
-  assert.equal(num(1e-7), "1e-7");
+  assert.equal(num(1e-7), "0.0000001"); // never exponent form (provisioning/fixed-point.ts)
 });
 
 test("alert labels: severity, environment, then extras; confirmation is three scrapes, at least 1m", () => {
