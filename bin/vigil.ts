@@ -7,6 +7,8 @@ usage:
   vigil render <spec> --out DIR                 write every host's files and plan.json under DIR
   vigil plan <spec> [--json]                    the cloud resources pulumi up would create (offline)
   vigil check <spec> [--policy-config FILE]     the policy pack, offline (exit 1 on mandatory violations)
+  vigil test <spec> [TESTS.yml...]              promtool tests of the generated alert rules
+                                                (default: <env>.tests.yml beside the spec)
   vigil apply <spec> --host NAME --target ssh://USER@ADDR:PORT [--identity FILE]
                                                 apply one host's plan over SSH
   vigil local up [<spec>] | down | status | ssh [-- CMD]
@@ -30,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   render: async () => (await import("./commands/render.ts")).runRender,
   plan: async () => (await import("./commands/plan.ts")).runPlan,
   check: async () => (await import("./commands/check.ts")).runCheck,
+  test: async () => (await import("./commands/test.ts")).runTest,
   apply: async () => (await import("./commands/apply.ts")).runApply,
   local: async () => (await import("./commands/local.ts")).runLocal,
   status: async () => (await import("./commands/status.ts")).runStatus,

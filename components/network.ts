@@ -22,6 +22,11 @@ export interface NetworkArgs {
    * hosts serve the applications the uptime checks probe. Undefined when no host has the node role.
    */
   nodeTag?: pulumi.Input<string>;
+  /**
+   * Ports of the applications' metrics endpoints (spec hosts[].scrape): open to the VPC only,
+   * where the hub scrapes them, like vigil's own exporters.
+   */
+  appMetricsPorts?: number[];
 }
 
 /**
@@ -53,7 +58,7 @@ export class Network extends pulumi.ComponentResource {
 
     const inboundRules: digitalocean.types.input.FirewallInboundRule[] = [
       ...(args.sshAllowFrom.length > 0 ? [{ protocol: "tcp", portRange: String(SSH_PORT), sourceAddresses: args.sshAllowFrom }] : []),
-      ...METRICS_PORTS.map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [args.ipRange] })),
+      ...[...new Set([...METRICS_PORTS, ...(args.appMetricsPorts ?? [])])].map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [args.ipRange] })),
       { protocol: "icmp", sourceAddresses: WORLD },
     ];
     this.firewall = new digitalocean.Firewall(

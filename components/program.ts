@@ -120,6 +120,7 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
     sshAllowFrom: spec.access.sshAllowFrom,
     environmentTag: environmentTag.name,
     nodeTag: roleTags.node?.name,
+    appMetricsPorts: spec.hosts.flatMap((h) => h.scrape.map((t) => t.port)),
   });
 
   const hosts = spec.hosts.map(

@@ -24,6 +24,17 @@ interface Config {
   ports: number[];
 }
 
+/** The applications' metrics ports of the spec (hosts[].scrape): they must stay inside the VPC too. */
+function appMetricsPorts(args: StackValidationArgs): number[] {
+  const ports = new Set<number>();
+  for (const r of args.resources) {
+    if (r.type !== SPEC_RESOURCE_TYPE) continue;
+    const spec = (r.props.spec ?? r.props) as { hosts?: { scrape?: { port?: unknown }[] }[] };
+    for (const host of spec.hosts ?? []) for (const t of host.scrape ?? []) if (typeof t.port === "number") ports.add(t.port);
+  }
+  return [...ports];
+}
+
 /** The VPC ranges of the stack: every Vpc resource's ipRange, and the spec's vpc.ipRange. */
 function vpcRanges(args: StackValidationArgs): { text: string; range: AddressRange }[] {
   const texts = new Set<string>();
@@ -42,7 +53,8 @@ function vpcRanges(args: StackValidationArgs): { text: string; range: AddressRan
 
 export const metricsPortsNotPublic: VigilStackPolicy = {
   name: "metrics-ports-not-public",
-  description: "No metrics or dashboard port (node_exporter, Prometheus, Alertmanager, blackbox, Netdata) is reachable from outside the VPC.",
+  description:
+    "No metrics or dashboard port (node_exporter, Prometheus, Alertmanager, blackbox, Netdata, the applications' scrape targets) is reachable from outside the VPC.",
   remediationSteps:
     "Remove the firewall rule, or narrow its sources to the VPC range (vpc.ipRange) or to droplets/tags of the stack; " +
     "the hub scrapes nodes over the VPC, and operators reach dashboards through an SSH tunnel.",
@@ -50,21 +62,22 @@ export const metricsPortsNotPublic: VigilStackPolicy = {
   configSchema,
   validateStack: (args, reportViolation) => {
     const config = withDefaults<Config>(configSchema, args.getConfig());
+    const ports = [...new Set([...config.ports, ...appMetricsPorts(args)])];
     const vpcs = vpcRanges(args);
     const vpcText = vpcs.length ? vpcs.map((v) => v.text).join(", ") : "the VPC (none in the stack)";
     for (const resource of args.resources) {
       if (!resource.isType(Firewall)) continue;
       const rules = (resource.props.inboundRules ?? []) as InboundRule[];
       rules.forEach((rule, i) => {
-        const ports = openedPorts(rule, config.ports);
-        if (ports.length === 0) return;
+        const opened = openedPorts(rule, ports);
+        if (opened.length === 0) return;
         const outside = (rule.sourceAddresses ?? []).filter((source) => {
           const range = addressRange(source);
           return range === undefined || !vpcs.some((v) => within(range, v.range));
         });
         if (outside.length === 0) return;
         reportViolation(
-          `firewall ${resource.props.name ?? resource.name} inboundRules[${i}] opens ${rule.protocol} ${ports.map(describePort).join(", ")} ` +
+          `firewall ${resource.props.name ?? resource.name} inboundRules[${i}] opens ${rule.protocol} ${opened.map(describePort).join(", ")} ` +
             `to ${outside.join(", ")}, outside ${vpcText}: remove the rule or limit its sources to the VPC`,
           resource.urn,
         );

@@ -62,3 +62,16 @@ export const PORT_NAMES: Readonly<Record<number, string>> = {
 
 /** `9100 (node_exporter)`; a port of no stack service as its number. */
 export const describePort = (port: number): string => (PORT_NAMES[port] ? `${port} (${PORT_NAMES[port]})` : String(port));
+
+/**
+ * What binds each port of SERVICE_PORTS, or undefined for a port no stack service uses: `vigil
+ * validate` refuses an application scrape target on one of them (schema/cross-checks.ts), since
+ * the application could not bind it next to the stack (CrowdSec's loopback 127.0.0.1:8080 still
+ * makes a wildcard bind of 8080 fail).
+ */
+export function servicePortOwner(port: number): string | undefined {
+  if (!SERVICE_PORTS.includes(port)) return undefined;
+  if (port === CROWDSEC_LAPI_PORT) return "CrowdSec Local API";
+  if (port === CROWDSEC_METRICS_PORT) return "CrowdSec metrics";
+  return PORT_NAMES[port];
+}

@@ -12,3 +12,5 @@ export const AGENT_UNIT = "vigil-agent.service";
 export const PROMETHEUS_UNIT = "prometheus.service";
 export const ALERTMANAGER_UNIT = "prometheus-alertmanager.service";
 export const BLACKBOX_UNIT = "prometheus-blackbox-exporter.service";
+/** prometheus-node-exporter-collectors' apt textfile collector (provisioning/node/node-exporter-collectors.ts). */
+export const APT_METRICS_TIMER = "prometheus-node-exporter-apt.timer";

@@ -9,6 +9,14 @@ import { promqlError } from "./promql.ts";
 import { isHostOrAddress } from "./value-formats.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
 import { timeRangeMinutes, weekdayIndex } from "./time-of-week.ts";
+import { SSH_PORT, servicePortOwner } from "../provisioning/service-ports.ts";
+
+// Here rather than in spec-schema.ts: the agent bundles this module, and a value import of the
+// schema module would bundle TypeBox into it.
+/** Labels vigil sets on an application's series; a scrape target may not set them itself. */
+export const VIGIL_TARGET_LABELS = ["job", "instance", "host", "app"] as const;
+/** Labels vigil sets on every alert; a custom rule may not set them itself. */
+export const VIGIL_ALERT_LABELS = ["alertname", "severity", "environment"] as const;
 
 export interface Problem {
   path: (string | number)[];
@@ -30,6 +38,7 @@ export function crossCheck(spec: Spec): Problem[] {
     ...checkSlos(spec),
     ...checkAlerts(spec),
     ...checkMaintenance(spec),
+    ...checkRules(spec),
   ];
 }
 
@@ -73,6 +82,35 @@ function checkHosts(spec: Spec): Problem[] {
         out.push({ path: ["hosts", i, "agent"], message: "the agent publishes through node_exporter's textfile collector: enable stack.nodeExporter", key: true });
       }
       out.push(...checkAgentBlock(host.agent, ["hosts", i, "agent"]));
+    }
+    out.push(...checkScrapeTargets(spec, i));
+  });
+  return out;
+}
+
+/** A host's scrape targets: unique names and endpoints, never a port of vigil's own services or SSH. */
+function checkScrapeTargets(spec: Spec, i: number): Problem[] {
+  const out: Problem[] = [];
+  const host = spec.hosts[i]!;
+  const at = (j: number, field: string) => ["hosts", i, "scrape", j, field];
+  for (const [j, prior] of duplicates(host.scrape, (t) => t.name)) {
+    out.push({ path: at(j, "name"), message: `duplicate scrape target name "${host.scrape[j]!.name}" (also scrape[${prior}])` });
+  }
+  for (const [j, prior] of duplicates(host.scrape, (t) => `${t.port}${t.path}`)) {
+    out.push({ path: at(j, "port"), message: `scrape[${prior}] already scrapes port ${host.scrape[j]!.port} at ${host.scrape[j]!.path}` });
+  }
+  const sshPort = host.existing?.port ?? SSH_PORT;
+  host.scrape.forEach((target, j) => {
+    const owner = servicePortOwner(target.port);
+    if (owner !== undefined) {
+      out.push({ path: at(j, "port"), message: `port ${target.port} is vigil's own (${owner}); give the application's metrics another port` });
+    } else if (target.port === sshPort) {
+      out.push({ path: at(j, "port"), message: `port ${target.port} is the host's SSH port` });
+    }
+    for (const label of Object.keys(target.labels)) {
+      if ((VIGIL_TARGET_LABELS as readonly string[]).includes(label)) {
+        out.push({ path: [...at(j, "labels"), label], message: `"${label}" is set by vigil (job=app, instance, host, app=<name>)`, key: true });
+      }
     }
   });
   return out;
@@ -153,7 +191,7 @@ function checkText(spec: Spec): Problem[] {
 
 function checkThresholds(spec: Spec): Problem[] {
   const out: Problem[] = [];
-  for (const name of ["cpu", "memory", "disk", "load"] as const) {
+  for (const name of ["cpu", "memory", "disk", "load", "inodes"] as const) {
     const t = spec.thresholds[name];
     if (t.warning >= t.critical) {
       out.push({ path: ["thresholds", name, "warning"], message: `warning (${t.warning}) must be below critical (${t.critical})` });
@@ -338,6 +376,24 @@ function checkMaintenance(spec: Spec): Problem[] {
     w.hosts?.forEach((name, j) => {
       if (!hosts.includes(name)) out.push({ path: [...at, "hosts", j], message: `unknown host "${name}" (hosts: ${hosts.join(", ")})` });
     });
+  });
+  return out;
+}
+
+/** Custom alert rules: one complete PromQL expression each, vigil's labels left to vigil. */
+function checkRules(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  for (const [i, prior] of duplicates(spec.rules, (r) => JSON.stringify([r.alert, r.severity, Object.entries(r.labels).sort()]))) {
+    out.push({ path: ["rules", i, "alert"], message: `rule "${spec.rules[i]!.alert}" with severity ${spec.rules[i]!.severity} and the same labels is also rules[${prior}]` });
+  }
+  spec.rules.forEach((rule, i) => {
+    const problem = promqlError(rule.expr);
+    if (problem) out.push({ path: ["rules", i, "expr"], message: `${problem.message} (character ${problem.offset + 1})` });
+    for (const label of Object.keys(rule.labels)) {
+      if ((VIGIL_ALERT_LABELS as readonly string[]).includes(label)) {
+        out.push({ path: ["rules", i, "labels", label], message: `"${label}" is set by vigil on every alert (alertname from alert, severity from severity, environment from the spec)`, key: true });
+      }
+    }
   });
   return out;
 }

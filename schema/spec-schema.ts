@@ -20,7 +20,7 @@ export const Duration = Type.String({
   description: "a duration like 30s, 5m, 6h, 30d",
 });
 
-const Percent = (description: string) => Type.Number({ minimum: 0, maximum: 100, description });
+const Percent = (description: string, defaultValue: number) => Type.Number({ minimum: 0, maximum: 100, default: defaultValue, description });
 
 /**
  * Free text on one line: no control characters (C0, DEL, C1). Such a value is only ever data in a
@@ -128,6 +128,27 @@ export const SshKeyEntry = Type.Union(
   },
 );
 
+/**
+ * An application metrics endpoint on this host (prom-client, @pm2/io). The hub scrapes it at the
+ * host's private address (127.0.0.1 on the hub itself) as job `app` with labels host and app=name;
+ * the firewall opens the port to the VPC only.
+ */
+export const ScrapeTarget = Type.Object(
+  {
+    name: Slug("the `app` label of its series"),
+    port: Type.Integer({ minimum: 1, maximum: 65535, description: "TCP port of the metrics endpoint" }),
+    path: Type.String({ default: "/metrics", pattern: "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", maxLength: 256, description: "HTTP path" }),
+    scheme: Enum(["http", "https"] as const, "http | https", { default: "http" }),
+    interval: Type.Optional(Type.String({ ...Duration, description: "scrape interval (default intervals.scrape)" })),
+    labels: Type.Record(Type.String({ pattern: LABEL_NAME, maxLength: 128 }), Text(), {
+      additionalProperties: false,
+      default: {},
+      description: "extra labels on every series of the target",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const Host = Type.Object(
   {
     name: Slug("host name, unique in the spec"),
@@ -151,6 +172,7 @@ export const Host = Type.Object(
       description: "systemd units that must stay active",
     }),
     agent: Type.Optional(AgentConfig),
+    scrape: Type.Array(ScrapeTarget, { default: [], description: "the application's own metrics endpoints on this host" }),
   },
   { additionalProperties: false },
 );
@@ -207,6 +229,12 @@ export const Thresholds = Type.Object(
     disk: Threshold(80, 90, "5m", true),
     load: Threshold(2, 5, "10m", false),
     diskFillHours: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 24, description: "HostDiskWillFill horizon (at most a year)" }),
+    inodes: Threshold(85, 95, "5m", true),
+    clockSkewMs: Type.Number({ exclusiveMinimum: 0, maximum: 60000, default: 50, description: "HostClockSkew above this NTP offset (milliseconds)" }),
+    fileDescriptors: Percent("HostFileDescriptorsHigh above this percent of the kernel's file-max", 80),
+    conntrack: Percent("HostConntrackHigh above this percent of nf_conntrack_max", 75),
+    cpuSteal: Percent("HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)", 10),
+    networkErrors: Percent("HostNetworkErrors above this percent of an interface's packets with errors", 1),
   },
   { additionalProperties: false, default: {} },
 );
@@ -427,6 +455,27 @@ export const Alerts = Type.Object(
   { additionalProperties: false },
 );
 
+const LabelName = Type.String({ pattern: LABEL_NAME, maxLength: 128 });
+
+/**
+ * A custom alert rule on the application's own metrics. `expr` is parsed at validate time
+ * (schema/promql.ts); summary and description are Prometheus templates ({{ $labels.x }},
+ * {{ $value }}), checked by promtool on the hub before the rule file is loaded.
+ */
+export const AlertRule = Type.Object(
+  {
+    alert: Type.String({ pattern: "^[A-Z][A-Za-z0-9_]*$", maxLength: 100, description: "alert name, CamelCase" }),
+    expr: Type.String({ minLength: 1, maxLength: 8192, description: "PromQL; the alert fires for every series it returns" }),
+    for: Type.Optional(Type.String({ ...Duration, description: "how long expr must hold (default: the confirm window, three scrapes and at least 1m)" })),
+    severity: Enum(["critical", "warning", "info"] as const, "critical | warning | info; routed like vigil's own alerts", { default: "warning" }),
+    summary: Text({ minLength: 1, maxLength: 1024, description: "one line; a Prometheus template" }),
+    description: Type.Optional(Type.String({ maxLength: 4096, description: "a Prometheus template" })),
+    labels: Type.Record(LabelName, Text(), { additionalProperties: false, default: {}, description: "extra labels (routes can match them)" }),
+    runbook: Type.Optional(Type.String({ format: "http-url", maxLength: 2048, description: "runbook URL (annotation runbook_url)" })),
+  },
+  { additionalProperties: false },
+);
+
 export const SpecSchema = Type.Object(
   {
     $schema: Type.Optional(Text()),
@@ -482,6 +531,7 @@ export const SpecSchema = Type.Object(
       maxItems: 8,
       description: "recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)",
     }),
+    rules: Type.Array(AlertRule, { default: [], description: "custom alert rules on the application's metrics" }),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
@@ -495,6 +545,8 @@ export type Pm2Daemon = Static<typeof Pm2Daemon>;
 export type Thresholds = Static<typeof Thresholds>;
 export type UptimeCheck = Static<typeof UptimeCheck>;
 export type Slo = Static<typeof Slo>;
+export type AlertRule = Static<typeof AlertRule>;
+export type ScrapeTarget = Static<typeof ScrapeTarget>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
 export type Escalation = Static<typeof Escalation>;

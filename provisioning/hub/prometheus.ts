@@ -8,12 +8,16 @@ import type { PlanContext } from "../plan.ts";
 import { hostPort, privateAddressOf } from "../addresses.ts";
 import { ALERTMANAGER_PORT, BLACKBOX_PORT, NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "../service-ports.ts";
 import { blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
-import { ruleFileYaml, NODE_JOB, UPTIME_JOB, type RuleGroup } from "../rules/rule-file.ts";
+import { ruleFileYaml, ALERTMANAGER_JOB, APP_JOB, NODE_JOB, PROMETHEUS_JOB, UPTIME_JOB, type RuleGroup } from "../rules/rule-file.ts";
+import { appRuleGroups } from "../rules/app-rules.ts";
 import { monitoredNodes, hostRuleGroups } from "../rules/host-rules.ts";
 import { agentRuleGroups } from "../rules/agent-rules.ts";
 import { uptimeRuleGroups } from "../rules/uptime-rules.ts";
 import { sloRuleGroups } from "../rules/slo-rules.ts";
 import { watchdogRuleGroups } from "../rules/watchdog-rules.ts";
+import { hostSystemRuleGroups } from "../rules/host-system-rules.ts";
+import { selfRuleGroups } from "../rules/self-rules.ts";
+import { customRuleGroups } from "../rules/custom-rules.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
 export const RULES_DIR = "/etc/prometheus/vigil-rules";
@@ -21,10 +25,13 @@ export const RULES_DIR = "/etc/prometheus/vigil-rules";
 /** The hub's rule files, one per family; every hub gets the same ones. */
 export function ruleFiles(spec: Spec): { path: string; content: string }[] {
   const families: [string, RuleGroup[]][] = [
-    ["host", hostRuleGroups(spec)],
+    ["host", [...hostRuleGroups(spec), ...hostSystemRuleGroups(spec)]],
     ["agent", agentRuleGroups(spec)],
     ["uptime", uptimeRuleGroups(spec)],
     ["slo", sloRuleGroups(spec)],
+    ["self", selfRuleGroups(spec)],
+    ["app", appRuleGroups(spec)],
+    ["custom", customRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
   return families.map(([family, groups]) => ({ path: `${RULES_DIR}/${family}.yml`, content: ruleFileYaml(family, groups) }));
@@ -70,6 +77,29 @@ export function prometheusConfig(spec: Spec, hub: Host, ctx: PlanContext): strin
       ],
     });
   }
+  // The applications' own endpoints: one scrape config each (path, scheme and interval are per
+  // target), all with job="app" so rules select them as one job.
+  for (const host of spec.hosts) {
+    for (const target of host.scrape) {
+      scrapeConfigs.push({
+        job_name: `${APP_JOB}-${host.name}-${target.name}`,
+        ...(target.interval !== undefined ? { scrape_interval: target.interval } : {}),
+        metrics_path: target.path,
+        scheme: target.scheme,
+        static_configs: [
+          {
+            targets: [hostPort(host.name === hub.name ? "127.0.0.1" : privateAddressOf(host, ctx), target.port)],
+            labels: { ...target.labels, job: APP_JOB, host: host.name, app: target.name },
+          },
+        ],
+      });
+    }
+  }
+  // Itself and its own Alertmanager, over loopback: the self-monitoring alerts (rules/self-rules.ts).
+  scrapeConfigs.push(
+    { job_name: PROMETHEUS_JOB, static_configs: [{ targets: [hostPort("127.0.0.1", PROMETHEUS_PORT)], labels: { host: hub.name } }] },
+    { job_name: ALERTMANAGER_JOB, static_configs: [{ targets: [hostPort("127.0.0.1", ALERTMANAGER_PORT)], labels: { host: hub.name } }] },
+  );
   const config = {
     global: {
       scrape_interval: spec.intervals.scrape,

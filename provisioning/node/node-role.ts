@@ -10,12 +10,14 @@
 import type { RoleSteps } from "../plan.ts";
 import { netdataSteps } from "./netdata.ts";
 import { nodeExporterSteps } from "./node-exporter.ts";
+import { nodeExporterCollectorsSteps } from "./node-exporter-collectors.ts";
 import { fail2banSteps } from "./fail2ban.ts";
 import { crowdsecSteps } from "./crowdsec.ts";
 
 export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...netdataSteps(spec, host, ctx),
   ...nodeExporterSteps(spec, host, ctx),
+  ...nodeExporterCollectorsSteps(spec),
   ...fail2banSteps(spec),
   ...crowdsecSteps(spec),
 ];

@@ -14,7 +14,7 @@ import { CPU_RATE_WINDOW, DISK_FILL, PSEUDO_FILESYSTEMS } from "./tunables.ts";
 const JOB = matchers({ job: NODE_JOB });
 
 /** Filesystems that hold data; pseudo and in-memory ones never fill a disk. */
-const DATA_FS = `${JOB},fstype!~${str(PSEUDO_FILESYSTEMS)}`;
+export const DATA_FS = `${JOB},fstype!~${str(PSEUDO_FILESYSTEMS)}`;
 
 /** Rate window of CPU usage (tunables.ts CPU_RATE_WINDOW). */
 const rateWindow = (spec: Spec): string => formatDuration(scrapeSpanSeconds(spec, CPU_RATE_WINDOW));

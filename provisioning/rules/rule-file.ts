@@ -1,7 +1,7 @@
 // Shared by the rule families (host, agent, uptime, slo, watchdog): the rule-file model, its YAML,
 // and PromQL literals (the timing policy is detection-timing.ts).
-import { stringify } from "yaml";
-import { durationSeconds } from "../../schema/durations.ts";
+import { parse, stringify } from "yaml";
+import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
 import type { ScrapeSpan } from "./tunables.ts";
 import { roundedFixedPoint } from "../fixed-point.ts";
@@ -33,6 +33,17 @@ export function ruleFileYaml(family: string, groups: RuleGroup[]): string {
   return header + stringify({ groups }, { lineWidth: 0, blockQuote: "literal", aliasDuplicateObjects: false });
 }
 
+/**
+ * A rule file without annotations, for `promtool test rules`: it compares annotations too, and a
+ * unit test is about when which alert fires with which labels. `promtool check rules` checks the
+ * annotation templates of the real files.
+ */
+export function withoutAnnotations(ruleFile: string): string {
+  const doc = parse(ruleFile) as { groups: { rules: Record<string, unknown>[] }[] };
+  for (const group of doc.groups) for (const rule of group.rules) delete rule.annotations;
+  return stringify(doc);
+}
+
 /** A PromQL string literal (PromQL accepts Go's escapes, a superset of JSON's). */
 export const str = (value: string): string => JSON.stringify(value);
 
@@ -62,3 +73,8 @@ export const num = (value: number): string => roundedFixedPoint(value, 10);
 /** Jobs of the hub's scrape config; rules select on them. */
 export const NODE_JOB = "node";
 export const UPTIME_JOB = "uptime";
+/** Each hub scrapes its own Prometheus and Alertmanager (self-rules.ts). */
+export const PROMETHEUS_JOB = "prometheus";
+/** The applications' own endpoints (spec hosts[].scrape): app-rules.ts and the custom rules select it. */
+export const APP_JOB = "app";
+export const ALERTMANAGER_JOB = "alertmanager";

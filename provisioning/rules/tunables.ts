@@ -77,3 +77,43 @@ export const BURN_PAIRS: readonly BurnPair[] = [
  * is evaluated this often at most, rather than every evaluation interval.
  */
 export const SLO_BUDGET_MIN_INTERVAL_SECONDS = 300;
+
+/**
+ * HostSystemdUnitCrashLooping: systemd restarted a unit this many times within `window`
+ * (node_systemd_service_restart_total). The same bar as a PM2 app: one restart is a deploy or a
+ * config change, three is a crash loop.
+ */
+export const UNIT_RESTARTS = PM2_RESTARTS;
+
+/** HostClockSkew and HostClockNotSynchronising must hold this long: NTP corrects slowly. */
+export const CLOCK_FOR = "10m";
+
+/**
+ * node_exporter's timex collector reports the kernel's maxerror; 16 s is the value the kernel
+ * sets when no NTP daemon disciplines the clock (node-mixin uses the same test).
+ */
+export const CLOCK_UNSYNCED_MAXERROR_SECONDS = 16;
+
+/**
+ * Rate window of the averaged host metrics (CPU steal, network errors): four scrapes, at least
+ * 5m. Both are bursty; a longer window than CPU_RATE_WINDOW keeps a burst from reading as a trend.
+ */
+export const HOST_NOISY_RATE_WINDOW: ScrapeSpan = { scrapes: 4, minSeconds: 300 };
+
+/** HostCpuSteal and HostNetworkErrors must hold this long: a short burst is noise. */
+export const NOISY_FOR = "15m";
+
+/** HostOomKill looks back this far; the alert resolves this long after the last kill. */
+export const OOM_WINDOW = "5m";
+
+/** HostRebootRequired waits this long: unattended upgrades install, a planned reboot follows. */
+export const REBOOT_FOR = "1h";
+
+/** Self-monitoring (self-rules.ts): rule and notification failures are counted over this window. */
+export const SELF_FAILURE_WINDOW = "5m";
+
+/**
+ * Share of notifications that may fail before it alerts (prometheus-mixin and alertmanager-mixin
+ * use 1 %): a single timeout that the retry fixes stays quiet.
+ */
+export const NOTIFICATION_FAILURE_RATIO = 0.01;

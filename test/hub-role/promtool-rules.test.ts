@@ -31,6 +31,10 @@ for (const fixture of readdirSync(FIXTURES).filter((f) => /^hub-spec-.+\.yaml$/.
     writeFileSync(join(rules, file.path.split("/").pop()!), withoutAnnotations(file.content));
   }
 }
+
+// The self-monitoring rules of an HA pair (app-1 as the second hub): AlertmanagerClusterDegraded.
+const pair = { ...spec, hosts: spec.hosts.map((h) => (h.name === "app-1" ? { ...h, roles: [...h.roles, "hub" as const] } : h)) };
+writeFileSync(join(dir, "rules", "self-pair.yml"), withoutAnnotations(ruleFiles(pair).find((f) => f.path.endsWith("/self.yml"))!.content));
 const cases = readdirSync(FIXTURES).filter((f) => f.endsWith(".promtool.yaml")).sort();
 
 test("there are promtool rule tests", () => {

@@ -45,16 +45,7 @@ export function writeTree(steps: PlanStep[], root: string): void {
 
 export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `vigil-hub-${prefix}-`));
 
-/**
- * A rule file without annotations: promtool's unit tests compare annotations too, and the
- * tests here are about when which alert fires with which labels. `promtool check rules` checks
- * the annotation templates of the real files.
- */
-export function withoutAnnotations(ruleFile: string): string {
-  const doc = parse(ruleFile) as { groups: { rules: Record<string, unknown>[] }[] };
-  for (const group of doc.groups) for (const rule of group.rules) delete rule.annotations;
-  return stringify(doc);
-}
+export { withoutAnnotations } from "../../provisioning/rules/rule-file.ts";
 
 /** Runs a tool; returns exit status and combined output. Throws (loudly) when it is not installed. */
 export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): { status: number; output: string; stdout: string } {

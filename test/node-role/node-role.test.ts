@@ -29,13 +29,13 @@ function changedSteps(before: PlanStep[], after: PlanStep[]): string[] {
 const nodeHosts = (spec: Spec) => spec.hosts.filter((h) => h.roles.includes("node")).map((h) => h.name);
 const stacks = () => [stack("prod"), stack("dev")];
 
-test("a node host gets Netdata, its health alarms, node_exporter, fail2ban, CrowdSec and the bouncer, in that order", () => {
+test("a node host gets Netdata, its health alarms, node_exporter with Debian's apt collector, fail2ban, CrowdSec and the bouncer, in that order", () => {
   assert.deepEqual(
     nodeSteps(stack("prod"), "app-1").map((s) => s.id),
-    ["netdata", "netdata-health", "node-exporter", "fail2ban", "crowdsec", "crowdsec-firewall-bouncer"],
+    ["netdata", "netdata-health", "node-exporter", "node-exporter-apt-metrics", "fail2ban", "crowdsec", "crowdsec-firewall-bouncer"],
   );
   // dev: firewallBouncer: false, so a step that stops a bouncer if one is there
-  assert.deepEqual(nodeSteps(stack("dev"), "dev-1").map((s) => s.id), ["netdata", "netdata-health", "node-exporter", "fail2ban", "crowdsec", "crowdsec-firewall-bouncer-off"]);
+  assert.deepEqual(nodeSteps(stack("dev"), "dev-1").map((s) => s.id), ["netdata", "netdata-health", "node-exporter", "node-exporter-apt-metrics", "fail2ban", "crowdsec", "crowdsec-firewall-bouncer-off"]);
   // a hub-only host gets none of them
   const monitor = planForHost(stack("prod"), "monitor", offlineContext(stack("prod")));
   for (const id of ["netdata", "node-exporter", "fail2ban", "crowdsec"]) assert.ok(!monitor.steps.some((s) => s.id === id), id);
@@ -45,7 +45,7 @@ test("a disabled piece gets only a step that stops and disables its units, insta
   const prod = stack("prod");
   const cases: [keyof Spec["stack"], string[], string, string[]][] = [
     ["netdata", ["netdata", "netdata-health"], "netdata-off", ["netdata.service"]],
-    ["nodeExporter", ["node-exporter"], "node-exporter-off", ["prometheus-node-exporter.service"]],
+    ["nodeExporter", ["node-exporter", "node-exporter-apt-metrics"], "node-exporter-off", ["prometheus-node-exporter.service"]],
     ["fail2ban", ["fail2ban"], "fail2ban-off", ["fail2ban.service"]],
     ["crowdsec", ["crowdsec", "crowdsec-firewall-bouncer"], "crowdsec-off", ["crowdsec-firewall-bouncer.service", "crowdsec.service"]],
   ];
@@ -56,7 +56,7 @@ test("a disabled piece gets only a step that stops and disables its units, insta
     const steps = nodeSteps(spec, "app-1");
     const got = steps.map((s) => s.id);
     for (const id of ids) assert.ok(!got.includes(id), `${piece} disabled still has ${id}`);
-    assert.equal(got.length, 6 - ids.length + 1, `${piece}: ${got.join(",")}`);
+    assert.equal(got.length, 7 - ids.length + 1, `${piece}: ${got.join(",")}`);
     const off = steps.find((s) => s.id === offId);
     assert.ok(off, `${piece}: ${got.join(",")}`);
     assert.deepEqual(off.files, []);
@@ -171,6 +171,7 @@ test("every step has a probe, is valid bash, and reloads only its own unit", () 
     netdata: "netdata.service",
     "netdata-health": "netdata.service",
     "node-exporter": "prometheus-node-exporter.service",
+    "node-exporter-apt-metrics": "prometheus-node-exporter-apt.timer",
     fail2ban: "fail2ban.service",
     crowdsec: "crowdsec.service",
     "crowdsec-firewall-bouncer": "crowdsec-firewall-bouncer.service",
@@ -188,7 +189,7 @@ test("every step has a probe, is valid bash, and reloads only its own unit", () 
           continue;
         }
         assert.ok(step.reload, `${step.id} has a reload`);
-        const units = [...(step.reload ?? "").matchAll(/systemctl (?:reload-or-restart|restart|kill [^\n]*?) '?([\w@.-]+\.service)'?/g)].map((m) => m[1]);
+        const units = [...(step.reload ?? "").matchAll(/systemctl (?:reload-or-restart|restart|kill [^\n]*?) '?([\w@.-]+\.(?:service|timer))'?/g)].map((m) => m[1]);
         assert.ok(units.length > 0, `${step.id}: ${step.reload}`);
         for (const unit of units) assert.equal(unit, ownUnit[step.id], `${step.id} reloads ${unit}`);
       }

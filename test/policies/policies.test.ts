@@ -131,6 +131,16 @@ describe("metrics-ports-not-public", () => {
     assert.deepEqual(await runPolicyOnSpec(metricsPortsNotPublic, prod), []);
   });
 
+  it("fails a prod spec whose application metrics port is reachable from outside the VPC", async () => {
+    // 443 is open to the world on node hosts (the web firewall): a scrape target there is public.
+    const exposed = stackSpec("prod", [[["hosts", 0, "scrape"], [{ name: "dcg-api", port: 443, scheme: "https" }]]]);
+    const found = messages(await runPolicyOnSpec(metricsPortsNotPublic, exposed));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0]!, /opens tcp 443 to 0\.0\.0\.0\/0, ::\/0, outside 10\.20\.0\.0\/24/);
+    // prod's own targets (9464, 9465) are opened to the VPC only
+    assert.ok(prod.hosts[0]!.scrape.length > 0);
+  });
+
   it("checks the configured ports only", async () => {
     const fw = firewall("base", [{ protocol: "tcp", portRange: "8080", sourceAddresses: ["0.0.0.0/0"] }]);
     assert.deepEqual(await runPolicy(metricsPortsNotPublic, [inVpc, fw]), []);

@@ -28,6 +28,12 @@ test("Netdata thresholds and PromQL numbers never take exponent form (1e+21, 1e-
     disk: { warning: 80, critical: 90, for: "5m" },
     load: { warning: 999.5, critical: 1000, for: "10m" },
     diskFillHours: 24,
+    inodes: { warning: 85, critical: 95, for: "5m" },
+    clockSkewMs: 50,
+    fileDescriptors: 80,
+    conntrack: 75,
+    cpuSteal: 10,
+    networkErrors: 1,
   });
   const text = Object.values(files).join("\n");
   assert.doesNotMatch(text, /\d[eE][+-]?\d|\d\.(?!\d)/);

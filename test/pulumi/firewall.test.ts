@@ -24,6 +24,9 @@ const covers = (rule: Rule, port: number): boolean => {
   return port >= lo && port <= (hi ?? lo);
 };
 
+/** The applications' metrics ports (hosts[].scrape): VPC only, like vigil's own. */
+const appPorts = (spec: Spec): number[] => spec.hosts.flatMap((h) => h.scrape.map((t) => t.port));
+
 /** Every invariant of the inbound rules, for one spec's graph. */
 function assertFirewallsSafe(spec: Spec, rs: CloudResource[]): void {
   const firewalls = ofType(rs, T.firewall);
@@ -31,7 +34,7 @@ function assertFirewallsSafe(spec: Spec, rs: CloudResource[]): void {
   for (const fw of firewalls) {
     const rules = (fw.inputs.inboundRules as Rule[]) ?? [];
     for (const rule of rules) {
-      for (const port of METRICS_PORTS) {
+      for (const port of [...METRICS_PORTS, ...appPorts(spec)]) {
         if (covers(rule, port)) assert.deepEqual(rule.sourceAddresses, [spec.vpc.ipRange], `${fw.name}: port ${port} only from the VPC`);
       }
       if (covers(rule, 22)) {
@@ -52,7 +55,7 @@ function assertFirewallsSafe(spec: Spec, rs: CloudResource[]): void {
   const baseRules = base.inputs.inboundRules as Rule[];
   assert.equal(baseRules.filter((r) => covers(r, 22)).length, spec.access.sshAllowFrom.length > 0 ? 1 : 0);
   assert.ok(baseRules.some((r) => r.protocol === "icmp"), "ICMP stays open for ping checks and probes");
-  for (const port of METRICS_PORTS) assert.ok(baseRules.some((r) => covers(r, port)), `hub reaches port ${port} over the VPC`);
+  for (const port of [...METRICS_PORTS, ...appPorts(spec)]) assert.ok(baseRules.some((r) => covers(r, port)), `hub reaches port ${port} over the VPC`);
 }
 
 for (const [label, file] of Object.entries(SPEC_FILES)) {

@@ -35,6 +35,12 @@ test("defaults from SPEC.md are filled in one place", () => {
     disk: { warning: 80, critical: 90, for: "5m" },
     load: { warning: 2, critical: 5, for: "10m" },
     diskFillHours: 24,
+    inodes: { warning: 85, critical: 95, for: "5m" },
+    clockSkewMs: 50,
+    fileDescriptors: 80,
+    conntrack: 75,
+    cpuSteal: 10,
+    networkErrors: 1,
   });
   assert.deepEqual(spec.intervals, { scrape: "15s", evaluation: "15s" });
   assert.equal(spec.stack.netdata.enabled, true);
