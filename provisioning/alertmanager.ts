@@ -18,16 +18,16 @@ import type { PlanContext, PlanFile } from "./plan.ts";
 import { hostPort, privateAddressOf } from "./addresses.ts";
 import { ALERTMANAGER_PORT, peerHub } from "./prometheus.ts";
 import { shq } from "./step-script.ts";
+import { PROMETHEUS_USER, SECRETS_DIR, secretPath } from "./hub-secrets.ts";
+
+export { PROMETHEUS_USER, SECRETS_DIR, secretPath };
 import { WATCHDOG_ALERT } from "./rules/watchdog-rules.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
 export const ALERTMANAGER_TEMPLATE = "/etc/prometheus/alertmanager.yml.vigil-template";
-export const SECRETS_DIR = "/etc/prometheus/vigil-secrets";
 export const ALERTMANAGER_UNIT = "prometheus-alertmanager.service";
 export const CLUSTER_PORT = 9094;
-/** The user Debian's units run the Prometheus family as. */
-export const PROMETHEUS_USER = "prometheus";
 /**
  * Receiver of alerts no route matches (and of VigilWatchdog without a heartbeat): it has no
  * configs, so they are dropped. A `.` cannot occur in a spec receiver name, so it never clashes.
@@ -36,7 +36,6 @@ export const UNROUTED = "vigil.unrouted";
 /** How often VigilWatchdog is re-sent to the heartbeat receiver. */
 export const HEARTBEAT_REPEAT = "1m";
 
-export const secretPath = (name: string): string => `${SECRETS_DIR}/${name}`;
 export const placeholder = (name: string): string => `__VIGIL_SECRET_${name}__`;
 
 const m = (label: string, op: "=" | "!=" | "=~", value: string) => `${label}${op}${JSON.stringify(value)}`;

@@ -14,6 +14,7 @@ import type { PlanContext, PlanFile, PlanStep, RoleSteps } from "./plan.ts";
 import { aptInstallStep } from "./apt.ts";
 import { shq } from "./step-script.ts";
 import { BLACKBOX_CONFIG, BLACKBOX_UNIT, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
+import { remoteWriteSecretFiles } from "./remote-write.ts";
 import { PROMETHEUS_CONFIG, PROMETHEUS_UNIT, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
 import {
   ALERTMANAGER_CONFIG,
@@ -90,6 +91,7 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       [
         { path: PROMETHEUS_CONFIG, mode: "0644", owner: "root:root", content: prometheusConfig(spec, host, ctx) },
         ...rules.map((f) => ({ path: f.path, mode: "0644", owner: "root:root", content: f.content })),
+        ...remoteWriteSecretFiles(spec),
       ],
       // Checks prometheus.yml and every rule file it names.
       `promtool check config ${shq(PROMETHEUS_CONFIG)} || return 1`,

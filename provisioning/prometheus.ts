@@ -14,6 +14,7 @@ import { agentRuleGroups } from "./rules/agent-rules.ts";
 import { uptimeRuleGroups } from "./rules/uptime-rules.ts";
 import { sloRuleGroups } from "./rules/slo-rules.ts";
 import { watchdogRuleGroups } from "./rules/watchdog-rules.ts";
+import { remoteWriteConfig } from "./remote-write.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_PORT = 9090;
@@ -84,6 +85,8 @@ export function prometheusConfig(spec: Spec, hub: Host, ctx: PlanContext): strin
     alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagerTargets(spec, hub, ctx) }] }] },
     rule_files: ruleFiles(spec).map((f) => f.path),
     scrape_configs: scrapeConfigs,
+    // The environment external label above goes with every sample sent.
+    ...(spec.remoteWrite.length > 0 ? { remote_write: remoteWriteConfig(spec) } : {}),
   };
   return "# Written by vigil; changes here are overwritten on the next apply.\n" + stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }

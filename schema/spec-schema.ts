@@ -250,6 +250,32 @@ export const Alerts = Type.Object(
   { additionalProperties: false },
 );
 
+/** A store Prometheus sends every sample to (`remote_write`): VictoriaMetrics, Mimir, Thanos Receive... */
+export const RemoteWrite = Type.Object(
+  {
+    name: Slug("name of this remote write; Prometheus' remote_write `name` and its metrics' `remote_name`"),
+    url: Type.String({ pattern: "^https?://[^\\s/?#@]+(/[^\\s#]*)?$", description: "the store's push URL (e.g. https://mimir.example.com/api/v1/push)" }),
+    bearerToken: Type.Optional(SecretRef),
+    basicAuth: Type.Optional(
+      Type.Object(
+        {
+          username: Type.String({ minLength: 1, maxLength: 256, pattern: "^[^\\x00-\\x1f\\x7f:]+$", description: "user name (no colon)" }),
+          password: SecretRef,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    headers: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 128, description: "HTTP header name" }),
+        Type.String({ pattern: "^[^\\x00-\\x1f\\x7f]*$", maxLength: 1024, description: "header value (not a secret: credentials go in bearerToken or basicAuth)" }),
+        { additionalProperties: false, description: "extra HTTP headers, e.g. X-Scope-OrgID for a Mimir tenant" },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "one remote_write target; at most one of bearerToken, basicAuth" },
+);
+
 export const SpecSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -282,6 +308,7 @@ export const SpecSchema = Type.Object(
     uptime: Type.Array(UptimeCheck, { default: [] }),
     slos: Type.Array(Slo, { default: [] }),
     alerts: Alerts,
+    remoteWrite: Type.Array(RemoteWrite, { default: [], description: "long-term storage: every hub's Prometheus sends its samples to each" }),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
