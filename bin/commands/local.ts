@@ -1,11 +1,11 @@
-// `vigil local up [<spec>] | down [--purge] | status [<spec>] | ssh [-- CMD]`
+// `vigil local up [<spec>] | down [--purge] | status [<spec>] | ssh [HOST] [-- CMD]`
 //
-// The embedded default target: a Debian 12 container on this machine (bin/local-target.ts) that
-// plays every host of the spec. All host addresses are mapped to 127.0.0.1 (loopbackContext), and
-// the hosts' plans are applied in spec order into the one container; a step whose id an earlier
-// host already applied is skipped (two hosts' node roles would otherwise overwrite each other on
-// every run and never converge). So the container runs the first node host's node role and the
-// first hub host's hub role; the hub still scrapes every node host, all at 127.0.0.1.
+// One host in the spec (the embedded default): one Debian 12 container on this machine
+// (bin/local-target.ts) that shares this machine's network, every address 127.0.0.1
+// (loopbackContext); fast, and what the single-host e2e runs.
+// Several hosts: the fleet (bin/local-fleet.ts, ./local-fleet.ts): one container per host, each
+// in its own network namespace on a private bridge at the addresses `vigil render` uses, each
+// host's own plan applied to it over SSH, nodes first, then hubs.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -20,14 +20,23 @@ import {
 } from "../local-target.ts";
 import { sshArgs, sshClose, sshRun, type SshTarget } from "../ssh-transport.ts";
 import { applyHostPlan, describeOutcome, missingSecrets, progressPrinter, secretsFromEnv, type ApplyOutcome } from "./apply.ts";
+import { expectedEndpoints, expectedUnits, type StatusReport } from "./local-expected.ts";
+import { fleetStatusReport, fleetUp } from "./local-fleet.ts";
+import { fleetSshTarget, fleetStatus, purgeFleet, readFleet, stopFleet } from "../local-fleet.ts";
+
+export { expectedEndpoints, expectedUnits, type StatusReport };
 
 const USAGE = `usage:
-  vigil local up [<spec>]        boot the local Debian 12 container and apply every role of the spec
-                                 (default: the embedded stacks/local.yaml)
-  vigil local down [--purge]     power it off (--purge also deletes its root filesystem)
-  vigil local status [<spec>]    exit 0 only when every service of every role is active and answers
-                                 (default: the spec of the last up)
-  vigil local ssh [-- CMD]       a shell in the container, or run CMD there
+  vigil local up [<spec>]        boot a local Debian 12 container per host and apply the spec
+                                 (default: the embedded stacks/local.yaml, one host on loopback;
+                                 several hosts: one container each on a private bridge, addresses
+                                 from vpc.ipRange, this machine at .1)
+  vigil local down [--purge]     power everything off, remove the bridge and namespaces
+                                 (--purge also deletes the containers' root filesystems)
+  vigil local status [<spec>]    every host: exit 0 only when every service of every role is
+                                 active and answers (default: the spec of the last up)
+  vigil local ssh [HOST] [-- CMD]
+                                 a shell in a host (default: the first), or run CMD there
 
 environment: VIGIL_LOCAL_DIR (/var/lib/vigil-local), VIGIL_CACHE_DIR (/var/cache/vigil),
              VIGIL_LOCAL_PORT (2222), VIGIL_ROOT_MAX_AGE_DAYS (14)`;
@@ -51,42 +60,6 @@ export function localPlan(spec: Spec): HostPlan {
     }
   }
   return { host: spec.hosts.map((h) => h.name).join("+"), roles: [...roles], steps };
-}
-
-/** The systemd units each role must keep active, by the spec. */
-export function expectedUnits(spec: Spec): string[] {
-  const units = new Set<string>();
-  const roles = new Set(spec.hosts.flatMap((h) => h.roles));
-  if (roles.has("node")) {
-    if (spec.stack.netdata.enabled) units.add("netdata.service");
-    if (spec.stack.nodeExporter.enabled) units.add("prometheus-node-exporter.service");
-    if (spec.stack.fail2ban.enabled) units.add("fail2ban.service");
-    if (spec.stack.crowdsec.enabled) units.add("crowdsec.service");
-    if (spec.hosts.some((h) => h.roles.includes("node") && h.agent)) units.add("vigil-agent.service");
-    for (const h of spec.hosts) if (h.roles.includes("node")) for (const s of h.services) units.add(s.includes(".") ? s : `${s}.service`);
-  }
-  if (roles.has("hub")) {
-    units.add("prometheus.service");
-    units.add("prometheus-alertmanager.service");
-    units.add("prometheus-blackbox-exporter.service");
-  }
-  return [...units].sort();
-}
-
-/** HTTP endpoints that must answer, by the spec (all on the container's loopback = ours). */
-export function expectedEndpoints(spec: Spec): { name: string; url: string }[] {
-  const roles = new Set(spec.hosts.flatMap((h) => h.roles));
-  const e: { name: string; url: string }[] = [];
-  if (roles.has("node")) {
-    if (spec.stack.netdata.enabled) e.push({ name: "Netdata", url: "http://127.0.0.1:19999/api/v1/info" });
-    if (spec.stack.nodeExporter.enabled) e.push({ name: "node_exporter", url: "http://127.0.0.1:9100/metrics" });
-  }
-  if (roles.has("hub")) {
-    e.push({ name: "Prometheus", url: "http://127.0.0.1:9090/-/ready" });
-    e.push({ name: "Alertmanager", url: "http://127.0.0.1:9093/-/ready" });
-    e.push({ name: "blackbox_exporter", url: "http://127.0.0.1:9115/metrics" });
-  }
-  return e;
 }
 
 function loadSpecOr(file: string | undefined): { spec: Spec; file: string } | undefined {
@@ -125,11 +98,6 @@ export async function localUp(
   out(`applying ${plan.steps.length} steps (${plan.roles.join(", ")}) of ${plan.host}`);
   const outcome = await applyHostPlan(plan, boot.target, secretsFromEnv(plan, env), out, opts.onStart);
   return { outcome, target: boot.target, bootSeconds };
-}
-
-export interface StatusReport {
-  ok: boolean;
-  lines: string[];
 }
 
 /** Every expected unit active and every endpoint answering, checked from inside the container. */
@@ -190,6 +158,9 @@ export async function runLocal(argv: string[]): Promise<number> {
   }
 }
 
+/** A spec with several hosts runs as a fleet. */
+export const isFleetSpec = (spec: Spec): boolean => spec.hosts.length > 1;
+
 async function up(o: LocalOptions, argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { fresh: { type: "boolean" } } });
   if (positionals.length > 1) {
@@ -198,6 +169,8 @@ async function up(o: LocalOptions, argv: string[]): Promise<number> {
   }
   const loaded = loadSpecOr(positionals[0]);
   if (!loaded) return 1;
+  if (isFleetSpec(loaded.spec)) return upFleet(o, loaded.spec, loaded.file, values.fresh);
+  if (fleetStatus(o).running) throw new LocalTargetError("a fleet is running from this state dir: vigil local down first");
   const { outcome, target } = await localUp(o, loaded.spec, { fresh: values.fresh, ...progressPrinter() });
   writeFileSync(lastSpecFile(o), `${resolve(loaded.file)}\n`);
   await sshClose(target);
@@ -213,13 +186,50 @@ async function up(o: LocalOptions, argv: string[]): Promise<number> {
   return 0;
 }
 
+async function upFleet(o: LocalOptions, spec: Spec, file: string, fresh: boolean | undefined): Promise<number> {
+  if (localStatus(o).running) throw new LocalTargetError("the single-host container of this state dir is running: vigil local down first");
+  const { outcomes, targets, network } = await fleetUp(o, spec, { fresh });
+  writeFileSync(lastSpecFile(o), `${resolve(file)}\n`);
+  await Promise.all(Object.values(targets).map((t) => sshClose(t)));
+  let failed = false;
+  for (const outcome of outcomes) {
+    const h = network.hosts.find((x) => x.name === outcome.host)!;
+    const line = describeOutcome(outcome, `local container ${h.address}`);
+    if (outcome.failure) {
+      failed = true;
+      console.error(line);
+    } else console.log(line);
+  }
+  const applied = new Set(outcomes.filter((x) => !x.failure).map((x) => x.host));
+  const skipped = spec.hosts.filter((h) => !outcomes.some((x) => x.host === h.name)).map((h) => h.name);
+  if (skipped.length > 0) console.error(`not applied (an earlier phase failed): ${skipped.join(", ")}`);
+  if (failed || skipped.length > 0) return 1;
+  const hub = spec.hosts.find((h) => h.roles.includes("hub") && applied.has(h.name));
+  if (hub) {
+    const address = network.hosts.find((h) => h.name === hub.name)!.address;
+    console.log(`hub ${hub.name}: vigil local ssh ${hub.name} -- curl -s http://127.0.0.1:9090/api/v1/targets`);
+    console.log(`              or from here: ssh -N -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093 root@${address}`);
+  }
+  console.log(`alerts to this machine reach ${network.gateway} (the bridge); shell: vigil local ssh [HOST]`);
+  return 0;
+}
+
 async function down(o: LocalOptions, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { purge: { type: "boolean" } } });
+  const fleet = readFleet(o);
+  if (fleet || fleetStatus(o).running) {
+    const stopped = await stopFleet(o);
+    console.log(stopped ? `fleet powered off (${fleet?.hosts.map((h) => h.name).join(", ") ?? ""}); bridge and namespaces removed` : "no fleet was running");
+  } else {
+    // Also stops a proxy left by a fleet whose record is gone.
+    await stopFleet(o);
+  }
   const stopped = await stopLocal(o);
-  console.log(stopped ? "container powered off" : "no container was running");
+  if (!fleet) console.log(stopped ? "container powered off" : "no container was running");
   if (values.purge) {
     purgeLocal(o);
-    console.log(`deleted ${o.stateDir}/root`);
+    purgeFleet(o);
+    console.log(`deleted ${o.stateDir}/root and ${o.stateDir}/fleet`);
   }
   return 0;
 }
@@ -232,6 +242,13 @@ async function status(o: LocalOptions, argv: string[]): Promise<number> {
   const last = existsSync(lastSpecFile(o)) ? readFileSync(lastSpecFile(o), "utf8").trim() : undefined;
   const loaded = loadSpecOr(positionals[0] ?? last);
   if (!loaded) return 1;
+  if (isFleetSpec(loaded.spec)) {
+    const report = await fleetStatusReport(o, loaded.spec);
+    for (const l of report.lines) console.log(l);
+    const fleet = readFleet(o);
+    await Promise.all((fleet?.hosts ?? []).map((h) => sshClose(fleetSshTarget(o, h))));
+    return report.ok ? 0 : 1;
+  }
   const report = await localStatusReport(o, loaded.spec);
   for (const l of report.lines) console.log(l);
   await sshClose(localSshTarget(o));
@@ -240,12 +257,35 @@ async function status(o: LocalOptions, argv: string[]): Promise<number> {
 
 async function ssh(o: LocalOptions, argv: string[]): Promise<number> {
   const dash = argv.indexOf("--");
-  const cmd = dash >= 0 ? argv.slice(dash + 1) : argv;
-  if (!localStatus(o).running) {
-    console.error("vigil local ssh: the container is not running (vigil local up)");
-    return 1;
+  const before = dash >= 0 ? argv.slice(0, dash) : argv;
+  let cmd = dash >= 0 ? argv.slice(dash + 1) : argv;
+  let target: SshTarget;
+  const fleet = fleetStatus(o);
+  if (fleet.running && fleet.record) {
+    // `ssh HOST [-- CMD]`, `ssh HOST CMD...`, or no host: the first host of the fleet.
+    const named = fleet.record.hosts.find((h) => h.name === before[0]);
+    if (before.length > 0 && !named && dash >= 0) {
+      console.error(`vigil local ssh: no host "${before[0]}" in the fleet (hosts: ${fleet.record.hosts.map((h) => h.name).join(", ")})`);
+      return 1;
+    }
+    if (named && dash < 0) cmd = argv.slice(1);
+    const host = named ?? fleet.record.hosts[0]!;
+    if (!fleet.up.includes(host.name)) {
+      console.error(`vigil local ssh: ${host.name} is not running (vigil local up)`);
+      return 1;
+    }
+    target = fleetSshTarget(o, host);
+  } else {
+    if (!localStatus(o).running) {
+      console.error("vigil local ssh: the container is not running (vigil local up)");
+      return 1;
+    }
+    if (dash >= 0 && before.length > 0) {
+      console.error(`vigil local ssh: no fleet is running; the single container has no host "${before[0]}"`);
+      return 1;
+    }
+    target = localSshTarget(o);
   }
-  const target = localSshTarget(o);
   // A command is passed on as the words given, joined by spaces, the way ssh itself does.
   const args = cmd.length > 0 ? [...sshArgs(target), "--", cmd.join(" ")] : [...sshArgs(target, ["-t"])];
   const r = spawnSync("ssh", args, { stdio: "inherit" });
