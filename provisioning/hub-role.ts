@@ -15,6 +15,8 @@ import { aptInstallStep } from "./apt.ts";
 import { shq } from "./step-script.ts";
 import { BLACKBOX_CONFIG, BLACKBOX_UNIT, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
 import { remoteWriteSecretFiles } from "./remote-write.ts";
+import { netdataStep, netdataStreaming } from "./netdata.ts";
+import { netdataStreamStep } from "./netdata-stream.ts";
 import { PROMETHEUS_CONFIG, PROMETHEUS_UNIT, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
 import {
   ALERTMANAGER_CONFIG,
@@ -116,5 +118,8 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       // Command-line flags are read only at start.
       reload: `systemctl restart ${hubUnits().map(shq).join(" ")}`,
     },
+    // The fleet dashboard: this hub's Netdata is the parent the nodes stream to (installed here
+    // unless the node role already did).
+    ...(netdataStreaming(spec) ? [...(host.roles.includes("node") ? [] : [netdataStep(spec, host, ctx)]), netdataStreamStep(spec, host, ctx)] : []),
   ];
 };

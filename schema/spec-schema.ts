@@ -98,7 +98,14 @@ const Enabled = <P extends Record<string, TSchema>>(props: P, description: strin
 export const Stack = Type.Object(
   {
     netdata: Enabled(
-      { notifications: Type.Boolean({ default: false, description: "Netdata's own alarm notifications" }) },
+      {
+        notifications: Type.Boolean({ default: false, description: "Netdata's own alarm notifications" }),
+        streamApiKey: Type.Optional({
+          ...SecretRef,
+          description:
+            "{ secret: NAME } holding a UUID (uuidgen): nodes stream to the hubs' Netdata (the fleet dashboard) and keep only a short history in RAM",
+        }),
+      },
       "Netdata dashboard on 127.0.0.1:19999 (and the VPC address)",
     ),
     nodeExporter: Enabled({}, "Prometheus node_exporter"),

@@ -20,6 +20,8 @@ export function expectedUnits(spec: Spec, hosts: readonly Host[] = spec.hosts): 
     for (const h of hosts) if (h.roles.includes("node")) for (const s of h.services) units.add(s.includes(".") ? s : `${s}.service`);
   }
   if (roles.has("hub")) {
+    // The fleet dashboard: the hubs' Netdata are the nodes' streaming parents.
+    if (spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey) units.add("netdata.service");
     units.add("prometheus.service");
     units.add("prometheus-alertmanager.service");
     units.add("prometheus-blackbox-exporter.service");

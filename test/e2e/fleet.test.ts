@@ -17,7 +17,7 @@ import type { Spec } from "../../schema/spec-schema.ts";
 import type { HostPlan } from "../../provisioning/plan.ts";
 import { AlertReceiver } from "./support/receiver.ts";
 import { SLOT_WAIT_MS } from "./support/target.ts";
-import { FLEET_RANGE, FLEET_SERVICE, fleetOptions, fleetSpecText, GATEWAY, prepareFleetNode, RECEIVER_PORT, startVictoriaMetrics, VM_PORT } from "./support/fleet-fixtures.ts";
+import { FLEET_RANGE, FLEET_SERVICE, fleetOptions, fleetSecrets, fleetSpecText, GATEWAY, prepareFleetNode, RECEIVER_PORT, startVictoriaMetrics, VM_PORT } from "./support/fleet-fixtures.ts";
 
 const o = fleetOptions();
 const receiver = new AlertReceiver();
@@ -26,6 +26,7 @@ let targets: Record<string, SshTarget> = {};
 let spec: Spec;
 let plans: HostPlan[];
 const results: Record<string, number> = {};
+const env = fleetSecrets();
 const NODES = ["app-1", "app-2"];
 const HUBS = ["hub-a", "hub-b"];
 const addressOf = (host: string) => `${GATEWAY.replace(/\.1$/, "")}.${2 + ["app-1", "app-2", "hub-a", "hub-b"].indexOf(host)}`;
@@ -89,7 +90,7 @@ test("four bare containers on a private bridge become a monitored fleet", { time
   for (const n of NODES) await sh(n, prepareFleetNode(n === "app-1"));
   const t1 = performance.now();
   const log: string[] = [];
-  const up = await fleetUp(o, spec, { plans, out: (l) => log.push(l) });
+  const up = await fleetUp(o, spec, { plans, env, out: (l) => log.push(l) });
   const failed = up.outcomes.filter((x) => x.failure);
   assert.deepEqual(failed.map((x) => x.failure), [], log.join("\n"));
   assert.deepEqual(up.outcomes.map((x) => x.host), [...NODES, ...HUBS], "nodes first, then hubs");
@@ -159,6 +160,25 @@ test("VictoriaMetrics receives both nodes' up series with host and environment l
   });
 });
 
+/** The hosts a hub's Netdata mirrors (itself and its streaming children). */
+async function mirrored(hub: string): Promise<string[]> {
+  const info = JSON.parse(await sh(hub, `curl -s http://127.0.0.1:19999/api/v1/info`)) as { mirrored_hosts: string[] };
+  return [...info.mirrored_hosts].sort();
+}
+
+test("the fleet dashboard: hub-a's Netdata lists both nodes as streamed hosts; the key is nowhere in plain sight", { timeout: 180_000 }, async () => {
+  await until("both nodes stream to hub-a", 120_000, async () => {
+    const hosts = await mirrored("hub-a");
+    return NODES.every((n) => hosts.includes(n)) ? hosts : undefined;
+  });
+  const key = env.VIGIL_SECRET_NETDATA_STREAM_KEY!;
+  assert.ok(!JSON.stringify(plans).includes(key), "the key is not in any plan");
+  for (const h of ["app-1", "hub-a"]) {
+    assert.equal(await sh(h, "stat -c '%a %U:%G' /etc/netdata/stream.conf /etc/netdata/vigil-stream-api-key"), "640 root:netdata\n600 root:root\n");
+    assert.equal((await sshRun(targets[h]!, `grep -rlF -- ${key} /var/lib/vigil /tmp /var/tmp /etc/netdata/stream.conf.vigil-template || true`)).stdout.trim(), "");
+  }
+});
+
 test("a unit killed on app-1 reaches the receiver on .1 exactly once through the pair", { timeout: 300_000 }, async (t) => {
   const since = Date.now();
   await sh("app-1", `systemctl kill -s KILL ${FLEET_SERVICE}`);
@@ -176,21 +196,26 @@ test("a unit killed on app-1 reaches the receiver on .1 exactly once through the
 });
 
 test("with hub-a's Prometheus and Alertmanager stopped, a fault on app-2 still arrives through hub-b", { timeout: 300_000 }, async (t) => {
-  await sh("hub-a", "systemctl stop prometheus prometheus-alertmanager");
+  await sh("hub-a", "systemctl stop prometheus prometheus-alertmanager netdata");
   const since = Date.now();
   await sh("app-2", `systemctl kill -s KILL ${FLEET_SERVICE}`);
   try {
     const hit = await receiver.waitFor({ alertname: "HostSystemdUnitFailed", host: "app-2" }, { since, timeoutMs: 240_000 });
     record(t, "detect with one hub down", (hit.receivedAt - since) / 1000);
+    // The nodes' Netdata failed over to the other parent.
+    await until("both nodes stream to hub-b", 120_000, async () => {
+      const hosts = await mirrored("hub-b");
+      return NODES.every((n) => hosts.includes(n)) ? hosts : undefined;
+    });
   } finally {
     await sshRun(targets["app-2"]!, `systemctl reset-failed ${FLEET_SERVICE}; systemctl start ${FLEET_SERVICE}`);
-    await sshRun(targets["hub-a"]!, "systemctl start prometheus prometheus-alertmanager");
+    await sshRun(targets["hub-a"]!, "systemctl start prometheus prometheus-alertmanager netdata");
   }
 });
 
 test("a second up changes nothing on any host", { timeout: 600_000 }, async (t) => {
   const t0 = performance.now();
-  const up = await fleetUp(o, spec, { plans, out: () => {} });
+  const up = await fleetUp(o, spec, { plans, env, out: () => {} });
   assert.deepEqual(up.outcomes.flatMap((x) => x.steps.filter((s) => s.status !== "unchanged").map((s) => `${x.host}:${s.id}:${s.status}`)), []);
   assert.equal(up.outcomes.length, 4);
   record(t, "fleet no-op re-apply", (performance.now() - t0) / 1000);

@@ -1,6 +1,7 @@
 // The fleet e2e: two app nodes and an HA hub pair on a private bridge, this machine at .1 with the
 // alert receiver and a VictoriaMetrics (Debian's victoria-metrics) as the long-term store.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,8 @@ export const RECEIVER_PORT = 9099;
 export const VM_PORT = 8428;
 export const FLEET_SERVICE = "e2e-app";
 export const FLEET_DB = "/srv/e2e/app.db";
+/** The Netdata stream API key (a UUID, as Netdata requires), as the offline CLI reads it. */
+export const fleetSecrets = (): NodeJS.ProcessEnv => ({ ...process.env, VIGIL_SECRET_NETDATA_STREAM_KEY: randomUUID() });
 
 export function fleetOptions(log: (line: string) => void = (l) => process.stderr.write(`# ${l}\n`)): LocalOptions {
   return localOptions({ ...process.env, VIGIL_LOCAL_DIR: process.env.VIGIL_E2E_FLEET_DIR ?? "/var/lib/vigil-e2e-fleet" }, log);
@@ -39,6 +42,7 @@ hosts:
   - { name: hub-a, roles: [hub] }
   - { name: hub-b, roles: [hub] }
 stack:
+  netdata: { streamApiKey: { secret: netdataStreamKey } }
   crowdsec: { enabled: false }
   fail2ban: { enabled: false }
 intervals: { scrape: ${interval}, evaluation: ${interval} }
