@@ -41,6 +41,8 @@ export function expectedEndpoints(spec: Spec, hosts: readonly Host[] = spec.host
     if (spec.stack.nodeExporter.enabled) e.push({ name: "node_exporter", url: `http://${address}:9100/metrics` });
   }
   if (roles.has("hub")) {
+    const parent = spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey;
+    if (parent && !e.some((x) => x.name === "Netdata")) e.push({ name: "Netdata", url: `http://${address}:19999/api/v1/info` });
     e.push({ name: "Prometheus", url: "http://127.0.0.1:9090/-/ready" });
     e.push({ name: "Alertmanager", url: "http://127.0.0.1:9093/-/ready" });
     e.push({ name: "blackbox_exporter", url: "http://127.0.0.1:9115/metrics" });
