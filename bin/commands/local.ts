@@ -44,7 +44,10 @@ environment: VIGIL_LOCAL_DIR (/var/lib/vigil-local), VIGIL_CACHE_DIR (/var/cache
 /** The spec `vigil local up` applies when none is given. */
 export const DEFAULT_LOCAL_SPEC = fileURLToPath(new URL("../../stacks/local.yaml", import.meta.url));
 
-/** Every host's plan merged into one for the single container (see the header comment). */
+/**
+ * The plan of the single loopback container: the host's plan at 127.0.0.1. (Given several hosts
+ * it merges their plans, first step id wins; `vigil local up` runs such a spec as a fleet instead.)
+ */
 export function localPlan(spec: Spec): HostPlan {
   const ctx = loopbackContext(spec);
   const seen = new Set<string>();
