@@ -9,8 +9,9 @@ usage:
   vigil check <spec> [--policy-config FILE]     the policy pack, offline (exit 1 on mandatory violations)
   vigil apply <spec> --host NAME --target ssh://USER@ADDR:PORT [--identity FILE]
                                                 apply one host's plan over SSH
-  vigil local up [<spec>] | down | status | ssh [-- CMD]
-                                                a local Debian 12 container as the target host
+  vigil local up [<spec>] | down | status | ssh [HOST] [-- CMD]
+                                                local Debian 12 containers as the target hosts
+                                                (several hosts: one each on a private bridge)
 
 Secrets for the offline commands come from VIGIL_SECRET_<NAME> (upper snake case).`;
 
