@@ -211,7 +211,8 @@ async function upFleet(o: LocalOptions, spec: Spec, file: string, fresh: boolean
   if (hub) {
     const address = network.hosts.find((h) => h.name === hub.name)!.address;
     console.log(`hub ${hub.name}: vigil local ssh ${hub.name} -- curl -s http://127.0.0.1:9090/api/v1/targets`);
-    console.log(`              or from here: ssh -N -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093 root@${address}`);
+    const dashboard = spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey ? " -L 19999:127.0.0.1:19999" : "";
+    console.log(`              or from here: ssh -N -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093${dashboard} root@${address}`);
   }
   console.log(`alerts to this machine reach ${network.gateway} (the bridge); shell: vigil local ssh [HOST]`);
   return 0;
