@@ -20,6 +20,7 @@ import {
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { SERVICE_PORTS } from "../provisioning/service-ports.ts";
 import { sshRun, sshClose, type SshTarget } from "./ssh-transport.ts";
 
 /** What the root filesystem is made of; a change here means a new tarball. */
@@ -372,8 +373,6 @@ function portAnswers(port: number, host = "127.0.0.1"): Promise<boolean> {
   });
 }
 
-/** Ports the spec's services take on this machine's loopback: busy ones make services fail. */
-export const SERVICE_PORTS = [9090, 9093, 9094, 9100, 9115, 19999, 8080, 6060];
 
 export interface BootResult {
   target: SshTarget;
@@ -417,6 +416,7 @@ export async function bootLocal(
     throw new LocalTargetError(`port ${o.port} on 127.0.0.1 is already in use; set VIGIL_LOCAL_PORT to a free port`);
   }
   const busy = [];
+  // The spec's services take these on this machine's loopback: busy ones make services fail.
   for (const p of SERVICE_PORTS) if (await portAnswers(p)) busy.push(p);
   if (busy.length > 0) o.log(`warning: ports ${busy.join(", ")} on 127.0.0.1 are in use on this machine; services in the container that need them will fail`);
 

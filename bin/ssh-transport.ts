@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { shq } from "../provisioning/shell-quote.ts";
 
 export interface SshTarget {
   user: string;
@@ -134,16 +135,14 @@ export interface UploadFile {
  * renamed into place, so `remoteDir` either holds the whole tree or is left as it was.
  */
 export async function uploadTree(t: SshTarget, remoteDir: string, files: UploadFile[]): Promise<RunResult> {
-  const q = shellQuote(remoteDir);
-  const partial = shellQuote(`${remoteDir}.partial`);
+  const q = shq(remoteDir);
+  const partial = shq(`${remoteDir}.partial`);
   const command =
     `set -e; rm -rf ${partial}; mkdir -p ${partial}; ` +
     `tar -x --no-same-owner -C ${partial} -f -; ` +
     `rm -rf ${q}; mv ${partial} ${q}`;
   return sshRun(t, command, { stdin: tarArchive(files) });
 }
-
-const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A ustar archive of regular files (directories are implied by paths). */
 export function tarArchive(files: UploadFile[]): Buffer {

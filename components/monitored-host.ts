@@ -73,6 +73,11 @@ export class MonitoredHost extends pulumi.ComponentResource {
       this.privateAddress = this.droplet.ipv4AddressPrivate;
       this.sshPort = 22;
     }
-    this.registerOutputs({ publicAddress: this.publicAddress, privateAddress: this.privateAddress });
+    this.registerOutputs({
+      publicAddress: this.publicAddress,
+      privateAddress: this.privateAddress,
+      sshPort: this.sshPort,
+      ...(this.droplet ? { dropletId: this.droplet.id, dropletUrn: this.droplet.dropletUrn } : {}),
+    });
   }
 }

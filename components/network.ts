@@ -1,9 +1,8 @@
 // The environment's private network and its firewalls.
 import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
+import { METRICS_PORTS, SSH_PORT } from "../provisioning/service-ports.ts";
 
-/** Ports of the monitoring stack: node_exporter, Prometheus, Alertmanager (+ gossip), blackbox, Netdata. */
-export const METRICS_PORTS = [9100, 9090, 9093, 9094, 9115, 19999] as const;
 
 const WORLD = ["0.0.0.0/0", "::/0"];
 
@@ -53,7 +52,7 @@ export class Network extends pulumi.ComponentResource {
     this.vpcId = this.vpc.id;
 
     const inboundRules: digitalocean.types.input.FirewallInboundRule[] = [
-      ...(args.sshAllowFrom.length > 0 ? [{ protocol: "tcp", portRange: "22", sourceAddresses: args.sshAllowFrom }] : []),
+      ...(args.sshAllowFrom.length > 0 ? [{ protocol: "tcp", portRange: String(SSH_PORT), sourceAddresses: args.sshAllowFrom }] : []),
       ...METRICS_PORTS.map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [args.ipRange] })),
       { protocol: "icmp", sourceAddresses: WORLD },
     ];
@@ -85,6 +84,6 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
     }
-    this.registerOutputs({ vpcId: this.vpcId, firewallId: this.firewall.id });
+    this.registerOutputs({ vpcId: this.vpcId, firewallId: this.firewall.id, ...(this.webFirewall ? { webFirewallId: this.webFirewall.id } : {}) });
   }
 }

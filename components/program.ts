@@ -1,20 +1,20 @@
 // Everything `pulumi up` creates for one spec. index.ts calls it with config secrets; the offline
-// planner (offline-plan.ts, `vigil plan`, `vigil check`) calls it under mocks with placeholders.
+// planner (cloud-preview.ts, `vigil plan`, `vigil check`) calls it under mocks with placeholders.
 import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
 import { isSecretRef, type Spec } from "../schema/spec-schema.ts";
-import { offlineContext, planForHost, stepHash, stepSecrets, type HostPlan, type PlanContext } from "../provisioning/plan.ts";
+import { addressDependence, planWithAddresses, standInContexts, type StandInContexts } from "../provisioning/address-dependence.ts";
+import { planForHost, type HostPlanner } from "../provisioning/host-plan.ts";
+import type { HostPlan } from "../provisioning/plan.ts";
+import { ALERTMANAGER_PORT, NETDATA_PORT, PROMETHEUS_PORT } from "../provisioning/service-ports.ts";
 import { alertNotifications } from "./alert-notifications.ts";
-import { HostAlerts, type WatchedDroplet } from "./host-alerts.ts";
+import { DropletMonitorAlerts, type WatchedDroplet } from "./droplet-monitor-alerts.ts";
 import { HostProvisioning, type ProvisionedStep } from "./host-provisioning.ts";
 import { MonitoredHost } from "./monitored-host.ts";
 import { Network } from "./network.ts";
 import { SpecResource } from "./spec-resource.ts";
 import { sshKeyFingerprint } from "./ssh-key-fingerprint.ts";
 import { UptimeMonitors } from "./uptime-monitors.ts";
-
-/** Plans a host; `planForHost` unless a test substitutes its own. */
-export type HostPlanner = (spec: Spec, hostName: string, ctx: PlanContext) => HostPlan;
 
 export interface ProgramArgs {
   /** The validated spec. */
@@ -23,12 +23,12 @@ export interface ProgramArgs {
   secret: (name: string) => pulumi.Output<string>;
   /** The provisioning user's SSH private key (config secret `vigil:sshPrivateKey`). */
   sshPrivateKey: pulumi.Output<string>;
-  /** Host planner; defaults to provisioning/plan.ts `planForHost`. */
+  /** Host planner; defaults to provisioning/host-plan.ts `planForHost`. */
   planHost?: HostPlanner;
 }
 
-/** Local ports of the SSH tunnels to the dashboards. */
-export const TUNNEL_PORTS = { netdata: 19999, prometheus: 9090, alertmanager: 9093 } as const;
+/** Local ports of the SSH tunnels to the dashboards: the same ports as on the host. */
+export const TUNNEL_PORTS = { netdata: NETDATA_PORT, prometheus: PROMETHEUS_PORT, alertmanager: ALERTMANAGER_PORT } as const;
 
 /** What the stack exports. */
 export interface VigilOutputs {
@@ -66,79 +66,28 @@ export function projectEnvironment(environment: string): string {
 export const HUB_PING_REGIONS = ["us_east", "eu_west"];
 
 /**
- * Stand-in addresses different from offlineContext's for every droplet: a step whose content is
- * the same under both does not depend on addresses and is known at preview time.
- */
-function shiftedContext(spec: Spec): PlanContext {
-  const base = offlineContext(spec);
-  const n = spec.hosts.length;
-  const privateAddress: Record<string, string> = {};
-  for (const host of spec.hosts) {
-    const address = base.privateAddress[host.name]!;
-    if (host.existing) {
-      privateAddress[host.name] = address;
-    } else {
-      const value = (address.split(".").reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0) + n) >>> 0;
-      privateAddress[host.name] = [24, 16, 8, 0].map((s) => (value >>> s) & 255).join(".");
-    }
-  }
-  return { privateAddress };
-}
-
-/** Stand-in address sets: the offline one, and one with every droplet's address moved. */
-interface StandIns {
-  offline: PlanContext;
-  shifted: PlanContext;
-}
-
-/**
- * The host's steps for HostProvisioning. A step whose content is the same under both stand-in
- * address sets does not depend on addresses: it is known now (and shown in full by `pulumi
- * preview`). The others wait for the real addresses: the host's own only, when moving every
- * other host's address leaves its plan unchanged (node hosts), or all of them (the hub, which
- * scrapes everyone). Depending on all addresses only where needed keeps the program linear in
- * hosts: each dependency is recorded on every command that carries it.
+ * The host's steps for HostProvisioning: each step that does not depend on addresses now (shown in
+ * full by `pulumi preview`), the others once the addresses they need are known
+ * (provisioning/address-dependence.ts decides which).
  */
 function provisionedSteps(
   spec: Spec,
   hostName: string,
   planHost: HostPlanner,
-  standIns: StandIns,
+  standIns: StandInContexts,
   addresses: Record<string, pulumi.Output<string>>,
 ): ProvisionedStep[] {
-  const own = standIns.offline.privateAddress[hostName]!;
-  const offline = planHost(spec, hostName, standIns.offline);
-  const shifted = planHost(spec, hostName, standIns.shifted);
-  const sameIds = (a: HostPlan, b: HostPlan) => a.steps.length === b.steps.length && a.steps.every((s, i) => s.id === b.steps[i]!.id);
-  if (!sameIds(offline, shifted)) {
-    throw new Error(`the steps of host ${hostName} change with the hosts' addresses; step ids and their order must not depend on addresses`);
-  }
-  const offlineHashes = offline.steps.map(stepHash);
-  const othersMoved = planHost(spec, hostName, { privateAddress: { ...standIns.shifted.privateAddress, [hostName]: own } });
-  const dependsOnOthers = othersMoved.steps.some((s, i) => stepHash(s) !== offlineHashes[i]);
-
+  const dependence = addressDependence(spec, hostName, planHost, standIns);
   let real: pulumi.Output<HostPlan> | undefined;
   const realPlan = () =>
-    (real ??= (
-      dependsOnOthers
-        ? pulumi.all(addresses)
-        : addresses[hostName]!.apply((address) => ({ ...standIns.offline.privateAddress, [hostName]: address }))
-    ).apply((privateAddress) => {
-      const plan = planHost(spec, hostName, { privateAddress });
-      if (!sameIds(plan, offline)) {
-        throw new Error(`the steps of host ${hostName} changed once the addresses were known (${plan.steps.map((s) => s.id).join(", ")})`);
-      }
-      return plan;
-    }));
-  return offline.steps.map((step, i) => {
-    const independent = offlineHashes[i] === stepHash(shifted.steps[i]!);
-    const secrets = [...new Set([...stepSecrets(step), ...stepSecrets(shifted.steps[i]!)])].sort();
-    return {
-      id: step.id,
-      secrets,
-      step: independent ? pulumi.output(step) : realPlan().apply((p) => p.steps[i]!),
-    };
-  });
+    (real ??= (dependence.dependsOnOthers ? pulumi.all(addresses) : addresses[hostName]!.apply((address) => ({ [hostName]: address }))).apply(
+      (known) => planWithAddresses(spec, hostName, planHost, dependence, known),
+    ));
+  return dependence.offline.steps.map((step, i) => ({
+    id: step.id,
+    secrets: dependence.secrets[i]!,
+    step: dependence.independent[i] ? pulumi.output(step) : realPlan().apply((p) => p.steps[i]!),
+  }));
 }
 
 /** Creates every resource of the environment; returns the stack outputs. */
@@ -191,7 +140,7 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
   );
 
   const addresses = Object.fromEntries(hosts.map((h, i) => [spec.hosts[i]!.name, h.privateAddress]));
-  const standIns = { offline: offlineContext(spec), shifted: shiftedContext(spec) };
+  const standIns = standInContexts(spec);
   spec.hosts.forEach((host, i) => {
     new HostProvisioning(host.name, {
       host: host.name,
@@ -215,7 +164,7 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
     const droplet = hosts[i]!.droplet;
     return droplet ? [{ name: h.name, id: droplet.id, size: h.size, vcpus: droplet.vcpus }] : [];
   });
-  new HostAlerts(prefix, { prefix, thresholds: spec.thresholds, droplets, notifications });
+  new DropletMonitorAlerts(prefix, { prefix, thresholds: spec.thresholds, droplets, notifications });
 
   return {
     hosts: Object.fromEntries(

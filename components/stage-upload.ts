@@ -7,7 +7,8 @@
 // pulumi/pulumi-command#754). The hub's files depend on the droplets' VPC addresses, which are
 // unknown until the droplets exist, so the first `pulumi up` of a stack would fail its preview.
 // A command's stdin may be unknown during preview, so the files travel on stdin instead.
-import { stageDir, stagedFiles, shq } from "../provisioning/step-script.ts";
+import { shq } from "../provisioning/shell-quote.ts";
+import { stageDir, stagedFiles } from "../provisioning/step-script.ts";
 import type { PlanStep } from "../provisioning/plan.ts";
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");

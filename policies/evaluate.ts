@@ -16,7 +16,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
-/** A resource as `vigil plan` computes it (components/offline-plan.ts). */
+/** A resource as `vigil plan` computes it (components/cloud-preview.ts). */
 export interface GraphResource {
   type: string;
   name: string;

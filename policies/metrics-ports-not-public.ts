@@ -2,19 +2,19 @@
 // reachable only inside the VPC, where the hub scrapes them.
 import { Firewall, Vpc } from "@pulumi/digitalocean";
 import type { PolicyConfigSchema, StackValidationArgs } from "@pulumi/policy";
-import { addressRange, describePort, openedPorts, within, type AddressRange, type InboundRule } from "./firewall-rules.ts";
+import { describePort, METRICS_PORTS } from "../provisioning/service-ports.ts";
+import { addressRange, within, type AddressRange } from "../schema/ip-ranges.ts";
+import { openedPorts, type InboundRule } from "./firewall-rules.ts";
 import { SPEC_RESOURCE_TYPE } from "./spec-resource.ts";
 import { withDefaults, type VigilStackPolicy } from "./vigil-policy.ts";
 
-/** node_exporter, Prometheus, Alertmanager (+ gossip), blackbox exporter, Netdata. */
-export const METRICS_PORTS = [9100, 9090, 9093, 9094, 9115, 19999];
 
 const configSchema: PolicyConfigSchema = {
   properties: {
     ports: {
       type: "array",
       items: { type: "integer", minimum: 1, maximum: 65535 },
-      default: METRICS_PORTS,
+      default: [...METRICS_PORTS],
       description: "ports that must stay inside the VPC",
     },
   },

@@ -1,5 +1,5 @@
 // Every node host faces SSH brute force; one of fail2ban or CrowdSec must ban the sources.
-import { listing, nodeHosts, specOfStack } from "./spec-resource.ts";
+import { listing, nodeHostNames, specOfStack } from "./spec-resource.ts";
 import type { VigilStackPolicy } from "./vigil-policy.ts";
 
 export const nodeHostsIntrusionProtected: VigilStackPolicy = {
@@ -10,7 +10,7 @@ export const nodeHostsIntrusionProtected: VigilStackPolicy = {
   configSchema: { properties: {} },
   validateStack: (args, reportViolation) => {
     const { spec, urn } = specOfStack(args);
-    const nodes = nodeHosts(spec);
+    const nodes = nodeHostNames(spec);
     if (nodes.length === 0) return;
     if (!spec.stack.fail2ban.enabled && !spec.stack.crowdsec.enabled) {
       reportViolation(

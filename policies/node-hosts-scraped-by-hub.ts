@@ -1,5 +1,5 @@
 // A node host that no hub scrapes has alert rules that can never fire.
-import { hubHosts, listing, nodeHosts, specOfStack } from "./spec-resource.ts";
+import { hubHostNames, listing, nodeHostNames, specOfStack } from "./spec-resource.ts";
 import type { VigilStackPolicy } from "./vigil-policy.ts";
 
 export const nodeHostsScrapedByHub: VigilStackPolicy = {
@@ -10,10 +10,10 @@ export const nodeHostsScrapedByHub: VigilStackPolicy = {
   configSchema: { properties: {} },
   validateStack: (args, reportViolation) => {
     const { spec, urn } = specOfStack(args);
-    const nodes = nodeHosts(spec);
+    const nodes = nodeHostNames(spec);
     if (nodes.length === 0) return;
     const hosts = `node host${nodes.length > 1 ? "s" : ""} ${listing(nodes)}`;
-    if (hubHosts(spec).length === 0) {
+    if (hubHostNames(spec).length === 0) {
       reportViolation(`no host has the hub role, so nothing scrapes ${hosts}: add "hub" to the roles of a host (e.g. a monitor droplet with roles: [hub])`, urn);
     }
     if (!spec.stack.nodeExporter.enabled) {

@@ -1,6 +1,6 @@
 // Spec-level policies read the validated spec from the `vigil:index:Spec` component that the
 // Pulumi program registers (its inputs and registered outputs hold the spec, secrets being only
-// `{ secret: NAME }` references). `vigil check` sees the same component in planResources().
+// `{ secret: NAME }` references). `vigil check` sees the same component in previewCloudResources().
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import type { Spec } from "../schema/spec-schema.ts";
 
@@ -24,10 +24,10 @@ export function specOfStack(args: StackValidationArgs): { spec: Spec; urn: strin
 }
 
 /** Names of the spec's node hosts. */
-export const nodeHosts = (spec: Spec): string[] => spec.hosts.filter((h) => h.roles.includes("node")).map((h) => h.name);
+export const nodeHostNames = (spec: Spec): string[] => spec.hosts.filter((h) => h.roles.includes("node")).map((h) => h.name);
 
 /** Names of the spec's hub hosts. */
-export const hubHosts = (spec: Spec): string[] => spec.hosts.filter((h) => h.roles.includes("hub")).map((h) => h.name);
+export const hubHostNames = (spec: Spec): string[] => spec.hosts.filter((h) => h.roles.includes("hub")).map((h) => h.name);
 
 /** `a`, `a and b`, `a, b and c`. */
 export function listing(items: readonly string[]): string {

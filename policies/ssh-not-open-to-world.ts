@@ -1,12 +1,14 @@
 // SSH reachable from the whole internet invites brute force and every future sshd CVE.
 import { Firewall } from "@pulumi/digitalocean";
 import { validateResourceOfType, type PolicyConfigSchema } from "@pulumi/policy";
-import { addressRange, openedPorts } from "./firewall-rules.ts";
+import { SSH_PORT } from "../provisioning/service-ports.ts";
+import { addressRange } from "../schema/ip-ranges.ts";
+import { openedPorts } from "./firewall-rules.ts";
 import { withDefaults, type VigilResourcePolicy } from "./vigil-policy.ts";
 
 const configSchema: PolicyConfigSchema = {
   properties: {
-    port: { type: "integer", minimum: 1, maximum: 65535, default: 22, description: "the SSH port" },
+    port: { type: "integer", minimum: 1, maximum: 65535, default: SSH_PORT, description: "the SSH port" },
     ipv4MinPrefix: { type: "integer", minimum: 0, maximum: 32, default: 8, description: "an IPv4 source wider than this prefix counts as the world" },
     ipv6MinPrefix: { type: "integer", minimum: 0, maximum: 128, default: 32, description: "an IPv6 source wider than this prefix counts as the world" },
   },

@@ -1,6 +1,6 @@
 // Installing Debian 12 packages as a plan step (never curl | bash).
 import type { PlanFile, PlanStep } from "./plan.ts";
-import { shq } from "./step-script.ts";
+import { shq } from "./shell-quote.ts";
 
 export interface AptStepArgs {
   /** Step id, e.g. `node-packages`. */

@@ -1,11 +1,8 @@
-// The Plan model: what a host receives, as ordered, idempotent steps. Pure data; step-script.ts
-// turns a step into the one shell script that Pulumi and `vigil apply` both run.
+// The plan model: what a host receives, as ordered, idempotent steps. Pure data; step-script.ts
+// turns a step into the one shell script that Pulumi and `vigil apply` both run. This module
+// imports no role: the roles import it, and host-plan.ts composes them.
 import { createHash } from "node:crypto";
-import { isIP } from "node:net";
 import type { Host, Role, Spec } from "../schema/spec-schema.ts";
-import { nodeRoleSteps } from "./node-role.ts";
-import { hubRoleSteps } from "./hub-role.ts";
-import { agentSteps } from "./agent.ts";
 
 /** A file a step places on the host. */
 export interface PlanFile {
@@ -70,23 +67,6 @@ export interface PlanContext {
 /** What a role module contributes to a host: steps in the order they must run. */
 export type RoleSteps = (spec: Spec, host: Host, ctx: PlanContext) => PlanStep[];
 
-/** The ordered plan of one host: node role (with the agent), then hub role. */
-export function planForHost(spec: Spec, hostName: string, ctx: PlanContext): HostPlan {
-  const host = spec.hosts.find((h) => h.name === hostName);
-  if (!host) throw new Error(`no host named "${hostName}" in the spec (hosts: ${spec.hosts.map((h) => h.name).join(", ")})`);
-  const steps = [
-    ...(host.roles.includes("node") ? [...nodeRoleSteps(spec, host, ctx), ...agentSteps(spec, host, ctx)] : []),
-    ...(host.roles.includes("hub") ? hubRoleSteps(spec, host, ctx) : []),
-  ];
-  const seen = new Set<string>();
-  for (const step of steps) {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(step.id)) throw new Error(`plan step id "${step.id}" is not [a-z0-9-]+`);
-    if (seen.has(step.id)) throw new Error(`plan step id "${step.id}" appears twice on host ${hostName}`);
-    seen.add(step.id);
-  }
-  return { host: host.name, roles: [...host.roles], steps };
-}
-
 /** Content hash of a step: its identity, so an unchanged step is skipped and a changed one re-runs. */
 export function stepHash(step: PlanStep): string {
   const canonical = JSON.stringify([
@@ -104,37 +84,3 @@ export function stepHash(step: PlanStep): string {
 /** Names of the secrets a step's files need. */
 export const stepSecrets = (step: PlanStep): string[] =>
   [...new Set(step.files.flatMap((f) => (f.secret ? [f.secret] : [])))].sort();
-
-/**
- * Addresses for planning without a cloud: existing servers use their own; droplets, whose VPC
- * addresses DigitalOcean assigns at creation, get stand-ins from vpc.ipRange (.2, .3, ... in host
- * order) so `vigil render` output is complete and stable. `pulumi up` uses the real ones.
- */
-export function offlineContext(spec: Spec): PlanContext {
-  const [network] = spec.vpc.ipRange.split("/") as [string];
-  const base = network.split(".").reduce((acc, o) => ((acc << 8) | Number(o)) >>> 0, 0);
-  const privateAddress: Record<string, string> = {};
-  spec.hosts.forEach((host, i) => {
-    const n = (base + 2 + i) >>> 0;
-    privateAddress[host.name] =
-      host.existing?.privateAddress ?? host.existing?.address ?? [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-  });
-  return { privateAddress };
-}
-
-/** Every host at 127.0.0.1: the local target, where all roles share one machine. */
-export const loopbackContext = (spec: Spec): PlanContext => ({
-  privateAddress: Object.fromEntries(spec.hosts.map((h) => [h.name, "127.0.0.1"])),
-});
-
-/** Applies `--address HOST=IP` overrides to `ctx`; returns an error message, or undefined. */
-export function applyAddressOverrides(spec: Spec, ctx: PlanContext, pairs: readonly string[]): string | undefined {
-  for (const pair of pairs) {
-    const [host, ip] = pair.split("=");
-    if (host === undefined || ip === undefined || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
-      return `--address ${pair}: expected HOST=IP with a host of the spec`;
-    }
-    ctx.privateAddress[host] = ip;
-  }
-  return undefined;
-}

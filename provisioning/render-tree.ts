@@ -2,7 +2,8 @@
 // steps in <host>/plan.json. Pure, so golden tests compare it without touching the disk.
 import { createHash } from "node:crypto";
 import type { Spec } from "../schema/spec-schema.ts";
-import { planForHost, stepHash, type HostPlan, type PlanContext } from "./plan.ts";
+import { planForHost } from "./host-plan.ts";
+import { stepHash, type HostPlan, type PlanContext } from "./plan.ts";
 import { stepCommand } from "./step-script.ts";
 
 /** plan.json of one host: the steps as `vigil apply` and Pulumi run them, secrets by name only. */

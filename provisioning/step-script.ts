@@ -7,12 +7,10 @@
 //   2. run `stepCommand(step)` with `secretsStdin(step, values)` on stdin;
 //   3. the last line of stdout is `vigil-step: changed` or `vigil-step: unchanged`; exit 1 on failure.
 import { stepHash, stepSecrets, type PlanStep } from "./plan.ts";
+import { shq } from "./shell-quote.ts";
 
 /** Where vigil keeps its own state on a host. */
 export const VIGIL_LIB = "/var/lib/vigil";
-
-/** Single-quotes a string for bash. */
-export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The staging directory of this version of the step (a new hash, a new directory). */
 export const stageDir = (step: PlanStep): string => `${VIGIL_LIB}/stage/${step.id}-${stepHash(step)}`;

@@ -1,12 +1,17 @@
 // The systemd units that must stay active on a host: the spec's `services` and the stack's own
 // units. They are "registered" by being exported by node_exporter's systemd collector (see
-// node-exporter.ts), so the hub's HostSystemdUnitFailed alert sees them fail; the hub uses
-// `watchedUnitsRegex()` to give them severity critical.
+// node/node-exporter.ts), so the hub's HostSystemdUnitFailed alert sees them fail; the hub uses
+// `watchedUnitsRegex()` to give them severity critical. `vigil local status` checks the same
+// list (`runningUnits`), so the two cannot disagree again.
 //
 // Deliberately NOT done: a `Restart=on-failure` drop-in on the user's units. A unit that
 // silently restarts hides its failures; vigil reports them instead (node_exporter also exports
 // node_systemd_service_restart_total, so a restart loop is visible too).
 import type { Host, Spec } from "../schema/spec-schema.ts";
+import {
+  AGENT_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT, CROWDSEC_BOUNCER_UNIT, CROWDSEC_UNIT, FAIL2BAN_UNIT, NETDATA_UNIT, NODE_EXPORTER_UNIT,
+  PROMETHEUS_UNIT,
+} from "./service-units.ts";
 
 /** systemd unit types; a name without one of these suffixes is a service. */
 const UNIT_TYPES = ["service", "socket", "device", "mount", "automount", "swap", "target", "path", "timer", "slice", "scope"];
@@ -18,27 +23,53 @@ export function unitName(name: string): string {
 }
 
 /**
- * Units the vigil agent runs as (agent/src/main.ts: oneshot services on timers). Listed here so
- * the hub treats them as the stack's own; a unit that does not exist is simply never exported.
+ * The agent's units as node_exporter watches them. The agent is one resident service
+ * (AGENT_UNIT, node/agent.ts); the three other names date from before it existed, when the
+ * node role assumed oneshot services on timers. They are kept in the watch list because the list is part of every node's rendered
+ * node_exporter flags and hub rules (golden renders); a unit that does not exist is simply
+ * never exported, so they cost nothing and never alert.
  */
-export const AGENT_UNITS = ["vigil-agent.service", "vigil-agent.timer", "vigil-agent-integrity.service", "vigil-agent-integrity.timer"];
+export const AGENT_UNITS = [AGENT_UNIT, "vigil-agent.timer", "vigil-agent-integrity.service", "vigil-agent-integrity.timer"];
+
+/** The resident services vigil installs on a node host, for the pieces the spec enables (agent aside). */
+function nodeServices(spec: Spec): string[] {
+  const s = spec.stack;
+  return [
+    ...(s.netdata.enabled ? [NETDATA_UNIT] : []),
+    ...(s.nodeExporter.enabled ? [NODE_EXPORTER_UNIT] : []),
+    ...(s.fail2ban.enabled ? [FAIL2BAN_UNIT] : []),
+    ...(s.crowdsec.enabled ? [CROWDSEC_UNIT] : []),
+    ...(s.crowdsec.enabled && s.crowdsec.firewallBouncer ? [CROWDSEC_BOUNCER_UNIT] : []),
+  ];
+}
+
+/** The hub's services. */
+export const HUB_UNITS = [PROMETHEUS_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT];
 
 /** The units vigil itself installs on this host, for the roles it holds and the pieces enabled. */
 export function stackUnits(spec: Spec, host: Host): string[] {
-  const units: string[] = [];
-  if (host.roles.includes("node")) {
-    const s = spec.stack;
-    if (s.netdata.enabled) units.push("netdata.service");
-    if (s.nodeExporter.enabled) units.push("prometheus-node-exporter.service");
-    if (s.fail2ban.enabled) units.push("fail2ban.service");
-    if (s.crowdsec.enabled) units.push("crowdsec.service");
-    if (s.crowdsec.enabled && s.crowdsec.firewallBouncer) units.push("crowdsec-firewall-bouncer.service");
-    units.push(...AGENT_UNITS);
-  }
-  if (host.roles.includes("hub")) {
-    units.push("prometheus.service", "prometheus-alertmanager.service", "prometheus-blackbox-exporter.service");
-  }
-  return units;
+  return [
+    ...(host.roles.includes("node") ? [...nodeServices(spec), ...AGENT_UNITS] : []),
+    ...(host.roles.includes("hub") ? HUB_UNITS : []),
+  ];
+}
+
+/**
+ * The units that must be active on the host right now: the spec's `services` and the stack's
+ * resident services (the agent only where the host has an `agent` block). Sorted, unique.
+ */
+export function runningUnits(spec: Spec, host: Host): string[] {
+  const node = host.roles.includes("node");
+  return [
+    ...new Set([
+      ...host.services.map(unitName),
+      ...(node ? nodeServices(spec) : []),
+      ...(node && host.agent ? [AGENT_UNIT] : []),
+      ...(host.roles.includes("hub") ? HUB_UNITS : []),
+      // A hub's Netdata is the fleet dashboard when the nodes stream to it (node/netdata-stream.ts).
+      ...(host.roles.includes("hub") && spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey ? [NETDATA_UNIT] : []),
+    ]),
+  ].sort();
 }
 
 /** Every unit that must stay active on the host: the spec's `services` first, then the stack's. Sorted, unique. */

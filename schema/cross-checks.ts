@@ -2,6 +2,8 @@
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
 import { durationSeconds } from "./durations.ts";
+import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
+import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
 
 export interface Problem {
@@ -103,7 +105,7 @@ function checkNetwork(spec: Spec): Problem[] {
   const out: Problem[] = [];
   const vpc = parseCidr(spec.vpc.ipRange);
   if (typeof vpc === "string") out.push({ path: ["vpc", "ipRange"], message: vpc });
-  else if (vpc.version !== 4 || !isPrivateV4(vpc.address)) {
+  else if (vpc.version !== 4 || !isPrivateIPv4(vpc.address)) {
     out.push({ path: ["vpc", "ipRange"], message: `must be a private IPv4 range (10/8, 172.16/12, 192.168/16), got "${spec.vpc.ipRange}"` });
   } else if (vpc.prefix < 16 || vpc.prefix > 28) {
     out.push({ path: ["vpc", "ipRange"], message: `DigitalOcean VPCs are /16 to /28, got /${vpc.prefix}` });
@@ -118,40 +120,6 @@ function checkNetwork(spec: Spec): Problem[] {
     if (typeof parsed === "string") out.push({ path: ["stack", "fail2ban", "ignoreIp", i], message: `${parsed} (or a plain IP address)` });
   });
   return out;
-}
-
-interface Cidr {
-  address: string;
-  prefix: number;
-  version: 4 | 6;
-}
-
-/** Parses `a.b.c.d/n` (or IPv6); returns an explanation when it is not a well-formed network. */
-export function parseCidr(text: string): Cidr | string {
-  const match = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
-  if (!match) return `"${text}" is not a CIDR like 203.0.113.10/32`;
-  const address = match[1]!;
-  const prefix = Number(match[2]);
-  const version = isIP(address);
-  if (version === 0) return `"${text}": "${address}" is not an IP address`;
-  const max = version === 4 ? 32 : 128;
-  if (prefix > max) return `"${text}": prefix /${prefix} is longer than /${max}`;
-  if (version === 4) {
-    const value = ipv4ToInt(address);
-    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-    if ((value & ~mask) >>> 0 !== 0) {
-      return `"${text}" has host bits set; the network is ${intToIpv4((value & mask) >>> 0)}/${prefix}`;
-    }
-  }
-  return { address, prefix, version: version as 4 | 6 };
-}
-
-const ipv4ToInt = (ip: string) => ip.split(".").reduce((acc, octet) => ((acc << 8) | Number(octet)) >>> 0, 0);
-const intToIpv4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-
-function isPrivateV4(ip: string): boolean {
-  const [a, b] = ip.split(".").map(Number) as [number, number];
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
 function isAddressOrHostname(text: string): boolean {
@@ -228,9 +196,8 @@ function checkSlos(spec: Spec): Problem[] {
     if (slo.latencyMs !== undefined && slo.uptime === undefined) {
       out.push({ path: ["slos", i, "latencyMs"], message: "a latency SLO needs an uptime check (uptime: NAME)", key: true });
     }
-    const window = durationSeconds(slo.window);
-    if (window < 86400 || window > 90 * 86400) {
-      out.push({ path: ["slos", i, "window"], message: `must be between 1d and 90d for multi-window burn-rate alerts (got ${slo.window})` });
+    if (!sloWindowWithin(slo.window)) {
+      out.push({ path: ["slos", i, "window"], message: `must be between ${SLO_WINDOW_MIN} and ${SLO_WINDOW_MAX} for multi-window burn-rate alerts (got ${slo.window})` });
     }
   });
   return out;
@@ -281,7 +248,7 @@ function checkRemoteWrite(spec: Spec): Problem[] {
     if (url) {
       if (url.username || url.password) out.push({ path: [...at, "url"], message: "credentials in the URL would be stored in plain text: use basicAuth with a secret" });
       const host = url.hostname.replace(/^\[|\]$/g, "");
-      const local = (isIP(host) === 4 && (isPrivateV4(host) || host.startsWith("127."))) || host === "::1" || host === "localhost";
+      const local = (isIP(host) === 4 && (isPrivateIPv4(host) || host.startsWith("127."))) || host === "::1" || host === "localhost";
       if (url.protocol === "http:" && (r.bearerToken || r.basicAuth) && !local) {
         out.push({ path: [...at, "url"], message: "plain http would send the credentials in clear text: use https (http only to a private or loopback address)" });
       }

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, purgeLocal, stopLocal } from "../../bin/local-target.ts";
 import { sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
-import { localUp } from "../../bin/commands/local.ts";
+import { localUp } from "../../bin/local-apply.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { confirmSeconds } from "../../provisioning/rules/rule-file.ts";

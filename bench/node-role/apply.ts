@@ -14,8 +14,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ensureRootTarball, localOptions } from "../../bin/local-target.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { loopbackContext, type PlanStep } from "../../provisioning/plan.ts";
-import { nodeRoleSteps } from "../../provisioning/node-role.ts";
+import { loopbackContext } from "../../provisioning/address-contexts.ts";
+import { type PlanStep } from "../../provisioning/plan.ts";
+import { nodeRoleSteps } from "../../provisioning/node/node-role.ts";
 import { stageDir, stagedFiles } from "../../provisioning/step-script.ts";
 
 const [specFile = "stacks/prod.yaml", hostName] = process.argv.slice(2);

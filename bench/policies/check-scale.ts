@@ -2,7 +2,7 @@
 // evaluating the policy pack over it. Run: node --import tsx bench/policies/check-scale.ts [hosts...]
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { planResources } from "../../components/offline-plan.ts";
+import { previewCloudResources } from "../../components/cloud-preview.ts";
 import { evaluatePolicies } from "../../policies/evaluate.ts";
 import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig } from "../../policies/policy-config.ts";
@@ -35,7 +35,7 @@ for (const hosts of counts.length ? counts : [1, 10, 100]) {
   let violations = 0;
   for (let run = 0; run < 5; run++) {
     let t = performance.now();
-    const graph = await planResources(spec);
+    const graph = await previewCloudResources(spec);
     plan.push(performance.now() - t);
     t = performance.now();
     violations = (await evaluatePolicies(vigilPolicies, graph, config.config)).length;

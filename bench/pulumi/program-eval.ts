@@ -30,8 +30,8 @@ if (process.argv[2] === "--one") {
 
 async function measure(hosts: number): Promise<void> {
   const { loadSpecText } = await import("../../schema/load-spec.ts");
-  const { planResources } = await import("../../components/offline-plan.ts");
-  const { planForHost } = await import("../../provisioning/plan.ts");
+  const { previewCloudResources } = await import("../../components/cloud-preview.ts");
+  const { planForHost } = await import("../../provisioning/host-plan.ts");
   const prod = parse(readFileSync("stacks/prod.yaml", "utf8")) as { hosts: Record<string, unknown>[]; vpc: { ipRange: string } };
   const [app, hub] = prod.hosts as [Record<string, unknown>, Record<string, unknown>];
   prod.hosts = [...Array.from({ length: hosts }, (_, i) => ({ ...structuredClone(app), name: `app-${i + 1}` })), { ...hub, name: "monitor" }];
@@ -41,7 +41,7 @@ async function measure(hosts: number): Promise<void> {
 
   // Warm up the module graph and JIT on a small spec, so the figure is the program's own cost.
   const small = loadSpecText(readFileSync("stacks/prod.yaml", "utf8"), "prod.yaml");
-  if (small.ok) await planResources(small.spec);
+  if (small.ok) await previewCloudResources(small.spec);
 
   let planMs = 0;
   const timedPlanner: typeof planForHost = (spec, host, ctx) => {
@@ -56,7 +56,7 @@ async function measure(hosts: number): Promise<void> {
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const resources = await planResources(loaded.spec, { planHost: timedPlanner });
+  const resources = await previewCloudResources(loaded.spec, { planHost: timedPlanner });
   const totalMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const heapAfter = process.memoryUsage().heapUsed; // before GC: what the run allocated and still held

@@ -6,12 +6,13 @@ import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import type { PlannedResource } from "../../components/offline-plan.ts";
+import type { CloudResource } from "../../components/cloud-preview.ts";
 import { evaluatePolicies, type Violation } from "../../policies/evaluate.ts";
 import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig } from "../../policies/policy-config.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
+import { parseCommandArgs } from "../command-args.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 
 const USAGE = "usage: vigil check <spec> [--policy-config FILE]";
@@ -19,31 +20,6 @@ const USAGE = "usage: vigil check <spec> [--policy-config FILE]";
 /** policies/config/<environment>.json of this checkout. */
 export const defaultPolicyConfigPath = (environment: string): string =>
   fileURLToPath(new URL(`../../policies/config/${environment}.json`, import.meta.url));
-
-interface CheckArgs {
-  spec: string;
-  policyConfig?: string;
-}
-
-function parseArgs(argv: string[]): CheckArgs | string {
-  const args = argv.filter((a) => a !== "--");
-  const files: string[] = [];
-  let policyConfig: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--policy-config" || arg.startsWith("--policy-config=")) {
-      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[++i];
-      if (value === undefined || value === "") return `vigil check: --policy-config needs a file\n${USAGE}`;
-      policyConfig = value;
-    } else if (arg.startsWith("-")) {
-      return `vigil check: unknown option ${arg}\n${USAGE}`;
-    } else {
-      files.push(arg);
-    }
-  }
-  if (files.length !== 1) return USAGE;
-  return { spec: files[0]!, policyConfig };
-}
 
 /** The policy config for a run: the given file, else policies/config/<env>.json when present. */
 function policyConfigFor(spec: Spec, given: string | undefined): { config: PolicyPackConfig; source: string } | { errors: string[] } {
@@ -83,16 +59,26 @@ export function remediationText(violations: readonly Violation[]): string {
 }
 
 /** Runs the pack over a planned graph; the result `vigil check` prints. */
-export async function checkResources(resources: readonly PlannedResource[], config: PolicyPackConfig): Promise<Violation[]> {
+export async function checkResources(resources: readonly CloudResource[], config: PolicyPackConfig): Promise<Violation[]> {
   return evaluatePolicies(vigilPolicies, resources, config);
 }
 
 export async function runCheck(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    console.error(args);
+  const parsed = parseCommandArgs("check", USAGE, argv, { "policy-config": { type: "string" } });
+  if ("error" in parsed) {
+    console.error(parsed.error);
     return 1;
   }
+  const policyConfigFile = parsed.values["policy-config"];
+  if (policyConfigFile === "") {
+    console.error(`vigil check: --policy-config needs a file\n${USAGE}`);
+    return 1;
+  }
+  if (parsed.positionals.length !== 1) {
+    console.error(USAGE);
+    return 1;
+  }
+  const args = { spec: parsed.positionals[0]!, policyConfig: policyConfigFile };
   const loaded = loadSpecFile(args.spec);
   if (!loaded.ok) {
     console.error(formatErrors(loaded.errors));
@@ -103,11 +89,11 @@ export async function runCheck(argv: string[]): Promise<number> {
     console.error(policyConfig.errors.join("\n"));
     return 1;
   }
-  let resources: PlannedResource[];
+  let resources: CloudResource[];
   try {
     // Loaded only now: the Pulumi SDKs take seconds to load, and bad input should fail fast.
-    const { planResources } = await import("../../components/offline-plan.ts");
-    resources = await planResources(loaded.spec);
+    const { previewCloudResources } = await import("../../components/cloud-preview.ts");
+    resources = await previewCloudResources(loaded.spec);
   } catch (err) {
     console.error(`vigil check: ${args.spec}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

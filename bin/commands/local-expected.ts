@@ -1,51 +1,25 @@
-// What `vigil local status` expects of a host, by the spec: the units each role keeps active and
-// the HTTP endpoints that must answer. Shared by the single container and the fleet.
+// What `vigil local status` checks over HTTP on one host of a fleet: node services at the host's
+// private address (where the hubs reach them), hub services on loopback. The units come from
+// provisioning/watched-services.ts (runningUnits), the ports from provisioning/service-ports.ts.
 import type { Host, Spec } from "../../schema/spec-schema.ts";
+import { hostPort } from "../../provisioning/addresses.ts";
+import { ALERTMANAGER_PORT, BLACKBOX_PORT, NETDATA_PORT, NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "../../provisioning/service-ports.ts";
 
 export interface StatusReport {
   ok: boolean;
   lines: string[];
 }
 
-/** The systemd units the roles of `hosts` must keep active (default: every host of the spec). */
-export function expectedUnits(spec: Spec, hosts: readonly Host[] = spec.hosts): string[] {
-  const units = new Set<string>();
-  const roles = new Set(hosts.flatMap((h) => h.roles));
-  if (roles.has("node")) {
-    if (spec.stack.netdata.enabled) units.add("netdata.service");
-    if (spec.stack.nodeExporter.enabled) units.add("prometheus-node-exporter.service");
-    if (spec.stack.fail2ban.enabled) units.add("fail2ban.service");
-    if (spec.stack.crowdsec.enabled) units.add("crowdsec.service");
-    if (hosts.some((h) => h.roles.includes("node") && h.agent)) units.add("vigil-agent.service");
-    for (const h of hosts) if (h.roles.includes("node")) for (const s of h.services) units.add(s.includes(".") ? s : `${s}.service`);
-  }
-  if (roles.has("hub")) {
-    // The fleet dashboard: the hubs' Netdata are the nodes' streaming parents.
-    if (spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey) units.add("netdata.service");
-    units.add("prometheus.service");
-    units.add("prometheus-alertmanager.service");
-    units.add("prometheus-blackbox-exporter.service");
-  }
-  return [...units].sort();
-}
-
-/**
- * HTTP endpoints that must answer, checked from inside the host: node services at `address`
- * (the host's private address in a fleet, where the hub reaches them), hub services on loopback.
- */
-export function expectedEndpoints(spec: Spec, hosts: readonly Host[] = spec.hosts, address = "127.0.0.1"): { name: string; url: string }[] {
-  const roles = new Set(hosts.flatMap((h) => h.roles));
+export function hostEndpoints(spec: Spec, host: Host, address: string): { name: string; url: string }[] {
   const e: { name: string; url: string }[] = [];
-  if (roles.has("node")) {
-    if (spec.stack.netdata.enabled) e.push({ name: "Netdata", url: `http://${address}:19999/api/v1/info` });
-    if (spec.stack.nodeExporter.enabled) e.push({ name: "node_exporter", url: `http://${address}:9100/metrics` });
-  }
-  if (roles.has("hub")) {
-    const parent = spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey;
-    if (parent && !e.some((x) => x.name === "Netdata")) e.push({ name: "Netdata", url: `http://${address}:19999/api/v1/info` });
-    e.push({ name: "Prometheus", url: "http://127.0.0.1:9090/-/ready" });
-    e.push({ name: "Alertmanager", url: "http://127.0.0.1:9093/-/ready" });
-    e.push({ name: "blackbox_exporter", url: "http://127.0.0.1:9115/metrics" });
+  const at = (a: string, port: number) => `http://${hostPort(a, port)}`;
+  const streamingParent = host.roles.includes("hub") && spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey !== undefined;
+  if ((host.roles.includes("node") && spec.stack.netdata.enabled) || streamingParent) e.push({ name: "Netdata", url: `${at(address, NETDATA_PORT)}/api/v1/info` });
+  if (host.roles.includes("node") && spec.stack.nodeExporter.enabled) e.push({ name: "node_exporter", url: `${at(address, NODE_EXPORTER_PORT)}/metrics` });
+  if (host.roles.includes("hub")) {
+    e.push({ name: "Prometheus", url: `${at("127.0.0.1", PROMETHEUS_PORT)}/-/ready` });
+    e.push({ name: "Alertmanager", url: `${at("127.0.0.1", ALERTMANAGER_PORT)}/-/ready` });
+    e.push({ name: "blackbox_exporter", url: `${at("127.0.0.1", BLACKBOX_PORT)}/metrics` });
   }
   return e;
 }

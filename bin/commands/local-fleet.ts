@@ -5,13 +5,18 @@
 // node that is also a hub is a hub here), each phase in parallel: hosts of one phase do not
 // depend on each other. Progress lines are the single host's, prefixed with the host name.
 import type { Spec } from "../../schema/spec-schema.ts";
-import { planForHost, type HostPlan } from "../../provisioning/plan.ts";
+import type { HostPlan } from "../../provisioning/plan.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
 import { fleetContext, fleetNetwork, type FleetNetwork } from "../local-network.ts";
 import { bootFleet, fleetSshTarget, fleetStatus, readFleet } from "../local-fleet.ts";
 import { LocalTargetError, type LocalOptions } from "../local-target.ts";
 import { sshRun, type SshTarget } from "../ssh-transport.ts";
-import { applyHostPlan, missingSecrets, secretsFromEnv, type ApplyOutcome } from "./apply.ts";
-import { expectedEndpoints, expectedUnits, type StatusReport } from "./local-expected.ts";
+import { applyHostPlan, missingSecrets, secretsFromEnv, type ApplyOutcome } from "../apply-engine.ts";
+import { hostEndpoints, type StatusReport } from "./local-expected.ts";
+import { runningUnits } from "../../provisioning/watched-services.ts";
+
+/** A spec with several hosts runs as a fleet. */
+export const isFleetSpec = (spec: Spec): boolean => spec.hosts.length > 1;
 
 /** Every host's plan with the fleet's addresses (the stand-ins of `vigil render`). Pure. */
 export function fleetPlans(spec: Spec, net: FleetNetwork = fleetNetwork(spec)): HostPlan[] {
@@ -84,8 +89,8 @@ export async function fleetStatusReport(o: LocalOptions, spec: Spec): Promise<St
     spec.hosts.map(async (host) => {
       const h = record.hosts.find((x) => x.name === host.name);
       if (!h || !s.up.includes(host.name)) return { ok: false, lines: [`${host.name}: FAIL not running`] };
-      const units = expectedUnits(spec, [host]);
-      const endpoints = expectedEndpoints(spec, [host], h.address);
+      const units = runningUnits(spec, host);
+      const endpoints = hostEndpoints(spec, host, h.address);
       const script = [
         ...units.map((u) => `printf 'unit %s %s\\n' ${u} "$(systemctl is-active ${u} 2>/dev/null || true)"`),
         ...endpoints.map((e) => `printf 'http %s %s\\n' ${e.url} "$(curl -s -o /dev/null -m 5 -w '%{http_code}' ${e.url} || true)"`),

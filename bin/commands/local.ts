@@ -1,30 +1,26 @@
 // `vigil local up [<spec>] | down [--purge] | status [<spec>] | ssh [HOST] [-- CMD]`
 //
 // One host in the spec (the embedded default): one Debian 12 container on this machine
-// (bin/local-target.ts) that shares this machine's network, every address 127.0.0.1
-// (loopbackContext); fast, and what the single-host e2e runs.
-// Several hosts: the fleet (bin/local-fleet.ts, ./local-fleet.ts): one container per host, each
-// in its own network namespace on a private bridge at the addresses `vigil render` uses, each
-// host's own plan applied to it over SSH, nodes first, then hubs.
+// (bin/local-target.ts, bin/local-apply.ts) sharing this machine's network, every address 127.0.0.1.
+// Several hosts: the fleet (bin/local-fleet.ts, ./local-fleet.ts): one container per host, each in
+// its own network namespace on a private bridge at the addresses `vigil render` uses, each host's
+// own plan applied over SSH, nodes first, then hubs. This file parses and prints.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { loopbackContext, planForHost, type HostPlan } from "../../provisioning/plan.ts";
-import {
-  bootLocal, localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions,
-} from "../local-target.ts";
-import { sshArgs, sshClose, sshRun, type SshTarget } from "../ssh-transport.ts";
-import { applyHostPlan, describeOutcome, missingSecrets, progressPrinter, secretsFromEnv, type ApplyOutcome } from "./apply.ts";
-import { expectedEndpoints, expectedUnits, type StatusReport } from "./local-expected.ts";
-import { fleetStatusReport, fleetUp } from "./local-fleet.ts";
+import { localOptions, localSshTarget, localStatus, LocalTargetError, purgeLocal, stopLocal, type LocalOptions } from "../local-target.ts";
+import { sshArgs, sshClose } from "../ssh-transport.ts";
+import { describeOutcome, progressPrinter } from "../apply-engine.ts";
+import { parseCommandArgs } from "../command-args.ts";
+import { expectedEndpoints, localStatusReport, localUp } from "../local-apply.ts";
+import type { SshTarget } from "../ssh-transport.ts";
+import { ALERTMANAGER_PORT, NETDATA_PORT, PROMETHEUS_PORT } from "../../provisioning/service-ports.ts";
+import { fleetStatusReport, fleetUp, isFleetSpec } from "./local-fleet.ts";
 import { fleetSshTarget, fleetStatus, purgeFleet, readFleet, stopFleet } from "../local-fleet.ts";
-
-export { expectedEndpoints, expectedUnits, type StatusReport };
 
 const USAGE = `usage:
   vigil local up [<spec>]        boot a local Debian 12 container per host and apply the spec
@@ -44,27 +40,6 @@ environment: VIGIL_LOCAL_DIR (/var/lib/vigil-local), VIGIL_CACHE_DIR (/var/cache
 /** The spec `vigil local up` applies when none is given. */
 export const DEFAULT_LOCAL_SPEC = fileURLToPath(new URL("../../stacks/local.yaml", import.meta.url));
 
-/**
- * The plan of the single loopback container: the host's plan at 127.0.0.1. (Given several hosts
- * it merges their plans, first step id wins; `vigil local up` runs such a spec as a fleet instead.)
- */
-export function localPlan(spec: Spec): HostPlan {
-  const ctx = loopbackContext(spec);
-  const seen = new Set<string>();
-  const steps = [];
-  const roles = new Set<HostPlan["roles"][number]>();
-  for (const host of spec.hosts) {
-    const plan = planForHost(spec, host.name, ctx);
-    for (const r of plan.roles) roles.add(r);
-    for (const step of plan.steps) {
-      if (seen.has(step.id)) continue;
-      seen.add(step.id);
-      steps.push(step);
-    }
-  }
-  return { host: spec.hosts.map((h) => h.name).join("+"), roles: [...roles], steps };
-}
-
 function loadSpecOr(file: string | undefined): { spec: Spec; file: string } | undefined {
   const path = file ?? DEFAULT_LOCAL_SPEC;
   const r = loadSpecFile(path);
@@ -73,61 +48,6 @@ function loadSpecOr(file: string | undefined): { spec: Spec; file: string } | un
     return undefined;
   }
   return { spec: r.spec, file: path };
-}
-
-/** Boots the container and applies the spec: what `vigil local up` does, usable from tests. */
-export async function localUp(
-  o: LocalOptions,
-  spec: Spec,
-  opts: {
-    fresh?: boolean;
-    waitSlotMs?: number;
-    env?: NodeJS.ProcessEnv;
-    out?: (line: string) => void;
-    onStart?: (label: string) => void;
-    /** Apply this plan instead of computing localPlan(spec) now. */
-    plan?: HostPlan;
-  } = {},
-): Promise<{ outcome: ApplyOutcome; target: SshTarget; bootSeconds: number }> {
-  const out = opts.out ?? ((l: string) => console.log(l));
-  const plan = opts.plan ?? localPlan(spec);
-  const env = opts.env ?? process.env;
-  const missing = missingSecrets(plan, env);
-  if (missing.length > 0) throw new LocalTargetError(`the spec needs secrets that are not set: ${missing.join(", ")}`);
-  const t0 = performance.now();
-  const boot = await bootLocal(o, { fresh: opts.fresh, waitSlotMs: opts.waitSlotMs });
-  const bootSeconds = (performance.now() - t0) / 1000;
-  out(boot.reused ? `container already running (pid ${boot.pid})` : `container booted in ${bootSeconds.toFixed(1)}s (pid ${boot.pid})`);
-  out(`applying ${plan.steps.length} steps (${plan.roles.join(", ")}) of ${plan.host}`);
-  const outcome = await applyHostPlan(plan, boot.target, secretsFromEnv(plan, env), out, opts.onStart);
-  return { outcome, target: boot.target, bootSeconds };
-}
-
-/** Every expected unit active and every endpoint answering, checked from inside the container. */
-export async function localStatusReport(o: LocalOptions, spec: Spec): Promise<StatusReport> {
-  const s = localStatus(o);
-  if (!s.running) return { ok: false, lines: [s.otherHolder ? `another container holds this machine (state ${s.otherHolder.stateDir})` : "not running"] };
-  const target = localSshTarget(o);
-  const units = expectedUnits(spec);
-  const endpoints = expectedEndpoints(spec);
-  const script = [
-    ...units.map((u) => `printf 'unit %s %s\\n' ${u} "$(systemctl is-active ${u} 2>/dev/null || true)"`),
-    ...endpoints.map(
-      (e) => `printf 'http %s %s\\n' ${e.url} "$(curl -s -o /dev/null -m 5 -w '%{http_code}' ${e.url} || true)"`,
-    ),
-  ].join("\n");
-  const r = await sshRun(target, script, { timeoutMs: 60_000 });
-  if (r.code !== 0) return { ok: false, lines: [`ssh failed (exit ${r.code}): ${r.stderr.trim()}`] };
-  const lines = [`running: pid ${s.pid}, ssh root@127.0.0.1:${s.port}`];
-  let ok = true;
-  for (const line of r.stdout.trim().split("\n")) {
-    const [kind, name, state] = line.split(" ");
-    const good = kind === "unit" ? state === "active" : state === "200";
-    if (!good) ok = false;
-    const label = kind === "http" ? (endpoints.find((e) => e.url === name)?.name ?? name) : name;
-    lines.push(`${good ? "ok  " : "FAIL"} ${label} ${kind === "http" ? `${name} → ${state || "no answer"}` : state || "unknown"}`);
-  }
-  return { ok, lines };
 }
 
 export async function runLocal(argv: string[]): Promise<number> {
@@ -161,11 +81,13 @@ export async function runLocal(argv: string[]): Promise<number> {
   }
 }
 
-/** A spec with several hosts runs as a fleet. */
-export const isFleetSpec = (spec: Spec): boolean => spec.hosts.length > 1;
-
 async function up(o: LocalOptions, argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { fresh: { type: "boolean" } } });
+  const parsed = parseCommandArgs("local up", USAGE, argv, { fresh: { type: "boolean" } });
+  if ("error" in parsed) {
+    console.error(parsed.error);
+    return 1;
+  }
+  const { positionals, values } = parsed;
   if (positionals.length > 1) {
     console.error(USAGE);
     return 1;
@@ -210,24 +132,26 @@ async function upFleet(o: LocalOptions, spec: Spec, file: string, fresh: boolean
   const hub = spec.hosts.find((h) => h.roles.includes("hub") && applied.has(h.name));
   if (hub) {
     const address = network.hosts.find((h) => h.name === hub.name)!.address;
-    console.log(`hub ${hub.name}: vigil local ssh ${hub.name} -- curl -s http://127.0.0.1:9090/api/v1/targets`);
-    const dashboard = spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey ? " -L 19999:127.0.0.1:19999" : "";
-    console.log(`              or from here: ssh -N -L 9090:127.0.0.1:9090 -L 9093:127.0.0.1:9093${dashboard} root@${address}`);
+    const tunnel = (port: number) => ` -L ${port}:127.0.0.1:${port}`;
+    const dashboard = spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey ? tunnel(NETDATA_PORT) : "";
+    console.log(`hub ${hub.name}: vigil local ssh ${hub.name} -- curl -s http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/targets`);
+    console.log(`              or from here: ssh -N${tunnel(PROMETHEUS_PORT)}${tunnel(ALERTMANAGER_PORT)}${dashboard} root@${address}`);
   }
   console.log(`alerts to this machine reach ${network.gateway} (the bridge); shell: vigil local ssh [HOST]`);
   return 0;
 }
 
 async function down(o: LocalOptions, argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { purge: { type: "boolean" } } });
-  const fleet = readFleet(o);
-  if (fleet || fleetStatus(o).running) {
-    const stopped = await stopFleet(o);
-    console.log(stopped ? `fleet powered off (${fleet?.hosts.map((h) => h.name).join(", ") ?? ""}); bridge and namespaces removed` : "no fleet was running");
-  } else {
-    // Also stops a proxy left by a fleet whose record is gone.
-    await stopFleet(o);
+  const parsed = parseCommandArgs("local down", USAGE, argv, { purge: { type: "boolean" } });
+  if ("error" in parsed || parsed.positionals.length > 0) {
+    console.error("error" in parsed ? parsed.error : USAGE);
+    return 1;
   }
+  const { values } = parsed;
+  const fleet = readFleet(o);
+  // Also stops a proxy left by a fleet whose record is gone.
+  const fleetStopped = await stopFleet(o);
+  if (fleet) console.log(fleetStopped ? `fleet powered off (${fleet.hosts.map((h) => h.name).join(", ")}); bridge and namespaces removed` : "no fleet was running");
   const stopped = await stopLocal(o);
   if (!fleet) console.log(stopped ? "container powered off" : "no container was running");
   if (values.purge) {
@@ -242,15 +166,19 @@ async function down(o: LocalOptions, argv: string[]): Promise<number> {
 const lastSpecFile = (o: LocalOptions) => join(o.stateDir, "last-spec");
 
 async function status(o: LocalOptions, argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true });
+  const parsed = parseCommandArgs("local status", USAGE, argv, {});
+  if ("error" in parsed || parsed.positionals.length > 1) {
+    console.error("error" in parsed ? parsed.error : USAGE);
+    return 1;
+  }
+  const { positionals } = parsed;
   const last = existsSync(lastSpecFile(o)) ? readFileSync(lastSpecFile(o), "utf8").trim() : undefined;
   const loaded = loadSpecOr(positionals[0] ?? last);
   if (!loaded) return 1;
   if (isFleetSpec(loaded.spec)) {
     const report = await fleetStatusReport(o, loaded.spec);
     for (const l of report.lines) console.log(l);
-    const fleet = readFleet(o);
-    await Promise.all((fleet?.hosts ?? []).map((h) => sshClose(fleetSshTarget(o, h))));
+    await Promise.all((readFleet(o)?.hosts ?? []).map((h) => sshClose(fleetSshTarget(o, h))));
     return report.ok ? 0 : 1;
   }
   const report = await localStatusReport(o, loaded.spec);

@@ -2,18 +2,22 @@
 // running the Pulumi program under mocks. Secrets are never needed and never shown ("[secret]").
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import { planResources, SECRET, type PlannedResource } from "../../components/offline-plan.ts";
+import { previewCloudResources, SECRET, type CloudResource } from "../../components/cloud-preview.ts";
 import { decodeStageUpload } from "../../components/stage-upload.ts";
+import { parseCommandArgs } from "../command-args.ts";
 
 const USAGE = "usage: vigil plan <spec> [--json]";
 
 export async function runPlan(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => a !== "--");
-  const json = args.includes("--json");
-  const unknown = args.find((a) => a.startsWith("-") && a !== "--json");
-  const files = args.filter((a) => !a.startsWith("-"));
-  if (unknown !== undefined || files.length !== 1) {
-    console.error(unknown ? `vigil plan: unknown option ${unknown}\n${USAGE}` : USAGE);
+  const parsed = parseCommandArgs("plan", USAGE, argv, { json: { type: "boolean" } });
+  if ("error" in parsed) {
+    console.error(parsed.error);
+    return 1;
+  }
+  const files = parsed.positionals;
+  const json = parsed.values.json === true;
+  if (files.length !== 1) {
+    console.error(USAGE);
     return 1;
   }
   const loaded = loadSpecFile(files[0]!);
@@ -21,9 +25,9 @@ export async function runPlan(argv: string[]): Promise<number> {
     console.error(formatErrors(loaded.errors));
     return 1;
   }
-  let resources: PlannedResource[];
+  let resources: CloudResource[];
   try {
-    resources = await planResources(loaded.spec);
+    resources = await previewCloudResources(loaded.spec);
   } catch (err) {
     console.error(`vigil plan: ${files[0]}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
@@ -43,7 +47,7 @@ export const shortType = (type: string): string => {
 };
 
 /** The table: one line per resource (type, name, the inputs that matter) sorted by type, then counts by type. */
-export function planTable(resources: PlannedResource[]): string {
+export function planTable(resources: CloudResource[]): string {
   const rows = resources
     .map((r) => [shortType(r.type), r.name, details(r)] as const)
     .sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
@@ -62,7 +66,7 @@ export function planTable(resources: PlannedResource[]): string {
 
 const show = (v: unknown): string => (v === SECRET ? SECRET : Array.isArray(v) ? v.join(",") : String(v));
 
-function details(r: PlannedResource): string {
+function details(r: CloudResource): string {
   const i = r.inputs;
   switch (r.type) {
     case "digitalocean:index/droplet:Droplet":

@@ -1,24 +1,18 @@
 // `vigil render <spec> --out DIR [--address HOST=IP]...`: every host's files and plan, on disk.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
-import { applyAddressOverrides, offlineContext } from "../../provisioning/plan.ts";
+import { applyAddressOverrides, offlineContext } from "../../provisioning/address-contexts.ts";
 import { renderTree } from "../../provisioning/render-tree.ts";
+import { parseCommandArgs } from "../command-args.ts";
 
 const USAGE = "usage: vigil render <spec> --out DIR [--address HOST=IP]...";
 
 export async function runRender(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { out: { type: "string" }, address: { type: "string", multiple: true } },
-    });
-  } catch (err) {
-    console.error(`vigil render: ${(err as Error).message}\n${USAGE}`);
+  const parsed = parseCommandArgs("render", USAGE, argv, { out: { type: "string" }, address: { type: "string", multiple: true } });
+  if ("error" in parsed) {
+    console.error(parsed.error);
     return 1;
   }
   const [file, ...extra] = parsed.positionals;

@@ -2,6 +2,9 @@
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
+import { parseCommandArgs } from "../command-args.ts";
+
+const USAGE = "usage: vigil validate <spec>...";
 
 /** One line describing a valid spec. */
 export function specSummary(file: string, spec: Spec): string {
@@ -17,10 +20,14 @@ export function specSummary(file: string, spec: Spec): string {
 }
 
 export async function runValidate(argv: string[]): Promise<number> {
-  const files = argv.filter((a) => a !== "--");
-  const flag = files.find((f) => f.startsWith("-"));
-  if (flag !== undefined || files.length === 0) {
-    console.error(flag ? `vigil validate: unknown option ${flag}` : "usage: vigil validate <spec>...");
+  const parsed = parseCommandArgs("validate", USAGE, argv, {});
+  if ("error" in parsed) {
+    console.error(parsed.error);
+    return 1;
+  }
+  const files = parsed.positionals;
+  if (files.length === 0) {
+    console.error(USAGE);
     return 1;
   }
   let failed = false;

@@ -5,17 +5,12 @@
 import { databaseLabel } from "../../schema/cross-checks.ts";
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import { monitoredNodes } from "./host-rules.ts";
-import { alertLabels, alternation, confirmFor, confirmSeconds, matchers, NODE_JOB, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { alertLabels, alternation, confirmFor, matchers, NODE_JOB, scrapeSpanSeconds, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { AGENT_STALE, PM2_RESTARTS } from "./tunables.ts";
 
 const JOB = matchers({ job: NODE_JOB });
 const MIB = 1024 * 1024;
 
-/**
- * Pm2AppRestarting: this many restarts within RESTART_WINDOW (a deploy restarts an app once).
- * `>=` a whole number: increase() extrapolates, so 2 restarts can read as 2.03.
- */
-export const RESTARTS_ALERT = 3;
-export const RESTART_WINDOW = "15m";
 
 const agentHosts = (spec: Spec): (Host & { agent: NonNullable<Host["agent"]> })[] =>
   monitoredNodes(spec).filter((h): h is Host & { agent: NonNullable<Host["agent"]> } => h.agent !== undefined);
@@ -26,7 +21,7 @@ export function agentRuleGroups(spec: Spec): RuleGroup[] {
   const hosts = agentHosts(spec);
   if (hosts.length === 0) return [];
   const cf = confirmFor(spec);
-  const stale = confirmSeconds(spec);
+  const stale = scrapeSpanSeconds(spec, AGENT_STALE);
   const hostSel = (h: Host) => `${JOB},host=${str(h.name)}`;
   const rules: AlertingRule[] = [
     {
@@ -132,11 +127,11 @@ export function agentRuleGroups(spec: Spec): RuleGroup[] {
     }
     rules.push({
       alert: "Pm2AppRestarting",
-      expr: `max by (host, pm2_user, app) (increase(vigil_pm2_app_restarts_total{${JOB}}[${RESTART_WINDOW}])) >= ${RESTARTS_ALERT}`,
+      expr: `max by (host, pm2_user, app) (increase(vigil_pm2_app_restarts_total{${JOB}}[${PM2_RESTARTS.window}])) >= ${PM2_RESTARTS.count}`,
       labels: alertLabels(spec, "warning"),
       annotations: {
         summary: "PM2 app {{ $labels.app }} of {{ $labels.pm2_user }} on {{ $labels.host }} keeps restarting",
-        description: `${RESTARTS_ALERT} or more restarts within ${RESTART_WINDOW} (a deploy restarts an app once): the app is crashing and PM2 restarts it.`,
+        description: `${PM2_RESTARTS.count} or more restarts within ${PM2_RESTARTS.window} (a deploy restarts an app once): the app is crashing and PM2 restarts it.`,
       },
     });
   }

@@ -4,24 +4,23 @@
 //
 // Every expression aggregates to exactly the identifying labels of SPEC.md (host, mountpoint,
 // unit), so an alert's identity does not change when a scrape address does.
-import { durationSeconds, formatDuration } from "../../schema/durations.ts";
+import { formatDuration } from "../../schema/durations.ts";
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import { unitName, unitRegex, watchedUnitsRegex } from "../watched-services.ts";
-import { alertLabels, confirmFor, matchers, NODE_JOB, num, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { alertLabels, confirmFor, matchers, NODE_JOB, num, scrapeSpanSeconds, str, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { CPU_RATE_WINDOW, DISK_FILL, PSEUDO_FILESYSTEMS } from "./tunables.ts";
 
 const JOB = matchers({ job: NODE_JOB });
 
 /** Filesystems that hold data; pseudo and in-memory ones never fill a disk. */
-const DATA_FS = `${JOB},fstype!~"tmpfs|ramfs|devtmpfs|squashfs|overlay|iso9660|nsfs|fuse[.].*"`;
+const DATA_FS = `${JOB},fstype!~${str(PSEUDO_FILESYSTEMS)}`;
 
-/** Rate window of CPU usage: four scrapes, at least 2m (the `for` of the alert smooths further). */
-const rateWindow = (spec: Spec): string => formatDuration(Math.max(4 * durationSeconds(spec.intervals.scrape), 120));
+/** Rate window of CPU usage (tunables.ts CPU_RATE_WINDOW). */
+const rateWindow = (spec: Spec): string => formatDuration(scrapeSpanSeconds(spec, CPU_RATE_WINDOW));
 
-/** HostDiskWillFill looks back a quarter of the horizon (1h..1d) to fit its line. */
-export const diskFillLookbackSeconds = (hours: number): number => Math.min(Math.max(Math.round((hours * 3600) / 4), 3600), 86400);
-
-/** Free space below which HostDiskWillFill may fire: a mostly empty disk with a burst of writes is noise. */
-const DISK_FILL_MAX_FREE_PERCENT = 40;
+/** How far back HostDiskWillFill fits its line for a horizon of `hours` (tunables.ts DISK_FILL). */
+export const diskFillLookbackSeconds = (hours: number): number =>
+  Math.min(Math.max(Math.round(hours * 3600 * DISK_FILL.lookbackShare), DISK_FILL.minLookbackSeconds), DISK_FILL.maxLookbackSeconds);
 
 /** Hosts whose node_exporter the hub scrapes. */
 export const monitoredNodes = (spec: Spec): Host[] =>
@@ -85,15 +84,15 @@ export function hostRuleGroups(spec: Spec): RuleGroup[] {
     {
       alert: "HostDiskWillFill",
       expr: `max by (host, mountpoint) (predict_linear(node_filesystem_avail_bytes{${DATA_FS}}[${lookback}], ${horizon})) < 0
-and on (host, mountpoint) ${diskUsed} > ${100 - DISK_FILL_MAX_FREE_PERCENT}
+and on (host, mountpoint) ${diskUsed} > ${100 - DISK_FILL.maxFreePercent}
 and on (host, mountpoint) max by (host, mountpoint) (node_filesystem_readonly{${DATA_FS}}) == 0`,
-      for: "30m",
+      for: DISK_FILL.for,
       labels: alertLabels(spec, "warning"),
       annotations: {
         summary: `Disk {{ $labels.mountpoint }} on {{ $labels.host }} will fill within ${num(t.diskFillHours)}h`,
         description:
           `A straight line through the last ${lookback} of free space reaches zero within ${num(t.diskFillHours)}h (thresholds.diskFillHours). ` +
-          `Only for writable filesystems already more than ${100 - DISK_FILL_MAX_FREE_PERCENT}% full, and only after 30m, so a burst of writes on an empty disk stays quiet.`,
+          `Only for writable filesystems already more than ${100 - DISK_FILL.maxFreePercent}% full, and only after ${DISK_FILL.for}, so a burst of writes on an empty disk stays quiet.`,
       },
     },
     ...systemdUnitRules(spec),

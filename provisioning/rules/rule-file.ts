@@ -3,6 +3,7 @@
 import { stringify } from "yaml";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import type { Severity, Spec } from "../../schema/spec-schema.ts";
+import { CONFIRM, type ScrapeSpan } from "./tunables.ts";
 
 export interface AlertingRule {
   alert: string;
@@ -51,12 +52,11 @@ export const alertLabels = (spec: Spec, severity: Severity, extra: Record<string
   ...extra,
 });
 
-/**
- * How long a bad state must hold before an alert fires when the spec gives no `for`: three
- * scrapes, at least a minute. One failed scrape or one slow read never pages; a real fault is
- * reported within about a minute.
- */
-export const confirmSeconds = (spec: Spec): number => Math.max(3 * durationSeconds(spec.intervals.scrape), 60);
+/** A span counted in the spec's scrapes, in seconds (tunables.ts). */
+export const scrapeSpanSeconds = (spec: Spec, span: ScrapeSpan): number => Math.max(span.scrapes * durationSeconds(spec.intervals.scrape), span.minSeconds);
+
+/** How long a bad state must hold before an alert fires when the spec gives no `for` (tunables.ts CONFIRM). */
+export const confirmSeconds = (spec: Spec): number => scrapeSpanSeconds(spec, CONFIRM);
 export const confirmFor = (spec: Spec): string => formatDuration(confirmSeconds(spec));
 
 /** A number as PromQL text without float noise (0.1 + 0.2 → 0.3). */

@@ -19,27 +19,10 @@
 //   window (14.4, 6, 3, 1 at 30d), but never below 1: an error rate the budget sustains until
 //   the window ends does not alert.
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
-import type { Severity, Slo, Spec, UptimeCheck } from "../../schema/spec-schema.ts";
+import type { Slo, Spec, UptimeCheck } from "../../schema/spec-schema.ts";
 import { alertLabels, matchers, num, str, UPTIME_JOB, type AlertingRule, type RecordingRule, type RuleGroup } from "./rule-file.ts";
+import { BURN_PAIRS, SLO_BUDGET_MIN_INTERVAL_SECONDS, SLO_WINDOWS, type BurnPair } from "./tunables.ts";
 
-/** Windows recorded for every SLO (plus the SLO's own window). */
-export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
-
-export interface BurnPair {
-  severity: Severity;
-  long: string;
-  short: string;
-  /** Share of the error budget spent within the long window when the pair fires. */
-  budgetShare: number;
-}
-
-/** The SRE workbook's table for a 30-day budget (FIELD-NOTES): pages fast, tickets slow. */
-export const BURN_PAIRS: readonly BurnPair[] = [
-  { severity: "critical", long: "1h", short: "5m", budgetShare: 0.02 },
-  { severity: "critical", long: "6h", short: "30m", budgetShare: 0.05 },
-  { severity: "warning", long: "1d", short: "2h", budgetShare: 0.1 },
-  { severity: "warning", long: "3d", short: "6h", budgetShare: 0.1 },
-];
 
 /** The error budget as a ratio: 99.9 → 0.001. */
 export function budgetFraction(slo: Slo): number {
@@ -164,11 +147,10 @@ export function sloRuleGroupsFor(spec: Spec, slo: Slo): RuleGroup[] {
     name: `vigil-slo-${slo.name}`,
     rules: [...sli.base, ...SLO_WINDOWS.flatMap(record), ...BURN_PAIRS.map((pair) => burnAlert(spec, slo, pair))],
   };
-  // The SLO's own window (up to 90d) reads every sample in it; no alert depends on it, so it is
-  // evaluated every 5 minutes rather than every evaluation interval.
+  // The SLO's own window reads every sample in it; no alert depends on it (tunables.ts).
   const budget: RuleGroup = {
     name: `vigil-slo-${slo.name}-budget`,
-    interval: formatDuration(Math.max(300, durationSeconds(spec.intervals.evaluation))),
+    interval: formatDuration(Math.max(SLO_BUDGET_MIN_INTERVAL_SECONDS, durationSeconds(spec.intervals.evaluation))),
     rules: [
       ...(ownIsFast ? [] : record(own)),
       { record: "slo:objective:ratio", expr: `vector(${num(slo.objective / 100)})`, labels },

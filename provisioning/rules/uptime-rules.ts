@@ -2,12 +2,9 @@
 // check=<name>): UptimeProbeFailed, UptimeProbeSlow, TlsCertificateExpiring.
 import type { Spec, UptimeCheck } from "../../schema/spec-schema.ts";
 import { alertLabels, confirmFor, matchers, num, str, UPTIME_JOB, type AlertingRule, type RuleGroup } from "./rule-file.ts";
+import { TLS_CRITICAL_DAYS, UPTIME_SLOW_WINDOW } from "./tunables.ts";
 
 const JOB = matchers({ job: UPTIME_JOB });
-/** UptimeProbeSlow compares the mean probe duration over this window: one slow probe is noise. */
-export const SLOW_WINDOW = "5m";
-/** TlsCertificateExpiring turns critical below this many days. */
-export const TLS_CRITICAL_DAYS = 3;
 
 const checkSel = (check: UptimeCheck) => `${JOB},check=${str(check.name)}`;
 
@@ -35,7 +32,7 @@ export function uptimeRuleGroups(spec: Spec): RuleGroup[] {
       expr: slow
         .map(
           (c) =>
-            `max by (check) (avg_over_time(probe_duration_seconds{${checkSel(c)}}[${SLOW_WINDOW}])) > ${num(c.latencyMs! / 1000)}\n` +
+            `max by (check) (avg_over_time(probe_duration_seconds{${checkSel(c)}}[${UPTIME_SLOW_WINDOW}])) > ${num(c.latencyMs! / 1000)}\n` +
             `and on (check) max by (check) (probe_success{${checkSel(c)}}) == 1`,
         )
         .join("\nor\n"),
@@ -44,7 +41,7 @@ export function uptimeRuleGroups(spec: Spec): RuleGroup[] {
       annotations: {
         summary: "Uptime check {{ $labels.check }} is slow ({{ $value | humanizeDuration }})",
         description:
-          `The mean probe duration over ${SLOW_WINDOW} is above the check's latencyMs, for ${cf}, while probes still succeed ` +
+          `The mean probe duration over ${UPTIME_SLOW_WINDOW} is above the check's latencyMs, for ${cf}, while probes still succeed ` +
           "(a failing probe's duration is its timeout; UptimeProbeFailed reports that).",
       },
     });

@@ -1,5 +1,5 @@
 // VigilWatchdog: always firing, so a receiver that stops getting it knows the alerting path
-// (Prometheus → Alertmanager → receiver) is broken. alertmanager.ts routes it to
+// (Prometheus → Alertmanager → receiver) is broken. hub/alertmanager.ts routes it to
 // `alerts.heartbeat` (and nowhere else).
 import type { Spec } from "../../schema/spec-schema.ts";
 import { alertLabels, type RuleGroup } from "./rule-file.ts";

@@ -16,8 +16,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, purgeLocal, stopLocal } from "../../bin/local-target.ts";
 import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
-import { applyHostPlan, type ApplyOutcome } from "../../bin/commands/apply.ts";
-import { localPlan, localStatusReport, localUp } from "../../bin/commands/local.ts";
+import { applyHostPlan, type ApplyOutcome } from "../../bin/apply-engine.ts";
+import { mergedLocalPlan, localStatusReport, localUp } from "../../bin/local-apply.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { stepHash, type HostPlan, type PlanStep } from "../../provisioning/plan.ts";
@@ -202,8 +202,8 @@ const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: n
 
 test("vigil local up turns the bare host into a monitored one; status answers 0", { timeout: 900_000 }, async (t) => {
   await prepareAppHost(target, o.cacheDir);
-  basePlan = localPlan(e2eSpec());
-  editedPlan = localPlan(e2eSpec(91));
+  basePlan = mergedLocalPlan(e2eSpec());
+  editedPlan = mergedLocalPlan(e2eSpec(91));
   const t0 = performance.now();
   const { outcome } = await localUp(o, e2eSpec(), { out: (l) => log.push(l), plan: basePlan });
   assert.equal(outcome.failure, undefined, `${JSON.stringify(outcome.failure, null, 2)}\n${log.join("\n")}`);

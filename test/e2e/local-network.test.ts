@@ -4,10 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { loadSpecText } from "../../schema/load-spec.ts";
-import { offlineContext } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { cidrsOverlap, fleetContext, fleetNetwork, overlappingRoutes, FLEET_BRIDGE, type RouteEntry } from "../../bin/local-network.ts";
 import { applyPhases, fleetPlans } from "../../bin/commands/local-fleet.ts";
-import { isFleetSpec } from "../../bin/commands/local.ts";
+import { isFleetSpec } from "../../bin/commands/local-fleet.ts";
 
 const specText = (range: string, hosts: string) => `version: 1
 environment: t

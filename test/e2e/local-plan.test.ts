@@ -3,8 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadSpecText } from "../../schema/load-spec.ts";
-import { planForHost, loopbackContext } from "../../provisioning/plan.ts";
-import { DEFAULT_LOCAL_SPEC, expectedUnits, localPlan } from "../../bin/commands/local.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { loopbackContext } from "../../provisioning/address-contexts.ts";
+import { DEFAULT_LOCAL_SPEC } from "../../bin/commands/local.ts";
+import { expectedUnits, mergedLocalPlan } from "../../bin/local-apply.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 
 const multi = loadSpecText(
@@ -28,7 +30,7 @@ alerts:
 test("localPlan of a multi-host spec merges the plans: the first node host's node role, then the hub", () => {
   assert.ok(multi.ok);
   const spec = multi.spec;
-  const plan = localPlan(spec);
+  const plan = mergedLocalPlan(spec);
   assert.equal(plan.host, "app-1+app-2+monitor");
   assert.deepEqual(plan.roles.sort(), ["hub", "node"]);
   const ids = plan.steps.map((s) => s.id);
@@ -60,5 +62,5 @@ test("the embedded default spec is valid and holds both roles on one host", () =
   assert.deepEqual([...r.spec.hosts[0]!.roles].sort(), ["hub", "node"]);
   const urls = JSON.stringify([r.spec.uptime, r.spec.alerts.receivers]);
   for (const m of urls.matchAll(/https?:\/\/([^/:"]+)/g)) assert.equal(m[1], "127.0.0.1");
-  assert.equal(localPlan(r.spec).steps.length > 0, true);
+  assert.equal(mergedLocalPlan(r.spec).steps.length > 0, true);
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, statSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseSshUrl, sshArgs, tarArchive } from "../../bin/ssh-transport.ts";
-import { secretEnvName } from "../../bin/commands/apply.ts";
+import { secretEnvName } from "../../bin/apply-engine.ts";
 
 test("ssh:// targets parse into user, host and port", () => {
   assert.deepEqual(parseSshUrl("ssh://root@127.0.0.1:2222"), { user: "root", host: "127.0.0.1", port: 2222 });

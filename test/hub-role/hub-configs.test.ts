@@ -8,16 +8,16 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { loopbackContext } from "../../provisioning/plan.ts";
-import { PROMETHEUS_CONFIG, RULES_DIR } from "../../provisioning/prometheus.ts";
-import { BLACKBOX_CONFIG } from "../../provisioning/blackbox.ts";
+import { loopbackContext } from "../../provisioning/address-contexts.ts";
+import { PROMETHEUS_CONFIG, RULES_DIR } from "../../provisioning/hub/prometheus.ts";
+import { BLACKBOX_CONFIG } from "../../provisioning/hub/blackbox.ts";
 import {
   ALERTMANAGER_TEMPLATE,
   alertmanagerSecrets,
   composeAndCheckScript,
   UNROUTED,
   type ComposePaths,
-} from "../../provisioning/alertmanager.ts";
+} from "../../provisioning/hub/alertmanager.ts";
 import { budgetFraction } from "../../provisioning/rules/slo-rules.ts";
 import { fileContent, hubSteps, loadSpec, requireTool, run, STACKS, tempDir, writeTree } from "./support.ts";
 

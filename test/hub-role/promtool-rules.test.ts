@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { ruleFiles } from "../../provisioning/prometheus.ts";
+import { ruleFiles } from "../../provisioning/hub/prometheus.ts";
 import { FIXTURES, loadSpec, requireTool, run, tempDir, withoutAnnotations } from "./support.ts";
 
 const spec = loadSpec(join(FIXTURES, "hub-spec.yaml"));

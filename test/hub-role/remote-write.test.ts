@@ -8,9 +8,10 @@ import { parse } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { offlineContext, stepSecrets } from "../../provisioning/plan.ts";
-import { PROMETHEUS_CONFIG, RULES_DIR } from "../../provisioning/prometheus.ts";
-import { SECRETS_DIR } from "../../provisioning/hub-secrets.ts";
+import { stepSecrets } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
+import { PROMETHEUS_CONFIG, RULES_DIR } from "../../provisioning/hub/prometheus.ts";
+import { SECRETS_DIR } from "../../provisioning/hub/hub-secrets.ts";
 import { fileContent, hubSteps, requireTool, run, tempDir, writeTree } from "./support.ts";
 
 const base = (remoteWrite: string) => `version: 1

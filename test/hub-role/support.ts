@@ -7,8 +7,9 @@ import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { offlineContext, type PlanContext, type PlanStep } from "../../provisioning/plan.ts";
-import { hubRoleSteps } from "../../provisioning/hub-role.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
+import { type PlanContext, type PlanStep } from "../../provisioning/plan.ts";
+import { hubRoleSteps } from "../../provisioning/hub/hub-role.ts";
 
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 export const STACKS = new URL("../../stacks/", import.meta.url).pathname;

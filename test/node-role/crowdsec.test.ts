@@ -15,7 +15,7 @@ import {
   crowdsecConfig,
   crowdsecStep,
   crowdsecSteps,
-} from "../../provisioning/crowdsec.ts";
+} from "../../provisioning/node/crowdsec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { edited, run, stack, tempDir, type RunResult } from "./helpers.ts";
 

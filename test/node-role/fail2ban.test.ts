@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
-import { FAIL2BAN_JAIL, FAIL2BAN_LOCAL, fail2banIgnoreIps, fail2banJail, fail2banStep } from "../../provisioning/fail2ban.ts";
+import { FAIL2BAN_JAIL, FAIL2BAN_LOCAL, fail2banIgnoreIps, fail2banJail, fail2banStep } from "../../provisioning/node/fail2ban.ts";
 import type { PlanStep } from "../../provisioning/plan.ts";
 import { edited, run, stack, tempDir } from "./helpers.ts";
 

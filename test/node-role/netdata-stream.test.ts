@@ -10,9 +10,11 @@ import { join } from "node:path";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { offlineContext, planForHost, stepSecrets } from "../../provisioning/plan.ts";
-import { netdataConf, netdataStreamChild, netdataStreaming } from "../../provisioning/netdata.ts";
-import { netdataStreamStep, STREAM_CONF, STREAM_KEY_FILE, STREAM_TEMPLATE, streamChildTemplate, streamParentTemplate } from "../../provisioning/netdata-stream.ts";
+import { stepSecrets } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { netdataConf, netdataStreamChild, netdataStreaming } from "../../provisioning/node/netdata.ts";
+import { netdataStreamStep, STREAM_CONF, STREAM_KEY_FILE, STREAM_TEMPLATE, streamChildTemplate, streamParentTemplate } from "../../provisioning/node/netdata-stream.ts";
 
 const specText = (netdata: string) => `version: 1
 environment: t

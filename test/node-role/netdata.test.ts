@@ -10,8 +10,8 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
-import { loopbackContext, offlineContext } from "../../provisioning/plan.ts";
-import { NETDATA_OPT_OUT, netdataBindAddresses, netdataConf, netdataDuration, netdataHealthFiles, netdataHealthStep, netdataStep } from "../../provisioning/netdata.ts";
+import { loopbackContext, offlineContext } from "../../provisioning/address-contexts.ts";
+import { NETDATA_OPT_OUT, netdataBindAddresses, netdataConf, netdataDuration, netdataHealthFiles, netdataHealthStep, netdataStep } from "../../provisioning/node/netdata.ts";
 import type { Thresholds } from "../../schema/spec-schema.ts";
 import { edited, stack, tempDir, freePort } from "./helpers.ts";
 

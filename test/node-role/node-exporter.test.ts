@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { offlineContext } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
 import {
   NODE_EXPORTER_DEFAULTS,
   TEXTFILE_DIR,
@@ -14,7 +14,7 @@ import {
   nodeExporterDefaultsFile,
   nodeExporterListenAddresses,
   nodeExporterStep,
-} from "../../provisioning/node-exporter.ts";
+} from "../../provisioning/node/node-exporter.ts";
 import { edited, run, stack, tempDir, freePort } from "./helpers.ts";
 
 const prod = stack("prod");

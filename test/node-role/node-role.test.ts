@@ -3,8 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { loopbackContext, offlineContext, planForHost, stepHash, type PlanContext, type PlanStep } from "../../provisioning/plan.ts";
-import { nodeRoleSteps } from "../../provisioning/node-role.ts";
+import { loopbackContext, offlineContext } from "../../provisioning/address-contexts.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { stepHash, type PlanContext, type PlanStep } from "../../provisioning/plan.ts";
+import { nodeRoleSteps } from "../../provisioning/node/node-role.ts";
 import { stepScript } from "../../provisioning/step-script.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { edited, run, stack } from "./helpers.ts";

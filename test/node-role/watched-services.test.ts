@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { AGENT_UNITS, stackUnits, systemdUnitInclude, unitName, unitRegex, watchedUnits, watchedUnitsRegex } from "../../provisioning/watched-services.ts";
+import { AGENT_UNITS, runningUnits, stackUnits, systemdUnitInclude, unitName, unitRegex, watchedUnits, watchedUnitsRegex } from "../../provisioning/watched-services.ts";
+import { expectedUnits } from "../../bin/local-apply.ts";
 import { edited, stack } from "./helpers.ts";
 
 test("unitName: a bare name is a service, a typed unit keeps its type", () => {
@@ -69,4 +70,21 @@ test("watchedUnitsRegex selects exactly the watched units; the collector include
       assert.equal(include.test(`${other}.service`), true);
     }),
   );
+});
+
+test("running units: what `vigil local status` expects, from the same list as the watched units", () => {
+  const prod = stack("prod");
+  const app1 = prod.hosts.find((h) => h.name === "app-1")!;
+  const running = runningUnits(prod, app1);
+  // The firewall bouncer is a resident service too (local status once forgot it).
+  assert.ok(running.includes("crowdsec-firewall-bouncer.service"));
+  // Every running unit is watched; the agent's unit only where the host has an agent block.
+  for (const u of running) assert.ok(watchedUnits(prod, app1).includes(u), u);
+  assert.equal(running.includes("vigil-agent.service"), app1.agent !== undefined);
+  const noAgent = edited(prod, (s) => void delete s.hosts[0]!.agent);
+  assert.ok(!runningUnits(noAgent, noAgent.hosts[0]!).includes("vigil-agent.service"));
+  assert.ok(!running.some((u) => u.endsWith(".timer")), "no timers: nothing vigil installs runs on one");
+  const monitor = prod.hosts.find((h) => h.name === "monitor")!;
+  assert.deepEqual(runningUnits(prod, monitor), [...monitor.services.map(unitName), ...stackUnits(prod, monitor)].sort());
+  assert.deepEqual(expectedUnits(prod), [...new Set(prod.hosts.flatMap((h) => runningUnits(prod, h)))].sort());
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { planResources } from "../../components/offline-plan.ts";
+import { previewCloudResources } from "../../components/cloud-preview.ts";
 import { evaluatePolicies, type GraphResource, type Violation } from "../../policies/evaluate.ts";
 import type { VigilPolicy } from "../../policies/vigil-policy.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
@@ -45,7 +45,7 @@ export function graphOf(spec: Spec): Promise<GraphResource[]> {
   const key = JSON.stringify(spec);
   let graph = graphs.get(key);
   if (!graph) {
-    graph = planResources(spec);
+    graph = previewCloudResources(spec);
     graphs.set(key, graph);
   }
   return graph;

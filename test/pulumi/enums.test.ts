@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { planResources } from "../../components/offline-plan.ts";
+import { previewCloudResources } from "../../components/cloud-preview.ts";
 import { MONITOR_WINDOWS, nearestMonitorWindow, vcpusOfSize } from "../../components/monitor-window.ts";
 import { durationSeconds } from "../../schema/durations.ts";
 import { SPEC_FILES, T, loadSpec, ofType, revealed } from "./helpers.ts";
@@ -18,7 +18,7 @@ const PROJECT_ENVIRONMENTS = ["Development", "Staging", "Production"];
 
 for (const [label, file] of Object.entries(SPEC_FILES)) {
   test(`${label}: every DigitalOcean enum value is one the API accepts`, async () => {
-    const rs = await planResources(loadSpec(file), { revealSecrets: true });
+    const rs = await previewCloudResources(loadSpec(file), { revealSecrets: true });
     for (const c of ofType(rs, T.uptimeCheck)) {
       assert.ok(UPTIME_CHECK_TYPES.includes(String(c.inputs.type)), `${c.name}: type ${c.inputs.type}`);
       for (const region of c.inputs.regions as string[]) assert.ok(UPTIME_REGIONS.includes(region), `${c.name}: region ${region}`);

@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
-import { METRICS_PORTS } from "../../components/network.ts";
+import { previewCloudResources, type CloudResource } from "../../components/cloud-preview.ts";
+import { METRICS_PORTS } from "../../provisioning/service-ports.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { SPEC_FILES, T, loadSpec, ofType } from "./helpers.ts";
 
@@ -25,7 +25,7 @@ const covers = (rule: Rule, port: number): boolean => {
 };
 
 /** Every invariant of the inbound rules, for one spec's graph. */
-function assertFirewallsSafe(spec: Spec, rs: PlannedResource[]): void {
+function assertFirewallsSafe(spec: Spec, rs: CloudResource[]): void {
   const firewalls = ofType(rs, T.firewall);
   assert.ok(firewalls.length >= 1);
   for (const fw of firewalls) {
@@ -58,7 +58,7 @@ function assertFirewallsSafe(spec: Spec, rs: PlannedResource[]): void {
 for (const [label, file] of Object.entries(SPEC_FILES)) {
   test(`${label}: metrics ports only from the VPC, SSH only from sshAllowFrom`, async () => {
     const spec = loadSpec(file);
-    assertFirewallsSafe(spec, await planResources(spec));
+    assertFirewallsSafe(spec, await previewCloudResources(spec));
   });
 }
 
@@ -75,7 +75,7 @@ test("any sshAllowFrom and VPC range: the invariants hold", async () => {
       spec.access.sshAllowFrom = allow;
       spec.vpc.ipRange = `10.${b}.0.0/24`;
       // The firewall does not depend on the hosts' steps: plan without them, to keep this quick.
-      assertFirewallsSafe(spec, await planResources(spec, { planHost: noSteps }));
+      assertFirewallsSafe(spec, await previewCloudResources(spec, { planHost: noSteps }));
     }),
     { numRuns: 12 },
   );
@@ -84,7 +84,7 @@ test("any sshAllowFrom and VPC range: the invariants hold", async () => {
 test("SSH open to the whole internet is refused, naming the field", async () => {
   const spec: Spec = structuredClone(loadSpec(SPEC_FILES.dev));
   spec.access.sshAllowFrom = ["203.0.113.0/24", "0.0.0.0/0"];
-  await assert.rejects(planResources(spec, { planHost: noSteps }), /access\.sshAllowFrom: 0\.0\.0\.0\/0 opens SSH to the whole internet/);
+  await assert.rejects(previewCloudResources(spec, { planHost: noSteps }), /access\.sshAllowFrom: 0\.0\.0\.0\/0 opens SSH to the whole internet/);
   // and the next program in the same process still plans.
-  assert.ok((await planResources(loadSpec(SPEC_FILES.dev), { planHost: noSteps })).length > 0);
+  assert.ok((await previewCloudResources(loadSpec(SPEC_FILES.dev), { planHost: noSteps })).length > 0);
 });

@@ -5,17 +5,18 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { planResources, type PlannedResource } from "../../components/offline-plan.ts";
+import { previewCloudResources, type CloudResource } from "../../components/cloud-preview.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { nearestMonitorWindow } from "../../components/monitor-window.ts";
-import { planForHost, offlineContext } from "../../provisioning/plan.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { SPEC_FILES, T, loadSpec, named, ofType, revealed } from "./helpers.ts";
 
 /** One evaluation per spec, shared by the tests below (secrets revealed: tests check them). */
-const graphs = new Map<string, Promise<PlannedResource[]>>();
+const graphs = new Map<string, Promise<CloudResource[]>>();
 const graphOf = (spec: Spec) => {
   const key = JSON.stringify(spec);
-  if (!graphs.has(key)) graphs.set(key, planResources(spec, { revealSecrets: true }));
+  if (!graphs.has(key)) graphs.set(key, previewCloudResources(spec, { revealSecrets: true }));
   return graphs.get(key)!;
 };
 

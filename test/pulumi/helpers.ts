@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { loadSpecFile, loadSpecText } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import type { PlannedResource } from "../../components/offline-plan.ts";
+import type { CloudResource } from "../../components/cloud-preview.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -48,9 +48,9 @@ export const T = {
   spec: "vigil:index:Spec",
 } as const;
 
-export const ofType = (rs: PlannedResource[], type: string) => rs.filter((r) => r.type === type);
+export const ofType = (rs: CloudResource[], type: string) => rs.filter((r) => r.type === type);
 
-export function named(rs: PlannedResource[], type: string, name: string): PlannedResource {
+export function named(rs: CloudResource[], type: string, name: string): CloudResource {
   const found = rs.find((r) => r.type === type && r.name === name);
   if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(rs, type).map((r) => r.name).join(", ")}`);
   return found;

@@ -1,9 +1,10 @@
 // Secrets stay secret: every input that carries one is a secret Output, no plain input holds one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planResources, SECRET } from "../../components/offline-plan.ts";
+import { previewCloudResources, SECRET } from "../../components/cloud-preview.ts";
 import { specSecretNames } from "../../components/program.ts";
-import { offlineContext, stepSecrets } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
+import { stepSecrets } from "../../provisioning/plan.ts";
 import { secretsStdin } from "../../provisioning/step-script.ts";
 import { fixturePlanner } from "./fixtures/fixture-planner.ts";
 import { SPEC_FILES, T, loadSpec, named, ofType, revealed } from "./helpers.ts";
@@ -13,7 +14,7 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
     const spec = loadSpec(file);
     const names = [...specSecretNames(spec), "sshPrivateKey"];
     const values = Object.fromEntries(names.map((n) => [n, `VALUE-${n}-${Math.random().toString(36).slice(2)}`]));
-    const rs = await planResources(spec, { planHost: fixturePlanner, secrets: values });
+    const rs = await previewCloudResources(spec, { planHost: fixturePlanner, secrets: values });
 
     const text = JSON.stringify(rs);
     for (const [name, value] of Object.entries(values)) {
@@ -38,7 +39,7 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
     }
 
     // Revealed, the secret inputs carry exactly the configured values.
-    const open = await planResources(spec, { planHost: fixturePlanner, secrets: values, revealSecrets: true });
+    const open = await previewCloudResources(spec, { planHost: fixturePlanner, secrets: values, revealSecrets: true });
     for (const host of spec.hosts) {
       for (const step of fixturePlanner(spec, host.name, offlineContext(spec)).steps) {
         if (stepSecrets(step).length > 0) assert.equal(revealed(named(open, T.command, `${host.name}-${step.id}`).inputs.stdin), secretsStdin(step, values));

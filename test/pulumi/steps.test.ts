@@ -1,9 +1,11 @@
 // Every remote step is byte-identical to what `vigil apply` runs, and steps run in plan order.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planResources, UNKNOWN } from "../../components/offline-plan.ts";
+import { previewCloudResources, UNKNOWN } from "../../components/cloud-preview.ts";
 import { decodeStageUpload, stageUploadCommand } from "../../components/stage-upload.ts";
-import { offlineContext, planForHost, stepHash, stepSecrets } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
+import { planForHost } from "../../provisioning/host-plan.ts";
+import { stepHash, stepSecrets } from "../../provisioning/plan.ts";
 import { secretsStdin, stagedFiles, stepCommand } from "../../provisioning/step-script.ts";
 import { specSecretNames } from "../../components/program.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
@@ -19,7 +21,7 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
       const spec = loadSpec(file);
       const SECRETS = secretsFor(spec);
       const dependencies = new Map<string, string[]>();
-      const rs = await planResources(spec, { planHost: planner, secrets: SECRETS, revealSecrets: true, dependencies });
+      const rs = await previewCloudResources(spec, { planHost: planner, secrets: SECRETS, revealSecrets: true, dependencies });
       let checked = 0;
       for (const host of spec.hosts) {
         // Under mocks the droplets get offlineContext's addresses: the plan `vigil render` shows.
@@ -76,8 +78,8 @@ test("the upload command unpacks exactly the staged files (real bash, a scratch 
 
 test("preview of a new stack: the same resources; only address-dependent steps wait for the droplets", async () => {
   const spec = loadSpec(SPEC_FILES.prod);
-  const preview = await planResources(spec, { planHost: fixturePlanner, preview: true });
-  const up = await planResources(spec, { planHost: fixturePlanner });
+  const preview = await previewCloudResources(spec, { planHost: fixturePlanner, preview: true });
+  const up = await previewCloudResources(spec, { planHost: fixturePlanner });
   const names = (rs: typeof up) => rs.map((r) => `${r.type} ${r.name}`).sort();
   assert.deepEqual(names(preview), names(up), "no resource is created inside an apply");
   let known = 0;

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadSpecFile } from "../../schema/load-spec.ts";
-import { offlineContext } from "../../provisioning/plan.ts";
+import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { renderTree } from "../../provisioning/render-tree.ts";
 import { runVigil } from "../run-vigil.ts";
 

@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
-import { parseCidr, databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/cross-checks.ts";
+import { parseCidr } from "../../schema/ip-ranges.ts";
 import { formatPath } from "../../schema/spec-errors.ts";
 
 test("formatDuration and durationSeconds round-trip and pick the largest whole unit", () => {

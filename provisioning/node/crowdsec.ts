@@ -16,13 +16,14 @@
 // Secrets: the Local API password and the bouncer's API key are generated on the host by the
 // packages' maintainer scripts (0600, root) and never leave it; the plan holds none.
 import { stringify } from "yaml";
-import type { Spec } from "../schema/spec-schema.ts";
-import type { PlanFile, PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
-import { shq } from "./step-script.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import type { PlanFile, PlanStep } from "../plan.ts";
+import { debianServiceStep, serviceOffStep } from "../debian-service.ts";
+import { shq } from "../shell-quote.ts";
+import { hostPort } from "../addresses.ts";
+import { CROWDSEC_LAPI_PORT, CROWDSEC_METRICS_PORT } from "../service-ports.ts";
+import { CROWDSEC_BOUNCER_UNIT, CROWDSEC_UNIT } from "../service-units.ts";
 
-export const CROWDSEC_UNIT = "crowdsec.service";
-export const CROWDSEC_BOUNCER_UNIT = "crowdsec-firewall-bouncer.service";
 export const CROWDSEC_CONFIG = "/etc/crowdsec/config.yaml";
 export const CROWDSEC_ACQUIS = "/etc/crowdsec/acquis.yaml";
 export const CROWDSEC_CAPI_CREDENTIALS = "/etc/crowdsec/online_api_credentials.yaml";
@@ -34,8 +35,7 @@ export const CAPI_DISABLED = "# Written by vigil: no Central API credentials (st
 
 /**
  * /etc/crowdsec/config.yaml: Debian's file, with `api.server.online_client` only when the
- * Central API is on. Every listener is on loopback: the Local API (127.0.0.1:8080) and the
- * metrics endpoint (127.0.0.1:6060).
+ * Central API is on. Every listener is on loopback: the Local API and the metrics endpoint.
  */
 export function crowdsecConfig(spec: Spec): Record<string, unknown> {
   return {
@@ -75,14 +75,14 @@ export function crowdsecConfig(spec: Spec): Record<string, unknown> {
       client: { insecure_skip_verify: false, credentials_path: "/etc/crowdsec/local_api_credentials.yaml" },
       server: {
         log_level: "info",
-        listen_uri: "127.0.0.1:8080",
+        listen_uri: hostPort("127.0.0.1", CROWDSEC_LAPI_PORT),
         profiles_path: "/etc/crowdsec/profiles.yaml",
         console_path: "/etc/crowdsec/console.yaml",
         ...(spec.stack.crowdsec.centralApi ? { online_client: { credentials_path: CROWDSEC_CAPI_CREDENTIALS } } : {}),
         trusted_ips: ["127.0.0.1", "::1"],
       },
     },
-    prometheus: { enabled: true, level: "full", listen_addr: "127.0.0.1", listen_port: 6060 },
+    prometheus: { enabled: true, level: "full", listen_addr: "127.0.0.1", listen_port: CROWDSEC_METRICS_PORT },
   };
 }
 
@@ -155,11 +155,11 @@ export function crowdsecStep(spec: Spec): PlanStep {
   ];
   const collections = c.collections.map(shq).join(" ");
   const test = `crowdsec -c ${CROWDSEC_CONFIG} -t`;
-  return serviceStep({
+  return debianServiceStep({
     id: "crowdsec",
     description: `CrowdSec on the ssh journal with ${c.collections.join(", ") || "no collections"}; Central API ${c.centralApi ? "on" : "off"}`,
     packages: ["crowdsec"],
-    unit: CROWDSEC_UNIT,
+    units: [CROWDSEC_UNIT],
     files,
     validate: `if command -v crowdsec >/dev/null; then
   ${test} || return 1
@@ -199,11 +199,11 @@ fi`
 
 /** The nftables bouncer: it registers itself with the Local API in its postinst (its key stays on the host). */
 export function crowdsecBouncerStep(): PlanStep {
-  return serviceStep({
+  return debianServiceStep({
     id: "crowdsec-firewall-bouncer",
     description: "CrowdSec firewall bouncer (nftables)",
     packages: ["crowdsec-firewall-bouncer"],
-    unit: CROWDSEC_BOUNCER_UNIT,
+    units: [CROWDSEC_BOUNCER_UNIT],
     files: [],
     reload: `systemctl restart ${CROWDSEC_BOUNCER_UNIT}`,
   });

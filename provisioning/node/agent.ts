@@ -6,20 +6,19 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AgentConfig, Host } from "../schema/spec-schema.ts";
-import type { PlanStep, RoleSteps } from "./plan.ts";
-import { shq } from "./step-script.ts";
+import type { AgentConfig, Host } from "../../schema/spec-schema.ts";
+import type { PlanStep, RoleSteps } from "../plan.ts";
+import { shq } from "../shell-quote.ts";
+import { AGENT_UNIT, NODE_EXPORTER_UNIT } from "../service-units.ts";
+import { TEXTFILE_DIR } from "./node-exporter.ts";
 
 /** The bundle `npm run build` produces (agent/build.ts). */
-export const AGENT_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "agent", "dist", "vigil-agent.js");
+export const AGENT_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "agent", "dist", "vigil-agent.js");
 
 export const AGENT_USER = "vigil-agent";
 export const AGENT_DIR = "/usr/local/lib/vigil-agent";
 export const AGENT_CONFIG = "/etc/vigil/agent.json";
-export const AGENT_UNIT = "vigil-agent.service";
 export const AGENT_STATE_DIR = "/var/lib/vigil-agent";
-/** Debian's node_exporter reads *.prom here (its default --collector.textfile.directory). */
-export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 export const TEXTFILE = `${TEXTFILE_DIR}/vigil.prom`;
 /** The PATH the unit and the probes use: a Node in /usr/local/bin (n, manual installs) wins over Debian's. */
 const PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -40,7 +39,7 @@ export function agentUnit(): string {
 [Unit]
 Description=vigil health agent (SQLite and PM2 checks)
 Documentation=file://${AGENT_DIR}/vigil-agent.js
-After=local-fs.target prometheus-node-exporter.service
+After=local-fs.target ${NODE_EXPORTER_UNIT}
 
 [Service]
 Type=simple

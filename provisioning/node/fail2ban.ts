@@ -1,11 +1,11 @@
 // fail2ban (Debian 12: 1.0.2) guarding sshd from the systemd journal. Debian 12 has no rsyslog
 // and no /var/log/auth.log: without `backend = systemd` inside [sshd] the jail dies with "Have
 // not found any log file for sshd jail" (FIELD-NOTES); the systemd backend needs python3-systemd.
-import type { Spec } from "../schema/spec-schema.ts";
-import type { PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import type { PlanStep } from "../plan.ts";
+import { debianServiceStep, serviceOffStep } from "../debian-service.ts";
+import { FAIL2BAN_UNIT } from "../service-units.ts";
 
-export const FAIL2BAN_UNIT = "fail2ban.service";
 /** A `.local` in jail.d is read after Debian's defaults-debian.conf and overrides its [sshd]. */
 export const FAIL2BAN_JAIL = "/etc/fail2ban/jail.d/vigil-sshd.local";
 export const FAIL2BAN_LOCAL = "/etc/fail2ban/fail2ban.d/vigil.local";
@@ -54,11 +54,11 @@ allowipv6 = auto
 
 export function fail2banStep(spec: Spec): PlanStep {
   const f = spec.stack.fail2ban;
-  return serviceStep({
+  return debianServiceStep({
     id: "fail2ban",
     description: `fail2ban sshd jail on the journal: maxretry ${f.maxretry} in ${f.findtime}, ban ${f.bantime} (increasing)`,
     packages: ["fail2ban", "python3-systemd", "nftables"],
-    unit: FAIL2BAN_UNIT,
+    units: [FAIL2BAN_UNIT],
     files: [
       { path: FAIL2BAN_JAIL, mode: "0644", owner: "root:root", content: fail2banJail(spec) },
       { path: FAIL2BAN_LOCAL, mode: "0644", owner: "root:root", content: FAIL2BAN_DEFINITION },

@@ -1,13 +1,13 @@
 // Netdata (Debian 12: 1.37.1, built without cloud). Two steps: the daemon's config (bind
 // addresses, notifications, telemetry opt-out) and its health alarms, which carry the spec's
 // thresholds; a threshold edit touches only `netdata-health`, reloaded with SIGUSR2.
-import type { Host, Spec, Thresholds } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
-import { privateAddressOf } from "./addresses.ts";
+import type { Host, Spec, Thresholds } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile, PlanStep } from "../plan.ts";
+import { debianServiceStep, dropInFile, serviceOffStep } from "../debian-service.ts";
+import { privateAddressOf } from "../addresses.ts";
+import { NETDATA_PORT } from "../service-ports.ts";
+import { NETDATA_UNIT } from "../service-units.ts";
 
-export const NETDATA_UNIT = "netdata.service";
-export const NETDATA_PORT = 19999;
 const HEALTH_DIR = "/etc/netdata/health.d";
 
 /**
@@ -211,13 +211,13 @@ export function netdataStep(spec: Spec, host: Host, ctx: PlanContext): PlanStep 
   const files: PlanFile[] = [
     { path: "/etc/netdata/netdata.conf", mode: "0644", owner: "root:root", content: netdataConf(spec, host, ctx) },
     { path: NETDATA_OPT_OUT, mode: "0644", owner: "root:root", content: "" },
-    { path: `/etc/systemd/system/${NETDATA_UNIT}.d/vigil.conf`, mode: "0644", owner: "root:root", content: NETDATA_DROPIN },
+    dropInFile(NETDATA_UNIT, NETDATA_DROPIN),
   ];
-  return serviceStep({
+  return debianServiceStep({
     id: "netdata",
     description: `Netdata on ${netdataBindAddresses(host, ctx).join(", ")} port ${NETDATA_PORT}, telemetry off, notifications ${spec.stack.netdata.notifications ? "on" : "off"}`,
     packages: ["netdata"],
-    unit: NETDATA_UNIT,
+    units: [NETDATA_UNIT],
     files,
     reload: `systemctl daemon-reload
 systemctl restart ${NETDATA_UNIT}`,

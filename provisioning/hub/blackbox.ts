@@ -2,12 +2,11 @@
 // `uptime` check, so each check keeps its own status codes. Prometheus probes through it as job
 // "uptime" (prometheus.ts).
 import { stringify } from "yaml";
-import { durationSeconds, formatDuration } from "../schema/durations.ts";
-import type { Spec, UptimeCheck } from "../schema/spec-schema.ts";
+import { durationSeconds, formatDuration } from "../../schema/durations.ts";
+import type { Spec, UptimeCheck } from "../../schema/spec-schema.ts";
+import { BLACKBOX_PORT } from "../service-ports.ts";
 
 export const BLACKBOX_CONFIG = "/etc/prometheus/blackbox.yml";
-export const BLACKBOX_PORT = 9115;
-export const BLACKBOX_UNIT = "prometheus-blackbox-exporter.service";
 
 /** The module of a check, as named in blackbox.yml and in the scrape's `module` parameter. */
 export const blackboxModule = (check: UptimeCheck): string => `check-${check.name}`;

@@ -13,11 +13,13 @@
 // secret as a 0600 root file; the step checks the key is a UUID (Netdata's own rule for API keys,
 // and what makes it safe to substitute) and composes stream.conf (0640 root:netdata) on the host.
 // The key never appears in the plan, in output or in a world-readable file.
-import type { Host, Spec } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanStep } from "./plan.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
-import { NETDATA_PORT, NETDATA_UNIT, netdataStreamChild } from "./netdata.ts";
-import { shq } from "./step-script.ts";
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanStep } from "../plan.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
+import { NETDATA_PORT } from "../service-ports.ts";
+import { NETDATA_UNIT } from "../service-units.ts";
+import { netdataStreamChild } from "./netdata.ts";
+import { shq } from "../shell-quote.ts";
 
 export const STREAM_CONF = "/etc/netdata/stream.conf";
 export const STREAM_TEMPLATE = "/etc/netdata/stream.conf.vigil-template";

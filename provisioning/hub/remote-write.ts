@@ -6,8 +6,8 @@
 // user under the hub's secrets dir, never a value in prometheus.yml or in the plan. The
 // `environment` external label (prometheus.ts) is attached to every sample sent, and the node
 // series keep their `host` target label: one store can hold several environments apart.
-import type { Spec } from "../schema/spec-schema.ts";
-import type { PlanFile } from "./plan.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import type { PlanFile } from "../plan.ts";
 import { PROMETHEUS_USER, secretPath } from "./hub-secrets.ts";
 
 export type RemoteWrite = Spec["remoteWrite"][number];

@@ -1,18 +1,17 @@
 // Prometheus node_exporter (Debian: prometheus-node-exporter 1.5). Debian's unit runs
 // `/usr/bin/prometheus-node-exporter $ARGS` with ARGS from /etc/default/prometheus-node-exporter;
 // by default it listens on *:9100 and leaves the systemd collector off (FIELD-NOTES).
-import type { Host, Spec } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile, PlanStep } from "./plan.ts";
-import { serviceOffStep, serviceStep } from "./service-step.ts";
-import { systemdUnitInclude } from "./watched-services.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile, PlanStep } from "../plan.ts";
+import { debianServiceStep, defaultsFile, defaultsPath, defaultsText, dropInFile, serviceOffStep } from "../debian-service.ts";
+import { systemdUnitInclude } from "../watched-services.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
+import { NODE_EXPORTER_PORT } from "../service-ports.ts";
+import { NODE_EXPORTER_UNIT } from "../service-units.ts";
 
-// Re-exported: the hub role imports them from here.
-export { hostPort, privateAddressOf };
-
-export const NODE_EXPORTER_PORT = 9100;
-export const NODE_EXPORTER_UNIT = "prometheus-node-exporter.service";
-export const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
+export const NODE_EXPORTER_PACKAGE = "prometheus-node-exporter";
+export const NODE_EXPORTER_DEFAULTS = defaultsPath(NODE_EXPORTER_PACKAGE);
+const EXEC_START = `/usr/bin/${NODE_EXPORTER_PACKAGE}`;
 /** Where the vigil agent writes vigil.prom: Debian's textfile directory (the package ships it, root:root 0755). */
 export const TEXTFILE_DIR = "/var/lib/prometheus/node-exporter";
 
@@ -40,20 +39,9 @@ export function nodeExporterArgs(spec: Spec, host: Host, ctx: PlanContext): stri
   ];
 }
 
-/**
- * /etc/default/prometheus-node-exporter. Read by systemd (EnvironmentFile=) and by the SysV
- * script (sourced by sh); with no backslash, `$`, quote or whitespace inside an argument both
- * read the same ARGS.
- */
-export function nodeExporterDefaultsFile(args: string[]): string {
-  for (const arg of args) {
-    if (/[\s"'\\$`]/.test(arg)) throw new Error(`node_exporter argument ${JSON.stringify(arg)} cannot be written to ${NODE_EXPORTER_DEFAULTS}`);
-  }
-  return `# Written by vigil; changes here are overwritten on the next apply.
-# systemd splits ARGS at whitespace: ExecStart=/usr/bin/prometheus-node-exporter $ARGS
-ARGS="${args.join(" ")}"
-`;
-}
+/** /etc/default/prometheus-node-exporter (debian-service.ts says how both systemd and sh read it). */
+export const nodeExporterDefaultsFile = (args: string[]): string =>
+  defaultsText(NODE_EXPORTER_DEFAULTS, args, { execStart: EXEC_START });
 
 /**
  * A drop-in that starts node_exporter after the network is configured: bound to the VPC address
@@ -71,8 +59,8 @@ RestartSec=5s
 
 export function nodeExporterFiles(spec: Spec, host: Host, ctx: PlanContext): PlanFile[] {
   return [
-    { path: NODE_EXPORTER_DEFAULTS, mode: "0644", owner: "root:root", content: nodeExporterDefaultsFile(nodeExporterArgs(spec, host, ctx)) },
-    { path: `/etc/systemd/system/${NODE_EXPORTER_UNIT}.d/vigil.conf`, mode: "0644", owner: "root:root", content: NODE_EXPORTER_DROPIN },
+    defaultsFile(NODE_EXPORTER_PACKAGE, nodeExporterArgs(spec, host, ctx), { execStart: EXEC_START }),
+    dropInFile(NODE_EXPORTER_UNIT, NODE_EXPORTER_DROPIN),
   ];
 }
 
@@ -80,12 +68,12 @@ export function nodeExporterFiles(spec: Spec, host: Host, ctx: PlanContext): Pla
 const CHECK_FLAGS = `(set -f; . ${NODE_EXPORTER_DEFAULTS} && prometheus-node-exporter $ARGS --help >/dev/null)`;
 
 export function nodeExporterStep(spec: Spec, host: Host, ctx: PlanContext): PlanStep {
-  return serviceStep({
+  return debianServiceStep({
     id: "node-exporter",
     description: `node_exporter on ${nodeExporterListenAddresses(host, ctx).join(" and ")} with the systemd and textfile collectors`,
     // dbus: the systemd collector asks systemd over the system bus (a Recommends, kept out otherwise).
-    packages: ["prometheus-node-exporter", "dbus"],
-    unit: NODE_EXPORTER_UNIT,
+    packages: [NODE_EXPORTER_PACKAGE, "dbus"],
+    units: [NODE_EXPORTER_UNIT],
     files: nodeExporterFiles(spec, host, ctx),
     validate: `if command -v prometheus-node-exporter >/dev/null; then
   ${CHECK_FLAGS} || return 1

@@ -18,7 +18,7 @@ export interface WatchedDroplet {
   vcpus: pulumi.Input<number>;
 }
 
-export interface HostAlertsArgs {
+export interface DropletMonitorAlertsArgs {
   /** Prefix of every resource name: `<project>-<environment>`. */
   prefix: string;
   /** The spec's host thresholds; the `critical` levels and `for` durations are used. */
@@ -43,11 +43,15 @@ export const MONITOR_TYPES = {
  * 5-minute load average, so the value is `critical × vCPUs`, one alert per distinct vCPU count.
  * Windows are the spec's `for` rounded to the nearest window DigitalOcean allows.
  */
-export class HostAlerts extends pulumi.ComponentResource {
+export class DropletMonitorAlerts extends pulumi.ComponentResource {
   public readonly alerts: digitalocean.MonitorAlert[] = [];
 
-  constructor(name: string, args: HostAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("vigil:index:HostAlerts", name, { droplets: args.droplets.map((d) => d.name), thresholds: args.thresholds }, opts);
+  constructor(name: string, args: DropletMonitorAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Named HostAlerts until the component was renamed: the alias keeps existing stacks' alerts in place.
+    super("vigil:index:DropletMonitorAlerts", name, { droplets: args.droplets.map((d) => d.name), thresholds: args.thresholds }, {
+      ...opts,
+      aliases: [...(opts?.aliases ?? []), { type: "vigil:index:HostAlerts" }],
+    });
     const n = args.notifications;
     if (args.droplets.length > 0 && hasNotifications(n)) {
       const alerts = { emails: n.emails, slacks: n.slacks.map((s) => ({ channel: s.channel, url: s.url })) };

@@ -1,13 +1,13 @@
 // Node role: Netdata, node_exporter, fail2ban and CrowdSec from Debian 12's own packages.
 //
 // One step per service, each placing its config BEFORE installing its packages (see
-// service-step.ts): a service's first start already uses vigil's config, so nothing listens on
+// debian-service.ts): a service's first start already uses vigil's config, so nothing listens on
 // all interfaces even briefly and no postinst reaches for the internet. Each step installs only
 // what is missing (a config change never upgrades a package), validates with the tool's own
 // checker where one exists, and reloads only its own unit. A piece the spec disables gets a step
 // that stops and disables its units (the packages stay). The units that must stay active
 // (the spec's `services` and these) are exported by node_exporter: see watched-services.ts.
-import type { RoleSteps } from "./plan.ts";
+import type { RoleSteps } from "../plan.ts";
 import { netdataSteps } from "./netdata.ts";
 import { nodeExporterSteps } from "./node-exporter.ts";
 import { fail2banSteps } from "./fail2ban.ts";

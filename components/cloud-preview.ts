@@ -5,13 +5,14 @@
 // process-global), and each call installs fresh mocks and waits until every registration of its
 // own program has finished before returning.
 import * as pulumi from "@pulumi/pulumi";
-import { offlineContext } from "../provisioning/plan.ts";
+import { offlineContext } from "../provisioning/address-contexts.ts";
 import type { Spec } from "../schema/spec-schema.ts";
-import { buildVigil, type HostPlanner } from "./program.ts";
+import type { HostPlanner } from "../provisioning/host-plan.ts";
+import { buildVigil } from "./program.ts";
 import { vcpusOfSize } from "./monitor-window.ts";
 
 /** One resource the program would create. */
-export interface PlannedResource {
+export interface CloudResource {
   /** Pulumi type token (`digitalocean:index/droplet:Droplet`, `vigil:index:Network`, ...). */
   type: string;
   /** Resource name. */
@@ -22,8 +23,8 @@ export interface PlannedResource {
   inputs: Record<string, unknown>;
 }
 
-export interface PlanResourcesOptions {
-  /** Host planner (tests); default provisioning/plan.ts planForHost. */
+export interface CloudPreviewOptions {
+  /** Host planner (tests); default provisioning/host-plan.ts planForHost. */
   planHost?: HostPlanner;
   /** Secret values by name (default `<NAME>` placeholders); never shown unless revealSecrets. */
   secrets?: Record<string, string>;
@@ -41,7 +42,7 @@ export interface PlanResourcesOptions {
   dependencies?: Map<string, string[]>;
 }
 
-/** The redaction of a secret input in PlannedResource.inputs. */
+/** The redaction of a secret input in CloudResource.inputs. */
 export const SECRET = "[secret]";
 /** An input not known until `pulumi up` creates what it depends on (preview only). */
 export const UNKNOWN = "[unknown]";
@@ -55,13 +56,13 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 let queue: Promise<unknown> = Promise.resolve();
 
 /** The resources `pulumi up` would create for the spec, in registration order. */
-export function planResources(spec: Spec, opts: PlanResourcesOptions = {}): Promise<PlannedResource[]> {
+export function previewCloudResources(spec: Spec, opts: CloudPreviewOptions = {}): Promise<CloudResource[]> {
   const run = queue.then(() => planOnce(spec, opts));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function planOnce(spec: Spec, opts: PlanResourcesOptions): Promise<PlannedResource[]> {
+async function planOnce(spec: Spec, opts: CloudPreviewOptions): Promise<CloudResource[]> {
   const privateAddress = offlineContext(spec).privateAddress;
   const dropletHosts = new Map(spec.hosts.map((h, i) => [`${spec.project}-${spec.environment}-${h.name}`, { host: h, i }]));
   const records: { type: string; name: string; inputs: Record<string, unknown> }[] = [];

@@ -12,22 +12,21 @@
 // appears in the plan, in a world-readable file or in output (amtool's message is withheld if it
 // quotes the secret). Alertmanager itself shows a webhook URL as <secret> in its status API.
 import { stringify } from "yaml";
-import type { Host, Receiver, Route, SecretRef, Spec } from "../schema/spec-schema.ts";
-import { isSecretRef } from "../schema/spec-schema.ts";
-import type { PlanContext, PlanFile } from "./plan.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
-import { ALERTMANAGER_PORT, peerHub } from "./prometheus.ts";
-import { shq } from "./step-script.ts";
+import type { Host, Receiver, Route, SecretRef, Spec } from "../../schema/spec-schema.ts";
+import { isSecretRef } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile } from "../plan.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
+import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT } from "../service-ports.ts";
+import { peerHub } from "./prometheus.ts";
+import { shq } from "../shell-quote.ts";
 import { PROMETHEUS_USER, SECRETS_DIR, secretPath } from "./hub-secrets.ts";
 
 export { PROMETHEUS_USER, SECRETS_DIR, secretPath };
-import { WATCHDOG_ALERT } from "./rules/watchdog-rules.ts";
+import { WATCHDOG_ALERT } from "../rules/watchdog-rules.ts";
 
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
 export const ALERTMANAGER_TEMPLATE = "/etc/prometheus/alertmanager.yml.vigil-template";
-export const ALERTMANAGER_UNIT = "prometheus-alertmanager.service";
-export const CLUSTER_PORT = 9094;
 /**
  * Receiver of alerts no route matches (and of VigilWatchdog without a heartbeat): it has no
  * configs, so they are dropped. A `.` cannot occur in a spec receiver name, so it never clashes.
@@ -230,7 +229,7 @@ export function alertmanagerArgs(spec: Spec, hub: Host, ctx: PlanContext): strin
   const listen = [...new Set(["127.0.0.1", own])].map((a) => `--web.listen-address=${hostPort(a, ALERTMANAGER_PORT)}`);
   return [
     ...listen,
-    `--cluster.listen-address=${hostPort(own, CLUSTER_PORT)}`,
-    `--cluster.peer=${hostPort(privateAddressOf(peer, ctx), CLUSTER_PORT)}`,
+    `--cluster.listen-address=${hostPort(own, ALERTMANAGER_CLUSTER_PORT)}`,
+    `--cluster.peer=${hostPort(privateAddressOf(peer, ctx), ALERTMANAGER_CLUSTER_PORT)}`,
   ];
 }

@@ -2,24 +2,21 @@
 // command line. It scrapes every node's node_exporter (which also carries the vigil agent's
 // metrics, through the textfile collector) and probes every uptime check through blackbox.
 import { stringify } from "yaml";
-import { durationSeconds } from "../schema/durations.ts";
-import type { Host, Spec } from "../schema/spec-schema.ts";
-import type { PlanContext } from "./plan.ts";
-import { hostPort, privateAddressOf } from "./addresses.ts";
-import { NODE_EXPORTER_PORT } from "./node-exporter.ts";
-import { BLACKBOX_PORT, blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
-import { ruleFileYaml, NODE_JOB, UPTIME_JOB, type RuleGroup } from "./rules/rule-file.ts";
-import { monitoredNodes, hostRuleGroups } from "./rules/host-rules.ts";
-import { agentRuleGroups } from "./rules/agent-rules.ts";
-import { uptimeRuleGroups } from "./rules/uptime-rules.ts";
-import { sloRuleGroups } from "./rules/slo-rules.ts";
-import { watchdogRuleGroups } from "./rules/watchdog-rules.ts";
+import { durationSeconds } from "../../schema/durations.ts";
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext } from "../plan.ts";
+import { hostPort, privateAddressOf } from "../addresses.ts";
+import { ALERTMANAGER_PORT, BLACKBOX_PORT, NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "../service-ports.ts";
+import { blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
+import { ruleFileYaml, NODE_JOB, UPTIME_JOB, type RuleGroup } from "../rules/rule-file.ts";
+import { monitoredNodes, hostRuleGroups } from "../rules/host-rules.ts";
+import { agentRuleGroups } from "../rules/agent-rules.ts";
+import { uptimeRuleGroups } from "../rules/uptime-rules.ts";
+import { sloRuleGroups } from "../rules/slo-rules.ts";
+import { watchdogRuleGroups } from "../rules/watchdog-rules.ts";
 import { remoteWriteConfig } from "./remote-write.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
-export const PROMETHEUS_PORT = 9090;
-export const PROMETHEUS_UNIT = "prometheus.service";
-export const ALERTMANAGER_PORT = 9093;
 export const RULES_DIR = "/etc/prometheus/vigil-rules";
 
 /** The hub's rule files, one per family; every hub gets the same ones. */

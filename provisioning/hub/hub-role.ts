@@ -1,0 +1,100 @@
+// Hub role: Prometheus, Alertmanager and the blackbox exporter, from Debian 12's packages.
+//
+// Steps, in order:
+//   hub-packages       install the three packages; their /etc/default files are placed first, so
+//                      no service ever starts listening on all interfaces (Debian's default)
+//   blackbox           blackbox.yml, checked with --config.check, then reloaded
+//   prometheus         prometheus.yml and the rule files, checked with promtool, then reloaded
+//   alertmanager       alertmanager.yml composed with its secrets, checked with amtool, then reloaded
+//   hub-services       command lines and unit drop-ins; a change restarts the three services
+// A config that fails its check leaves the running config in place (step-script.ts restores the
+// previous files; the composed alertmanager.yml is only moved in after amtool accepted it).
+import type { Host, Spec } from "../../schema/spec-schema.ts";
+import type { PlanContext, PlanFile, RoleSteps } from "../plan.ts";
+import { aptInstallStep } from "../apt.ts";
+import { debianServiceStep, defaultsFile, dropInFile } from "../debian-service.ts";
+import { BLACKBOX_PORT } from "../service-ports.ts";
+import { shq } from "../shell-quote.ts";
+import { ALERTMANAGER_UNIT, BLACKBOX_UNIT, PROMETHEUS_UNIT } from "../service-units.ts";
+import { HUB_UNITS } from "../watched-services.ts";
+import { BLACKBOX_CONFIG, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
+import { remoteWriteSecretFiles } from "./remote-write.ts";
+import { netdataStep, netdataStreaming } from "../node/netdata.ts";
+import { netdataStreamStep } from "../node/netdata-stream.ts";
+import { PROMETHEUS_CONFIG, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
+import {
+  ALERTMANAGER_CONFIG,
+  alertmanagerArgs,
+  alertmanagerFiles,
+  alertmanagerSecrets,
+  composeAndCheckScript,
+  installComposedConfig,
+} from "./alertmanager.ts";
+
+const PROMETHEUS_PACKAGE = "prometheus";
+const ALERTMANAGER_PACKAGE = "prometheus-alertmanager";
+const BLACKBOX_PACKAGE = "prometheus-blackbox-exporter";
+export const HUB_PACKAGES = [PROMETHEUS_PACKAGE, ALERTMANAGER_PACKAGE, BLACKBOX_PACKAGE];
+
+function serviceArgFiles(spec: Spec, hub: Host, ctx: PlanContext): PlanFile[] {
+  // A pair's Alertmanager binds the private address, which must exist before it starts.
+  const afterNetwork = `# Written by vigil.\n[Unit]\nWants=network-online.target\nAfter=network-online.target\n\n[Service]\nRestartSec=5s\n`;
+  return [
+    defaultsFile(PROMETHEUS_PACKAGE, prometheusArgs(spec)),
+    defaultsFile(ALERTMANAGER_PACKAGE, alertmanagerArgs(spec, hub, ctx)),
+    defaultsFile(BLACKBOX_PACKAGE, blackboxArgs()),
+    dropInFile(ALERTMANAGER_UNIT, afterNetwork),
+    dropInFile(BLACKBOX_UNIT, blackboxDropIn(spec)),
+  ];
+}
+
+export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
+  const argFiles = serviceArgFiles(spec, host, ctx);
+  const { substituted } = alertmanagerSecrets(spec);
+  const rules = ruleFiles(spec);
+  return [
+    aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles }),
+    debianServiceStep({
+      id: "blackbox",
+      description: `blackbox exporter on 127.0.0.1:${BLACKBOX_PORT} with ${spec.uptime.length} uptime check module(s)`,
+      units: [BLACKBOX_UNIT],
+      files: [{ path: BLACKBOX_CONFIG, mode: "0644", owner: "root:root", content: blackboxConfig(spec) }],
+      validate: `prometheus-blackbox-exporter --config.check --config.file=${shq(BLACKBOX_CONFIG)} || return 1`,
+    }),
+    debianServiceStep({
+      id: "prometheus",
+      description: "Prometheus scrape config and alert rules (host, agent, uptime, SLO, watchdog)",
+      units: [PROMETHEUS_UNIT],
+      files: [
+        { path: PROMETHEUS_CONFIG, mode: "0644", owner: "root:root", content: prometheusConfig(spec, host, ctx) },
+        ...rules.map((f) => ({ path: f.path, mode: "0644", owner: "root:root", content: f.content })),
+        ...remoteWriteSecretFiles(spec),
+      ],
+      // Checks prometheus.yml and every rule file it names.
+      validate: `promtool check config ${shq(PROMETHEUS_CONFIG)} || return 1`,
+    }),
+    debianServiceStep({
+      id: "alertmanager",
+      description: `Alertmanager receivers (${Object.keys(spec.alerts.receivers).join(", ")}), routes and inhibitions`,
+      units: [ALERTMANAGER_UNIT],
+      files: alertmanagerFiles(spec),
+      validate: composeAndCheckScript(substituted),
+      afterInstall: installComposedConfig(),
+      probe: `[ -s ${shq(ALERTMANAGER_CONFIG)} ] || exit 1`,
+    }),
+    debianServiceStep({
+      id: "hub-services",
+      description: "Prometheus, Alertmanager and blackbox bound to 127.0.0.1 (Alertmanager of a pair: private address), enabled and running",
+      units: HUB_UNITS,
+      files: argFiles,
+      enable: true,
+      // The drop-ins are new unit configuration.
+      beforeInstall: "systemctl daemon-reload",
+      // Command-line flags are read only at start.
+      reload: `systemctl restart ${HUB_UNITS.map(shq).join(" ")}`,
+    }),
+    // The fleet dashboard: this hub's Netdata is the parent the nodes stream to (installed here
+    // unless the node role already did).
+    ...(netdataStreaming(spec) ? [...(host.roles.includes("node") ? [] : [netdataStep(spec, host, ctx)]), netdataStreamStep(spec, host, ctx)] : []),
+  ];
+};
