@@ -79,7 +79,7 @@ export const localSshTarget = (o: LocalOptions): SshTarget => ({
 // ---------------------------------------------------------------------------------------------
 // Tools
 
-function which(cmd: string): boolean {
+export function which(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 }
 
@@ -112,7 +112,7 @@ const compressor = (): "zstd" | "gzip" => (which("zstd") ? "zstd" : "gzip");
 export const tarballPath = (o: LocalOptions): string =>
   join(o.cacheDir, `debian12-${recipeHash()}.tar.${compressor() === "zstd" ? "zst" : "gz"}`);
 
-function run(cmd: string, args: string[], what: string): void {
+export function run(cmd: string, args: string[], what: string): void {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
   if (r.status !== 0) {
     const tail = `${r.stdout?.toString() ?? ""}${r.stderr?.toString() ?? ""}`.trim().split("\n").slice(-15).join("\n");
@@ -153,7 +153,7 @@ export async function ensureRootTarball(o: LocalOptions): Promise<{ path: string
   }
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
@@ -230,17 +230,32 @@ function customizeRoot(root: string): void {
 // ---------------------------------------------------------------------------------------------
 // Running state
 
-interface SlotRecord {
-  /** systemd-nspawn's PID. */
+export interface SlotRecord {
+  /** systemd-nspawn's PID (of the first container, for a fleet). */
   pid: number;
   stateDir: string;
   port: number;
   startedAt: string;
   /** The container's PID namespace (`pid:[inode]`): finds its processes even after nspawn died. */
   pidns?: string;
+  /** A fleet (local-fleet.ts): every container's nspawn, root and PID namespace. */
+  members?: SlotMember[];
 }
 
-function readJson<T>(path: string): T | undefined {
+export interface SlotMember {
+  pid: number;
+  root: string;
+  pidns?: string;
+}
+
+/** The containers a slot record stands for. */
+export const slotMembers = (rec: SlotRecord): SlotMember[] =>
+  rec.members ?? [{ pid: rec.pid, root: join(rec.stateDir, "root"), ...(rec.pidns ? { pidns: rec.pidns } : {}) }];
+
+/** True while any container of the record runs. */
+export const slotAlive = (rec: SlotRecord): boolean => slotMembers(rec).some((m) => isOurNspawn(m.pid, m.root));
+
+export function readJson<T>(path: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch {
@@ -251,7 +266,7 @@ function readJson<T>(path: string): T | undefined {
 const stateFile = (o: LocalOptions) => join(o.stateDir, "container.json");
 
 /** True when `pid` is a live systemd-nspawn booting `root`. */
-function isOurNspawn(pid: number, root: string): boolean {
+export function isOurNspawn(pid: number, root: string): boolean {
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     return argv.some((a) => a.endsWith("systemd-nspawn")) && argv.includes(root);
@@ -285,7 +300,7 @@ function procs(): ProcInfo[] {
 }
 
 /** The PID namespace of the container that nspawn `pid` started (its init, PID 1 inside). */
-function containerPidns(nspawnPid: number): string | undefined {
+export function containerPidns(nspawnPid: number): string | undefined {
   const all = procs();
   const byPid = new Map(all.map((p) => [p.pid, p]));
   for (const p of all) {
@@ -298,7 +313,7 @@ function containerPidns(nspawnPid: number): string | undefined {
 }
 
 /** Kills every process of a container's PID namespace (killing its init ends them all). */
-function killPidns(pidns: string): number {
+export function killPidns(pidns: string): number {
   const members = procs().filter((p) => p.pidns === pidns);
   const init = members.find((p) => p.nspid.at(-1) === 1);
   for (const p of init ? [init] : members) {
@@ -325,25 +340,27 @@ export function localStatus(o: LocalOptions): LocalStatus {
   const mine = readJson<SlotRecord>(stateFile(o));
   if (mine && isOurNspawn(mine.pid, root)) return { running: true, pid: mine.pid, port: mine.port, root };
   const slot = readJson<SlotRecord>(o.slotFile);
-  if (slot && slot.stateDir !== o.stateDir && isOurNspawn(slot.pid, join(slot.stateDir, "root"))) {
+  // Another state dir's container, or a fleet (even of this state dir), holds the machine.
+  if (slot && (slot.stateDir !== o.stateDir || slot.members) && slotAlive(slot)) {
     return { running: false, port: o.port, root, otherHolder: slot };
   }
   return { running: false, port: o.port, root };
 }
 
 /** Kills what a crashed run left behind: container processes whose nspawn died, dead slots. */
-function clearStale(o: LocalOptions): void {
+export function clearStale(o: LocalOptions, records: (SlotRecord | undefined)[] = [readJson<SlotRecord>(stateFile(o))]): void {
   const seen = new Set<string>();
-  for (const rec of [readJson<SlotRecord>(stateFile(o)), readJson<SlotRecord>(o.slotFile)]) {
-    if (!rec || isOurNspawn(rec.pid, join(rec.stateDir, "root")) || seen.has(rec.pidns ?? "")) continue;
-    seen.add(rec.pidns ?? "");
-    if (rec.pidns) {
-      const n = killPidns(rec.pidns);
-      if (n > 0) o.log(`stopped ${n} processes left by an earlier container (${rec.stateDir}, nspawn pid ${rec.pid} is gone)`);
+  for (const rec of [...records, readJson<SlotRecord>(o.slotFile)]) {
+    if (!rec) continue;
+    for (const m of slotMembers(rec)) {
+      if (isOurNspawn(m.pid, m.root) || !m.pidns || seen.has(m.pidns)) continue;
+      seen.add(m.pidns);
+      const n = killPidns(m.pidns);
+      if (n > 0) o.log(`stopped ${n} processes left by an earlier container (${m.root}, nspawn pid ${m.pid} is gone)`);
     }
   }
   const slot = readJson<SlotRecord>(o.slotFile);
-  if (slot && !isOurNspawn(slot.pid, join(slot.stateDir, "root"))) rmSync(o.slotFile, { force: true });
+  if (slot && !slotAlive(slot)) rmSync(o.slotFile, { force: true });
   const mine = readJson<SlotRecord>(stateFile(o));
   if (mine && !isOurNspawn(mine.pid, rootDir(o))) rmSync(stateFile(o), { force: true });
 }
@@ -470,12 +487,17 @@ export async function bootLocal(
 }
 
 async function waitBooted(o: LocalOptions, target: SshTarget, pid: number, logPath: string): Promise<void> {
+  await waitSystemd(target, () => isOurNspawn(pid, rootDir(o)), logPath, () => clearStale(o));
+}
+
+/** Waits until systemd in a container reports running/degraded over SSH. */
+export async function waitSystemd(target: SshTarget, alive: () => boolean, logPath: string, onDeath: () => void = () => {}): Promise<void> {
   const deadline = Date.now() + 120_000;
   let last = "";
   while (Date.now() < deadline) {
-    if (!isOurNspawn(pid, rootDir(o))) {
+    if (!alive()) {
       const log = existsSync(logPath) ? readFileSync(logPath, "utf8").trim().split("\n").slice(-20).join("\n") : "";
-      clearStale(o);
+      onDeath();
       throw new LocalTargetError(`the container exited while booting; ${logPath}:\n${log}`);
     }
     const r = await sshRun(target, "systemctl is-system-running --wait", { timeoutMs: 60_000 });
@@ -483,7 +505,7 @@ async function waitBooted(o: LocalOptions, target: SshTarget, pid: number, logPa
     if (/^(running|degraded)$/m.test(r.stdout)) return;
     await sleep(500);
   }
-  throw new LocalTargetError(`the container did not finish booting in 120 s (last answer: ${last || "none"})`);
+  throw new LocalTargetError(`the container at ${target.host} did not finish booting in 120 s (last answer: ${last || "none"})`);
 }
 
 /** Powers the container off cleanly; escalates to signals. Returns false when none was running. */

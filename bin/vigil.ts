@@ -11,8 +11,9 @@ usage:
                                                 (default: <env>.tests.yml beside the spec)
   vigil apply <spec> --host NAME --target ssh://USER@ADDR:PORT [--identity FILE]
                                                 apply one host's plan over SSH
-  vigil local up [<spec>] | down | status | ssh [-- CMD]
-                                                a local Debian 12 container as the target host
+  vigil local up [<spec>] | down | status | ssh [HOST] [-- CMD]
+                                                local Debian 12 containers as the target hosts
+                                                (several hosts: one each on a private bridge)
   vigil status <spec> [--json] [HUB]            firing alerts, down targets, SLO budgets, uptime,
                                                 maintenance (exit 0 ok, 1 critical firing, 2 no hub)
   vigil silence add <spec> (--host H | --alert A | --match k=v)... --for 2h --comment TEXT [HUB]

@@ -66,6 +66,8 @@ export function runningUnits(spec: Spec, host: Host): string[] {
       ...(node ? nodeServices(spec) : []),
       ...(node && host.agent ? [AGENT_UNIT] : []),
       ...(host.roles.includes("hub") ? HUB_UNITS : []),
+      // A hub's Netdata is the fleet dashboard when the nodes stream to it (node/netdata-stream.ts).
+      ...(host.roles.includes("hub") && spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey ? [NETDATA_UNIT] : []),
     ]),
   ].sort();
 }

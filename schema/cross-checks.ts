@@ -39,6 +39,7 @@ export function crossCheck(spec: Spec): Problem[] {
     ...checkAlerts(spec),
     ...checkMaintenance(spec),
     ...checkRules(spec),
+    ...checkRemoteWrite(spec),
   ];
 }
 
@@ -393,6 +394,52 @@ function checkRules(spec: Spec): Problem[] {
       if ((VIGIL_ALERT_LABELS as readonly string[]).includes(label)) {
         out.push({ path: ["rules", i, "labels", label], message: `"${label}" is set by vigil on every alert (alertname from alert, severity from severity, environment from the spec)`, key: true });
       }
+    }
+  });
+  return out;
+}
+
+/**
+ * Headers Prometheus sets itself or refuses in a remote_write's `headers` (its config check
+ * rejects them): credentials belong in bearerToken/basicAuth, where they are secrets.
+ */
+export const RESERVED_REMOTE_WRITE_HEADERS = [
+  "authorization", "host", "content-encoding", "content-length", "content-type", "user-agent", "connection", "keep-alive",
+  "proxy-authenticate", "proxy-authorization", "www-authenticate", "accept-encoding", "x-prometheus-remote-write-version",
+  "x-prometheus-scrape-timeout-seconds",
+] as const;
+
+function checkRemoteWrite(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  for (const [i, prior] of duplicates(spec.remoteWrite, (r) => r.name)) {
+    out.push({ path: ["remoteWrite", i, "name"], message: `duplicate remote write name "${spec.remoteWrite[i]!.name}" (also remoteWrite[${prior}])` });
+  }
+  spec.remoteWrite.forEach((r, i) => {
+    const at = ["remoteWrite", i];
+    if (r.bearerToken && r.basicAuth) out.push({ path: [...at, "basicAuth"], message: "give bearerToken or basicAuth, not both", key: true });
+    let url: URL | undefined;
+    try {
+      url = new URL(r.url);
+    } catch {
+      out.push({ path: [...at, "url"], message: `"${r.url}" is not a URL` });
+    }
+    if (url) {
+      if (url.username || url.password) out.push({ path: [...at, "url"], message: "credentials in the URL would be stored in plain text: use basicAuth with a secret" });
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      const local = (isIP(host) === 4 && (isPrivateIPv4(host) || host.startsWith("127."))) || host === "::1" || host === "localhost";
+      if (url.protocol === "http:" && (r.bearerToken || r.basicAuth) && !local) {
+        out.push({ path: [...at, "url"], message: "plain http would send the credentials in clear text: use https (http only to a private or loopback address)" });
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const name of Object.keys(r.headers ?? {})) {
+      const lower = name.toLowerCase();
+      if ((RESERVED_REMOTE_WRITE_HEADERS as readonly string[]).includes(lower)) {
+        out.push({ path: [...at, "headers", name], message: `Prometheus sets or refuses the header "${name}"${lower === "authorization" ? ": use bearerToken or basicAuth" : ""}`, key: true });
+      }
+      const prior = seen.get(lower);
+      if (prior !== undefined) out.push({ path: [...at, "headers", name], message: `header "${name}" repeats "${prior}" (header names ignore case)`, key: true });
+      seen.set(lower, name);
     }
   });
   return out;

@@ -183,7 +183,14 @@ const Enabled = <P extends Record<string, TSchema>>(props: P, description: strin
 export const Stack = Type.Object(
   {
     netdata: Enabled(
-      { notifications: Type.Boolean({ default: false, description: "Netdata's own alarm notifications" }) },
+      {
+        notifications: Type.Boolean({ default: false, description: "Netdata's own alarm notifications" }),
+        streamApiKey: Type.Optional({
+          ...SecretRef,
+          description:
+            "{ secret: NAME } holding a UUID (uuidgen): nodes stream to the hubs' Netdata (the fleet dashboard) and keep only a short history in RAM",
+        }),
+      },
       "Netdata dashboard on 127.0.0.1:19999 (and the VPC address)",
     ),
     nodeExporter: Enabled({}, "Prometheus node_exporter"),
@@ -476,6 +483,32 @@ export const AlertRule = Type.Object(
   { additionalProperties: false },
 );
 
+/** A store Prometheus sends every sample to (`remote_write`): VictoriaMetrics, Mimir, Thanos Receive... */
+export const RemoteWrite = Type.Object(
+  {
+    name: Slug("name of this remote write; Prometheus' remote_write `name` and its metrics' `remote_name`"),
+    url: Type.String({ pattern: "^https?://[^\\s/?#@]+(/[^\\s#]*)?$", description: "the store's push URL (e.g. https://mimir.example.com/api/v1/push)" }),
+    bearerToken: Type.Optional(SecretRef),
+    basicAuth: Type.Optional(
+      Type.Object(
+        {
+          username: Type.String({ minLength: 1, maxLength: 256, pattern: "^[^\\x00-\\x1f\\x7f:]+$", description: "user name (no colon)" }),
+          password: SecretRef,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    headers: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 128, description: "HTTP header name" }),
+        Type.String({ pattern: "^[^\\x00-\\x1f\\x7f]*$", maxLength: 1024, description: "header value (not a secret: credentials go in bearerToken or basicAuth)" }),
+        { additionalProperties: false, description: "extra HTTP headers, e.g. X-Scope-OrgID for a Mimir tenant" },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: "one remote_write target; at most one of bearerToken, basicAuth" },
+);
+
 export const SpecSchema = Type.Object(
   {
     $schema: Type.Optional(Text()),
@@ -532,6 +565,7 @@ export const SpecSchema = Type.Object(
       description: "recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)",
     }),
     rules: Type.Array(AlertRule, { default: [], description: "custom alert rules on the application's metrics" }),
+    remoteWrite: Type.Array(RemoteWrite, { default: [], description: "long-term storage: every hub's Prometheus sends its samples to each" }),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );

@@ -28,6 +28,9 @@ import { hostPort, privateAddressOf } from "../addresses.ts";
 import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT } from "../service-ports.ts";
 import { peerHub } from "./prometheus.ts";
 import { shq } from "../shell-quote.ts";
+import { PROMETHEUS_USER, SECRETS_DIR, secretPath } from "./hub-secrets.ts";
+
+export { PROMETHEUS_USER, SECRETS_DIR, secretPath };
 import { WATCHDOG_ALERT } from "../rules/watchdog-rules.ts";
 import { groupWait } from "../detection-timing.ts";
 import { timeIntervals, windowsDisjoint } from "./maintenance-windows.ts";
@@ -35,7 +38,6 @@ import { timeIntervals, windowsDisjoint } from "./maintenance-windows.ts";
 export const ALERTMANAGER_CONFIG = "/etc/prometheus/alertmanager.yml";
 /** The plan's version of alertmanager.yml: webhook secrets as placeholders. No secret inside. */
 export const ALERTMANAGER_TEMPLATE = "/etc/prometheus/alertmanager.yml.vigil-template";
-export const SECRETS_DIR = "/etc/prometheus/vigil-secrets";
 /**
  * Debian's Alertmanager keeps its state here (its built-in --storage.path default; vigil does not
  * set the flag). Two files, checked on Alertmanager 0.25.0-1+b4: `nflog` (the notification log:
@@ -44,8 +46,6 @@ export const SECRETS_DIR = "/etc/prometheus/vigil-secrets";
 export const ALERTMANAGER_STORAGE = "/var/lib/prometheus/alertmanager";
 /** Exists from the first Alertmanager start after a boot until the next boot (/run is a tmpfs). */
 export const STARTED_SINCE_BOOT = "/run/vigil-alertmanager-started";
-/** The user Debian's units run the Prometheus family as. */
-export const PROMETHEUS_USER = "prometheus";
 /**
  * Receiver of alerts no route matches (and of VigilWatchdog without a heartbeat): it has no
  * configs, so they are dropped. A `.` cannot occur in a spec receiver name, so it never clashes.
@@ -54,7 +54,6 @@ export const UNROUTED = "vigil.unrouted";
 /** How often VigilWatchdog is re-sent to the heartbeat receiver. */
 export const HEARTBEAT_REPEAT = "1m";
 
-export const secretPath = (name: string): string => `${SECRETS_DIR}/${name}`;
 export const placeholder = (name: string): string => `__VIGIL_SECRET_${name}__`;
 
 /** A matcher operator. */

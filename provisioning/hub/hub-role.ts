@@ -18,6 +18,9 @@ import { shq } from "../shell-quote.ts";
 import { ALERTMANAGER_UNIT, BLACKBOX_UNIT, PROMETHEUS_UNIT } from "../service-units.ts";
 import { HUB_UNITS } from "../watched-services.ts";
 import { BLACKBOX_CONFIG, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
+import { remoteWriteSecretFiles } from "./remote-write.ts";
+import { netdataStep, netdataStreaming } from "../node/netdata.ts";
+import { netdataStreamStep } from "../node/netdata-stream.ts";
 import { PROMETHEUS_CONFIG, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
 import {
   ALERTMANAGER_CONFIG,
@@ -62,6 +65,7 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       files: [
         { path: PROMETHEUS_CONFIG, mode: "0644", owner: "root:root", content: prometheusConfig(spec, host, ctx) },
         ...rules.map((f) => ({ path: f.path, mode: "0644", owner: "root:root", content: f.content })),
+        ...remoteWriteSecretFiles(spec),
       ],
       // Checks prometheus.yml and every rule file it names.
       validate: `promtool check config ${shq(PROMETHEUS_CONFIG)} || return 1`,
@@ -86,5 +90,8 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       // Command-line flags are read only at start.
       reload: `systemctl restart ${HUB_UNITS.map(shq).join(" ")}`,
     }),
+    // The fleet dashboard: this hub's Netdata is the parent the nodes stream to (installed here
+    // unless the node role already did).
+    ...(netdataStreaming(spec) ? [...(host.roles.includes("node") ? [] : [netdataStep(spec, host, ctx)]), netdataStreamStep(spec, host, ctx)] : []),
   ];
 };

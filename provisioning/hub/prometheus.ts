@@ -18,6 +18,7 @@ import { watchdogRuleGroups } from "../rules/watchdog-rules.ts";
 import { hostSystemRuleGroups } from "../rules/host-system-rules.ts";
 import { selfRuleGroups } from "../rules/self-rules.ts";
 import { customRuleGroups } from "../rules/custom-rules.ts";
+import { remoteWriteConfig } from "./remote-write.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
 export const RULES_DIR = "/etc/prometheus/vigil-rules";
@@ -111,6 +112,8 @@ export function prometheusConfig(spec: Spec, hub: Host, ctx: PlanContext): strin
     alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagerTargets(spec, hub, ctx) }] }] },
     rule_files: ruleFiles(spec).map((f) => f.path),
     scrape_configs: scrapeConfigs,
+    // The environment external label above goes with every sample sent.
+    ...(spec.remoteWrite.length > 0 ? { remote_write: remoteWriteConfig(spec) } : {}),
   };
   return "# Written by vigil; changes here are overwritten on the next apply.\n" + stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
 }

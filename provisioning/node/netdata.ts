@@ -21,6 +21,14 @@ export function netdataBindAddresses(host: Host, ctx: PlanContext): string[] {
   return ["127.0.0.1", address.includes(":") ? `[${address}]` : address];
 }
 
+/** The hubs' Netdata are parents when the spec gives a stream API key (and the node role runs Netdata). */
+export const netdataStreaming = (spec: Spec): boolean =>
+  spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey !== undefined && spec.hosts.some((h) => h.roles.includes("hub"));
+
+/** A node host that streams to the hubs: node role only (a node that is also a hub is a parent). */
+export const netdataStreamChild = (spec: Spec, host: Host): boolean =>
+  netdataStreaming(spec) && host.roles.includes("node") && !host.roles.includes("hub");
+
 /**
  * /etc/netdata/netdata.conf. The whole file is vigil's: Netdata's built-in default for
  * `bind to` is every interface, so the key is always written. The [global] lines keep Debian's
@@ -43,8 +51,23 @@ export function netdataConf(spec: Spec, host: Host, ctx: PlanContext): string {
 
 [health]
 \tenabled = yes
-${notifications}`;
+${notifications}${netdataStreamChild(spec, host) ? STREAM_CHILD_SECTIONS : ""}`;
 }
+
+/**
+ * A streaming child keeps a short history in RAM only (the parent stores it; Netdata 1.37's
+ * [db] mode = ram, 3600 one-second points) and runs no machine learning (the parent can):
+ * the two biggest parts of its memory.
+ */
+const STREAM_CHILD_SECTIONS = `
+[db]
+\t# streaming to the hubs (stack.netdata.streamApiKey): they keep the history
+\tmode = ram
+\tretention = 3600
+
+[ml]
+\tenabled = no
+`;
 
 /** `5m` → `5m`, `90s` → `90s`, `1d` → `24h`, `1w` → `168h`: Netdata durations know s, m, h. */
 export function netdataDuration(duration: string): string {

@@ -13,9 +13,13 @@ import { nodeExporterSteps } from "./node-exporter.ts";
 import { nodeExporterCollectorsSteps } from "./node-exporter-collectors.ts";
 import { fail2banSteps } from "./fail2ban.ts";
 import { crowdsecSteps } from "./crowdsec.ts";
+import { netdataStreamChild } from "./netdata.ts";
+import { netdataStreamStep } from "./netdata-stream.ts";
 
 export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...netdataSteps(spec, host, ctx),
+  // Streaming to the hubs (a node that is also a hub gets the parent's step from the hub role).
+  ...(netdataStreamChild(spec, host) ? [netdataStreamStep(spec, host, ctx)] : []),
   ...nodeExporterSteps(spec, host, ctx),
   ...nodeExporterCollectorsSteps(spec),
   ...fail2banSteps(spec),

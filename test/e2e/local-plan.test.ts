@@ -1,4 +1,5 @@
-// `vigil local up` on a multi-host spec: one container plays every host (addresses 127.0.0.1).
+// The single loopback container's plan (localPlan), and what `vigil local status` expects.
+// (`vigil local up` runs a multi-host spec as a fleet: test/e2e/local-network.test.ts, fleet.test.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadSpecText } from "../../schema/load-spec.ts";
@@ -26,7 +27,7 @@ alerts:
   "multi.yaml",
 );
 
-test("a multi-host spec becomes one plan: the first node host's node role, then the hub", () => {
+test("localPlan of a multi-host spec merges the plans: the first node host's node role, then the hub", () => {
   assert.ok(multi.ok);
   const spec = multi.spec;
   const plan = mergedLocalPlan(spec);

@@ -18,7 +18,8 @@ export class AlertReceiver {
   private server: Server | undefined;
   private waiters: (() => void)[] = [];
 
-  async start(port = 0): Promise<number> {
+  /** Listens on `host` (loopback by default; a fleet's bridge address for the fleet). */
+  async start(port = 0, host = "127.0.0.1"): Promise<number> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -33,7 +34,7 @@ export class AlertReceiver {
         for (const w of this.waiters.splice(0)) w();
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     return (this.server!.address() as AddressInfo).port;
   }
 

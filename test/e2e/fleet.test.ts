@@ -1,0 +1,228 @@
+// The fleet for real: `vigil local up` of a four-host spec boots four Debian 12 containers, each in
+// its own network namespace on a private bridge, and applies each host's own plan over SSH at its
+// private address. Proven here: the private network (no route out), every hub scraping every node
+// at its private address, nothing listening on a wildcard address, the HA pair notifying exactly
+// once and still notifying with one hub dead, remote_write into VictoriaMetrics, and a second up
+// that changes nothing. Subtests run in order on the one fleet.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { bootFleet, fleetStatus, purgeFleet, stopFleet } from "../../bin/local-fleet.ts";
+import { fleetPlans, fleetStatusReport, fleetUp } from "../../bin/commands/local-fleet.ts";
+import { FLEET_BRIDGE, namespaceRoutes } from "../../bin/local-network.ts";
+import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
+import { loadSpecText } from "../../schema/load-spec.ts";
+import type { Spec } from "../../schema/spec-schema.ts";
+import type { HostPlan } from "../../provisioning/plan.ts";
+import { AlertReceiver } from "./support/receiver.ts";
+import { SLOT_WAIT_MS } from "./support/target.ts";
+import { FLEET_RANGE, FLEET_SERVICE, fleetOptions, fleetSecrets, fleetSpecText, GATEWAY, prepareFleetNode, RECEIVER_PORT, startVictoriaMetrics, VM_PORT } from "./support/fleet-fixtures.ts";
+
+const o = fleetOptions();
+const receiver = new AlertReceiver();
+let vm: { stop: () => Promise<void> } | undefined;
+let targets: Record<string, SshTarget> = {};
+let spec: Spec;
+let plans: HostPlan[];
+const results: Record<string, number> = {};
+const env = fleetSecrets();
+const NODES = ["app-1", "app-2"];
+const HUBS = ["hub-a", "hub-b"];
+const addressOf = (host: string) => `${GATEWAY.replace(/\.1$/, "")}.${2 + ["app-1", "app-2", "hub-a", "hub-b"].indexOf(host)}`;
+
+before(async () => {
+  const r = loadSpecText(fleetSpecText(), "fleet.yaml");
+  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.errors));
+  spec = r.spec;
+  // Computed once: the shared tree's agent bundle may be rebuilt mid-run.
+  plans = fleetPlans(spec);
+});
+
+after(async () => {
+  try {
+    await Promise.all(Object.values(targets).map((t) => sshClose(t)));
+    await stopFleet(o);
+    purgeFleet(o);
+  } finally {
+    await vm?.stop();
+    await receiver.stop();
+    if (process.env.VIGIL_E2E_RESULTS) process.stderr.write(`# fleet results ${JSON.stringify(results)}\n`);
+  }
+  assert.equal(fleetStatus(o).running, false);
+  assert.equal(spawnSync("ip", ["link", "show", "dev", FLEET_BRIDGE], { stdio: "ignore" }).status, 1, "the bridge is gone");
+  assert.ok(!spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout.includes("vigil-"), "the namespaces are gone");
+});
+
+async function sh(host: string, command: string): Promise<string> {
+  const r = await sshRun(targets[host]!, command, { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `${host}: remote command failed (${r.code}): ${command}\n${r.stderr}`);
+  return r.stdout;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(1000);
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s${last ? ` (${String(last)})` : ""}`);
+}
+
+const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: number) => {
+  results[name] = Number(seconds.toFixed(1));
+  t.diagnostic(`${name}: ${seconds.toFixed(1)} s`);
+};
+
+test("four bare containers on a private bridge become a monitored fleet", { timeout: 1_200_000 }, async (t) => {
+  const t0 = performance.now();
+  const boot = await bootFleet(o, spec, { fresh: true, waitSlotMs: SLOT_WAIT_MS });
+  targets = boot.targets;
+  record(t, "fleet boot (4 hosts)", (performance.now() - t0) / 1000);
+  await receiver.start(RECEIVER_PORT, GATEWAY);
+  vm = await startVictoriaMetrics();
+  for (const n of NODES) await sh(n, prepareFleetNode(n === "app-1"));
+  const t1 = performance.now();
+  const log: string[] = [];
+  const up = await fleetUp(o, spec, { plans, env, out: (l) => log.push(l) });
+  const failed = up.outcomes.filter((x) => x.failure);
+  assert.deepEqual(failed.map((x) => x.failure), [], log.join("\n"));
+  assert.deepEqual(up.outcomes.map((x) => x.host), [...NODES, ...HUBS], "nodes first, then hubs");
+  assert.ok(up.outcomes.every((x) => x.steps.every((s) => s.status === "changed")), log.join("\n"));
+  assert.match(log.join("\n"), /^app-1 \[ ?1\/\d+\] netdata\s+changed/m, "progress lines carry the host name");
+  record(t, "bare fleet to monitored: apply (4 hosts)", (performance.now() - t1) / 1000);
+  const report = await until("every host healthy", 60_000, async () => {
+    const r = await fleetStatusReport(o, spec);
+    return r.ok ? r : undefined;
+  });
+  for (const h of [...NODES, ...HUBS]) assert.ok(report.lines.some((l) => l.startsWith(`${h} ${addressOf(h)} `)), report.lines.join("\n"));
+});
+
+test("the private network: own namespaces, no route out, sshd and services on private addresses", async () => {
+  for (const h of [...NODES, ...HUBS]) {
+    const routes = namespaceRoutes(`vigil-${h}`).filter((r) => r.type === undefined || r.type === "unicast");
+    assert.deepEqual(routes.map((r) => r.dst), [FLEET_RANGE], `${h}: only the bridge's subnet, no default route`);
+    assert.match(await sh(h, "ip -4 -o addr show dev eth0"), new RegExp(`inet ${addressOf(h).replaceAll(".", "\\.")}/`));
+    // No default route: the kernel refuses at once, nothing leaves the namespace.
+    const out = await sshRun(targets[h]!, "ip route get 192.0.2.1");
+    assert.notEqual(out.code, 0, `${h} has a route out: ${out.stdout}`);
+  }
+  assert.equal(spawnSync("cat", ["/proc/sys/net/ipv4/ip_forward"], { encoding: "utf8" }).stdout.trim(), "0", "this machine does not forward");
+});
+
+test("no metrics port on a wildcard address on any host", async () => {
+  const ports = [9100, 9090, 9093, 9094, 9115, 19999, 8428];
+  for (const h of [...NODES, ...HUBS]) {
+    const listeners = (await sh(h, "ss -Htln | awk '{print $4}'")).trim().split("\n");
+    const open = listeners.filter((l) => /^(0\.0\.0\.0|\*|\[::\]):(\d+)$/.test(l) && ports.includes(Number(l.split(":").at(-1))));
+    assert.deepEqual(open, [], `${h} listens on all interfaces:\n${listeners.join("\n")}`);
+  }
+  assert.match(await sh("app-1", "ss -Htln | awk '{print $4}'"), new RegExp(`^${addressOf("app-1").replaceAll(".", "\\.")}:9100$`, "m"));
+});
+
+test("every hub's Prometheus has every node's node_exporter up at its private address", { timeout: 180_000 }, async () => {
+  for (const hub of HUBS) {
+    await until(`${hub} scrapes both nodes`, 120_000, async () => {
+      const body = JSON.parse(await sh(hub, "curl -s http://127.0.0.1:9090/api/v1/targets?state=active")) as {
+        data: { activeTargets: { labels: Record<string, string>; health: string; scrapeUrl: string }[] };
+      };
+      const node = body.data.activeTargets.filter((x) => x.labels.job === "node");
+      const up = node.filter((x) => x.health === "up").map((x) => `${x.labels.host} ${x.scrapeUrl}`).sort();
+      const want = NODES.map((n) => `${n} http://${addressOf(n)}:9100/metrics`);
+      return JSON.stringify(up) === JSON.stringify(want) ? true : undefined;
+    });
+  }
+});
+
+test("the Alertmanagers are cluster peers on their private addresses", { timeout: 120_000 }, async () => {
+  for (const hub of HUBS) {
+    await until(`${hub} sees its peer`, 90_000, async () => {
+      const status = JSON.parse(await sh(hub, "curl -s http://127.0.0.1:9093/api/v2/status")) as { cluster: { status: string; peers: { address: string }[] } };
+      const peers = status.cluster.peers.map((p) => p.address).sort();
+      return status.cluster.status === "ready" && JSON.stringify(peers) === JSON.stringify(HUBS.map((h) => `${addressOf(h)}:9094`)) ? true : undefined;
+    });
+  }
+});
+
+test("VictoriaMetrics receives both nodes' up series with host and environment labels", { timeout: 180_000 }, async () => {
+  await until("up series of both nodes in VictoriaMetrics", 150_000, async () => {
+    const r = (await (await fetch(`http://${GATEWAY}:${VM_PORT}/api/v1/query?query=${encodeURIComponent('up{job="node"}')}`)).json()) as {
+      data: { result: { metric: Record<string, string> }[] };
+    };
+    const hosts = [...new Set(r.data.result.filter((x) => x.metric.environment === "fleet").map((x) => x.metric.host))].sort();
+    return JSON.stringify(hosts) === JSON.stringify(NODES) ? true : undefined;
+  });
+});
+
+/**
+ * Kills the unit's main process. (`systemctl kill` also signals the unit's other processes, and
+ * in these containers reports EIO for them after the main one is already dead.)
+ */
+const KILL_SERVICE = `kill -KILL "$(systemctl show -p MainPID --value ${FLEET_SERVICE})"`;
+
+/** The hosts a hub's Netdata mirrors (itself and its streaming children). */
+async function mirrored(hub: string): Promise<string[]> {
+  const info = JSON.parse(await sh(hub, `curl -s http://127.0.0.1:19999/api/v1/info`)) as { mirrored_hosts: string[] };
+  return [...info.mirrored_hosts].sort();
+}
+
+test("the fleet dashboard: hub-a's Netdata lists both nodes as streamed hosts; the key is nowhere in plain sight", { timeout: 180_000 }, async () => {
+  await until("both nodes stream to hub-a", 120_000, async () => {
+    const hosts = await mirrored("hub-a");
+    return NODES.every((n) => hosts.includes(n)) ? hosts : undefined;
+  });
+  const key = env.VIGIL_SECRET_NETDATA_STREAM_KEY!;
+  assert.ok(!JSON.stringify(plans).includes(key), "the key is not in any plan");
+  for (const h of ["app-1", "hub-a"]) {
+    assert.equal(await sh(h, "stat -c '%a %U:%G' /etc/netdata/stream.conf /etc/netdata/vigil-stream-api-key"), "640 root:netdata\n600 root:root\n");
+    assert.equal((await sshRun(targets[h]!, `grep -rlF -- ${key} /var/lib/vigil /tmp /var/tmp /etc/netdata/stream.conf.vigil-template || true`)).stdout.trim(), "");
+  }
+});
+
+test("a unit killed on app-1 reaches the receiver on .1 exactly once through the pair", { timeout: 300_000 }, async (t) => {
+  const since = Date.now();
+  await sh("app-1", KILL_SERVICE);
+  try {
+    const labels = { alertname: "HostSystemdUnitFailed", host: "app-1", unit: `${FLEET_SERVICE}.service` };
+    const hit = await receiver.waitFor(labels, { since, timeoutMs: 240_000 });
+    record(t, "detect through the pair: unit killed (HostSystemdUnitFailed)", (hit.receivedAt - since) / 1000);
+    // The second Alertmanager of a pair waits its peer timeout (15 s) before it would send: wait past it.
+    await sleep(25_000);
+    const deliveries = receiver.firing(since).filter((a) => Object.entries(labels).every(([k, v]) => a.labels[k] === v));
+    assert.equal(deliveries.length, 1, `delivered ${deliveries.length} times`);
+  } finally {
+    await sshRun(targets["app-1"]!, `systemctl reset-failed ${FLEET_SERVICE}; systemctl start ${FLEET_SERVICE}`);
+  }
+});
+
+test("with hub-a's Prometheus and Alertmanager stopped, a fault on app-2 still arrives through hub-b", { timeout: 300_000 }, async (t) => {
+  await sh("hub-a", "systemctl stop prometheus prometheus-alertmanager netdata");
+  const since = Date.now();
+  await sh("app-2", KILL_SERVICE);
+  try {
+    const hit = await receiver.waitFor({ alertname: "HostSystemdUnitFailed", host: "app-2" }, { since, timeoutMs: 240_000 });
+    record(t, "detect with one hub down", (hit.receivedAt - since) / 1000);
+    // The nodes' Netdata failed over to the other parent.
+    await until("both nodes stream to hub-b", 120_000, async () => {
+      const hosts = await mirrored("hub-b");
+      return NODES.every((n) => hosts.includes(n)) ? hosts : undefined;
+    });
+  } finally {
+    await sshRun(targets["app-2"]!, `systemctl reset-failed ${FLEET_SERVICE}; systemctl start ${FLEET_SERVICE}`);
+    await sshRun(targets["hub-a"]!, "systemctl start prometheus prometheus-alertmanager netdata");
+  }
+});
+
+test("a second up changes nothing on any host", { timeout: 600_000 }, async (t) => {
+  const t0 = performance.now();
+  const up = await fleetUp(o, spec, { plans, env, out: () => {} });
+  assert.deepEqual(up.outcomes.flatMap((x) => x.steps.filter((s) => s.status !== "unchanged").map((s) => `${x.host}:${s.id}:${s.status}`)), []);
+  assert.equal(up.outcomes.length, 4);
+  record(t, "fleet no-op re-apply", (performance.now() - t0) / 1000);
+});

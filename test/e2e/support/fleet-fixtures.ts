@@ -1,0 +1,110 @@
+// The fleet e2e: two app nodes and an HA hub pair on a private bridge, this machine at .1 with the
+// alert receiver and a VictoriaMetrics (Debian's victoria-metrics) as the long-term store.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { localOptions, type LocalOptions } from "../../../bin/local-target.ts";
+
+/** A range that overlaps no route of the CI machines (192.0.2.0/24 and the default route). */
+export const FLEET_RANGE = process.env.VIGIL_E2E_FLEET_RANGE ?? "10.213.13.0/24";
+export const GATEWAY = FLEET_RANGE.replace(/\.0\/\d+$/, ".1");
+export const RECEIVER_PORT = 9099;
+export const VM_PORT = 8428;
+export const FLEET_SERVICE = "e2e-app";
+export const FLEET_DB = "/srv/e2e/app.db";
+/** The Netdata stream API key (a UUID, as Netdata requires), as the offline CLI reads it. */
+export const fleetSecrets = (): NodeJS.ProcessEnv => ({ ...process.env, VIGIL_SECRET_NETDATA_STREAM_KEY: randomUUID() });
+
+export function fleetOptions(log: (line: string) => void = (l) => process.stderr.write(`# ${l}\n`)): LocalOptions {
+  return localOptions({ ...process.env, VIGIL_LOCAL_DIR: process.env.VIGIL_E2E_FLEET_DIR ?? "/var/lib/vigil-e2e-fleet" }, log);
+}
+
+/** Two app nodes (app-1 with the agent, a SQLite file and a `services` unit) and two hubs. */
+export function fleetSpecText(interval = "5s"): string {
+  return `version: 1
+environment: fleet
+project: vigil
+region: fra1
+vpc: { ipRange: ${FLEET_RANGE} }
+hosts:
+  - name: app-1
+    roles: [node]
+    services: [${FLEET_SERVICE}]
+    agent:
+      sqlite:
+        - { path: ${FLEET_DB}, maxSizeMB: 50, integrityEvery: 1h }
+  - name: app-2
+    roles: [node]
+    services: [${FLEET_SERVICE}]
+  - { name: hub-a, roles: [hub] }
+  - { name: hub-b, roles: [hub] }
+stack:
+  netdata: { streamApiKey: { secret: netdataStreamKey } }
+  crowdsec: { enabled: false }
+  fail2ban: { enabled: false }
+intervals: { scrape: ${interval}, evaluation: ${interval} }
+thresholds:
+  # Containers share this machine's kernel: CPU and load are the whole machine's (see end-to-end).
+  cpu: { warning: 99.5, critical: 100 }
+  load: { warning: 100, critical: 200 }
+alerts:
+  receivers:
+    hook: { webhook: { url: "http://${GATEWAY}:${RECEIVER_PORT}/alerts" } }
+  routes:
+    - { to: [hook] }
+  grouping: { by: [alertname, host], wait: 1s, interval: 5s, repeat: 1h }
+remoteWrite:
+  - name: vm
+    url: http://${GATEWAY}:${VM_PORT}/api/v1/write
+`;
+}
+
+/** What an app host runs before vigil: the `services` unit, and on app-1 the SQLite file. */
+export const prepareFleetNode = (withDb: boolean): string => `set -e
+mkdir -p /srv/e2e
+${withDb ? `sqlite3 ${FLEET_DB} "CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1);"` : ""}
+cat > /etc/systemd/system/${FLEET_SERVICE}.service <<'EOF'
+[Unit]
+Description=e2e application service
+[Service]
+ExecStart=/bin/sleep infinity
+Restart=no
+[Install]
+WantedBy=multi-user.target
+EOF
+systemctl daemon-reload
+systemctl enable --now --quiet ${FLEET_SERVICE}
+`;
+
+/**
+ * VictoriaMetrics single node on the bridge address. -search.latencyOffset is 30 s by default
+ * (fresh samples are invisible to queries that long); 1s keeps the wait short.
+ */
+export async function startVictoriaMetrics(): Promise<{ stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-vm-"));
+  const child: ChildProcess = spawn(
+    "victoria-metrics",
+    [`-storageDataPath=${dir}`, `-httpListenAddr=${GATEWAY}:${VM_PORT}`, "-search.latencyOffset=1s", "-loggerLevel=ERROR"],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://${GATEWAY}:${VM_PORT}/health`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (child.exitCode !== null) throw new Error(`victoria-metrics exited (${child.exitCode}); is the victoria-metrics package installed?`);
+    await sleep(100);
+  }
+  return {
+    stop: async () => {
+      child.kill("SIGTERM");
+      for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
