@@ -20,7 +20,7 @@ import { stringify } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import { formatPath } from "../../schema/spec-errors.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import type { PlanStep } from "../../provisioning/plan.ts";
+import { stepSecrets, type PlanStep } from "../../provisioning/plan.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { planForHost } from "../../provisioning/host-plan.ts";
 import { secretsStdin, stagedFiles, stageDir, stepScript, VIGIL_LIB } from "../../provisioning/step-script.ts";
@@ -42,6 +42,18 @@ const SECRETS: Record<string, string> = {
   netdataStreamKey: "0b7c5c1e-2f4a-4d2e-9b3f-5a6c7d8e9f01",
 };
 const SECRET_MARKER = /s3cr3t/;
+
+/**
+ * Values for every secret a step reads. A payload appended to a secret's name (`pagerdutyKey` →
+ * `pagerdutyKeya`) leaves a valid name: it gets the value of the name it grew from; a name made of
+ * the payload alone gets a URL-shaped value (valid wherever a secret is a URL, a key or a password).
+ */
+function secretValues(step: PlanStep): Record<string, string> {
+  const known = Object.keys(SECRETS).sort((a, b) => b.length - a.length);
+  return Object.fromEntries(
+    stepSecrets(step).map((name) => [name, SECRETS[name] ?? SECRETS[known.find((k) => name.startsWith(k)) ?? ""] ?? "https://s3cr3t.example.com/hook"]),
+  );
+}
 
 /** The fixed payloads of the issue: command substitution, backticks, quotes, newline, tab, templates, IFS, traversal. */
 const PAYLOADS = [
@@ -163,7 +175,7 @@ function runBatches(batches: Batch[]): { output: string; canaries: Map<string, s
           mkdirSync(dirname(target), { recursive: true });
           writeFileSync(target, f.content, { mode: parseInt(f.mode, 8) });
         }
-        writeFileSync(join(src, `stdin-${b}-${i}`), secretsStdin(step, SECRETS));
+        writeFileSync(join(src, `stdin-${b}-${i}`), secretsStdin(step, secretValues(step)));
         // A step removes the other staging directories of its id: copy each one in just before it runs.
         lines.push(
           `mkdir -p ${VIGIL_LIB}/stage && cp -a "$SRC/lib${stage}" ${VIGIL_LIB}/stage/`,
