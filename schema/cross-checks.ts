@@ -6,6 +6,7 @@ import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
 import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
 import { NO_SLACK } from "./spec-keywords.ts";
 import { promqlError } from "./promql.ts";
+import { templateError } from "./prom-template.ts";
 import { isHostOrAddress } from "./value-formats.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
 import { timeRangeMinutes, weekdayIndex } from "./time-of-week.ts";
@@ -390,6 +391,16 @@ function checkRules(spec: Spec): Problem[] {
   spec.rules.forEach((rule, i) => {
     const problem = promqlError(rule.expr);
     if (problem) out.push({ path: ["rules", i, "expr"], message: `${problem.message} (character ${problem.offset + 1})` });
+    // Prometheus expands annotations and label values as templates (schema/prom-template.ts).
+    const texts: [(string | number)[], string | undefined][] = [
+      [["rules", i, "summary"], rule.summary],
+      [["rules", i, "description"], rule.description],
+      ...Object.entries(rule.labels).map(([k, v]): [(string | number)[], string] => [["rules", i, "labels", k], v]),
+    ];
+    for (const [path, text] of texts) {
+      const templateProblem = text === undefined ? undefined : templateError(text);
+      if (templateProblem) out.push({ path, message: templateProblem });
+    }
     for (const label of Object.keys(rule.labels)) {
       if ((VIGIL_ALERT_LABELS as readonly string[]).includes(label)) {
         out.push({ path: ["rules", i, "labels", label], message: `"${label}" is set by vigil on every alert (alertname from alert, severity from severity, environment from the spec)`, key: true });

@@ -473,7 +473,7 @@ export const AlertRule = Type.Object(
   {
     alert: Type.String({ pattern: "^[A-Z][A-Za-z0-9_]*$", maxLength: 100, description: "alert name, CamelCase" }),
     expr: Type.String({ minLength: 1, maxLength: 8192, description: "PromQL; the alert fires for every series it returns" }),
-    for: Type.Optional(Type.String({ ...Duration, description: "how long expr must hold (default: the confirm window, three scrapes and at least 1m)" })),
+    for: Type.Optional(Type.String({ ...Duration, description: "how long expr must hold (default: the confirm window, alerts.confirm x intervals.evaluation)" })),
     severity: Enum(["critical", "warning", "info"] as const, "critical | warning | info; routed like vigil's own alerts", { default: "warning" }),
     summary: Text({ minLength: 1, maxLength: 1024, description: "one line; a Prometheus template" }),
     description: Type.Optional(Type.String({ maxLength: 4096, description: "a Prometheus template" })),

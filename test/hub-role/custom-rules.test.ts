@@ -39,7 +39,7 @@ test("a rule without `for` waits the confirm window; a spec without rules gets a
   const r = loadSpecText(withRules([{ alert: "QueueLong", expr: "queue_size > 500", summary: "queue" }]), "x.yaml");
   assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.errors));
   const rule = (parse(ruleFiles(r.spec).find((f) => f.path.endsWith("/custom.yml"))!.content) as { groups: { rules: Record<string, unknown>[] }[] }).groups[0]!.rules[0]!;
-  assert.equal(rule.for, "1m");
+  assert.equal(rule.for, "45s"); // alerts.confirm (3) x intervals.evaluation (15s)
   assert.deepEqual(rule.labels, { severity: "warning", environment: "prod" });
   const none = loadSpecText(withRules([]), "y.yaml");
   assert.ok(none.ok);
