@@ -112,7 +112,9 @@ after(async () => {
 
 test("as deploy (passwordless sudo), vigil apply converges the host and a second run changes nothing", { timeout: 900_000 }, async (t) => {
   // Login really is deploy, not root, and deploy cannot write what vigil writes without sudo.
-  const who = await sshRun({ ...root, user: SUDO_USER, identity: userKey, knownHosts: join(dir, "kh-setup") }, "id -un; test -w /etc/default && echo writable || echo not-writable");
+  const deploy: SshTarget = { ...root, user: SUDO_USER, identity: userKey, knownHosts: join(dir, "kh-setup") };
+  const who = await sshRun(deploy, "id -un; test -w /etc/default && echo writable || echo not-writable");
+  await sshClose(deploy); // the CLI opens its own connection (and checks the host key itself)
   assert.equal(who.stdout, `${SUDO_USER}\nnot-writable\n`, who.stderr);
 
   const first = await apply(SUDO_USER);
