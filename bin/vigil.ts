@@ -5,7 +5,8 @@ const USAGE = `vigil: monitoring and alerting as code for DigitalOcean droplets
 usage:
   vigil validate <spec>...                      check specs (exit 1 with file:line:col path: message)
   vigil render <spec> --out DIR                 write every host's files and plan.json under DIR
-  vigil plan <spec> [--json]                    the cloud resources pulumi up would create (offline)
+  vigil plan <spec>... [--json]                 the cloud resources pulumi up would create (offline;
+                                                several specs: checked together as one account)
   vigil check <spec> [--policy-config FILE]     the policy pack, offline (exit 1 on mandatory violations)
   vigil test <spec> [TESTS.yml...]              promtool tests of the generated alert rules
                                                 (default: <env>.tests.yml beside the spec)

@@ -1,12 +1,16 @@
-// `vigil plan <spec> [--json]`: the cloud resources `pulumi up` would create, computed offline by
+// `vigil plan <spec>... [--json]`: the cloud resources `pulumi up` would create, computed offline by
 // running the Pulumi program under mocks. Secrets are never needed and never shown ("[secret]").
+// Several specs are planned as stacks of one DigitalOcean account: first the account-wide checks
+// of `vigil validate` (VPC ranges that overlap, project names that clash: the API refuses the
+// second stack's resources), then each file's resources.
+import { accountProblems, type LoadedSpec } from "../../schema/account-checks.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { previewCloudResources, SECRET, type CloudResource } from "../../components/cloud-preview.ts";
 import { decodeStageUpload } from "../../components/stage-upload.ts";
 import { parseCommandArgs } from "../command-args.ts";
 
-const USAGE = "usage: vigil plan <spec> [--json]";
+const USAGE = "usage: vigil plan <spec>... [--json]";
 
 export async function runPlan(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs("plan", USAGE, argv, { json: { type: "boolean" } });
@@ -16,26 +20,41 @@ export async function runPlan(argv: string[]): Promise<number> {
   }
   const files = parsed.positionals;
   const json = parsed.values.json === true;
-  if (files.length !== 1) {
+  if (files.length === 0) {
     console.error(USAGE);
     return 1;
   }
-  const loaded = loadSpecFile(files[0]!);
-  if (!loaded.ok) {
-    console.error(formatErrors(loaded.errors));
-    return 1;
+  const valid: LoadedSpec[] = [];
+  let failed = false;
+  for (const file of files) {
+    const loaded = loadSpecFile(file);
+    if (loaded.ok) valid.push(loaded);
+    else {
+      failed = true;
+      console.error(formatErrors(loaded.errors));
+    }
   }
-  let resources: CloudResource[];
-  try {
-    resources = await previewCloudResources(loaded.spec);
-  } catch (err) {
-    console.error(`vigil plan: ${files[0]}: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+  const clashes = accountProblems(valid);
+  if (clashes.length > 0) console.error(formatErrors(clashes));
+  if (failed || clashes.length > 0) return 1;
+  const plans: { file: string; resources: CloudResource[] }[] = [];
+  for (const { file, spec } of valid) {
+    try {
+      plans.push({ file, resources: await previewCloudResources(spec) });
+    } catch (err) {
+      console.error(`vigil plan: ${file}: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
   }
+  const shape = (resources: CloudResource[]) => resources.map(({ type, name, inputs }) => ({ type, name, inputs }));
   if (json) {
-    console.log(JSON.stringify(resources.map(({ type, name, inputs }) => ({ type, name, inputs })), null, 2));
+    // One spec: the array of resources; several: one { file, resources } per spec, in order.
+    const out = plans.length === 1 ? shape(plans[0]!.resources) : plans.map((p) => ({ file: p.file, resources: shape(p.resources) }));
+    console.log(JSON.stringify(out, null, 2));
+  } else if (plans.length === 1) {
+    console.log(planTable(plans[0]!.resources));
   } else {
-    console.log(planTable(resources));
+    console.log(plans.map((p) => `== ${p.file}\n${planTable(p.resources)}`).join("\n\n"));
   }
   return 0;
 }

@@ -1,18 +1,31 @@
-// `vigil plan <spec> [--json]` as a user runs it.
+// `vigil plan <spec>... [--json]` as a user runs it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runVigil } from "../run-vigil.ts";
 
-const vigil = (args: string[]) => runVigil(args);
+// One after another: several Pulumi previews at once on a loaded 2-core machine outlast the timeout.
+let queue: Promise<unknown> = Promise.resolve();
+const vigil = (args: string[]) => {
+  const run = queue.then(() => runVigil(args, { timeoutMs: 300_000 }));
+  queue = run;
+  return run;
+};
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-plan-"));
 const bad = join(dir, "bad.yaml");
 writeFileSync(bad, "version: 1\nenvironment: prod\nproject: dcg\nregion: fra9\nhosts: [{ name: a, roles: [node] }]\nalerts: { receivers: { x: { webhook: { url: https://h.example.com } } }, routes: [{ to: [x] }] }\n");
+// A second copy of prod in the same account: its VPC range and project name clash.
+const prodCopy = join(dir, "prod-copy.yaml");
+copyFileSync("stacks/prod.yaml", prodCopy);
+const STACKS = ["stacks/dev.yaml", "stacks/local.yaml", "stacks/prod.yaml"];
 const runs = {
   json: vigil(["plan", "stacks/dev.yaml", "--json"]),
+  allTable: vigil(["plan", ...STACKS]),
+  allJson: vigil(["plan", ...STACKS, "--json"]),
+  clash: vigil(["plan", "stacks/prod.yaml", prodCopy]),
   table: vigil(["plan", "stacks/prod.yaml"]),
   invalid: vigil(["plan", bad]),
   usage: vigil(["plan"]),
@@ -49,5 +62,36 @@ test("an invalid spec: exit 1 with the located errors, no stack trace", async ()
   assert.equal(r.stdout, "");
   const u = await runs.usage;
   assert.equal(u.code, 1);
-  assert.match(u.stderr, /usage: vigil plan <spec> \[--json\]/);
+  assert.match(u.stderr, /usage: vigil plan <spec>\.\.\. \[--json\]/);
+});
+
+test("several specs (vigil plan stacks/*.yaml): one table per file under its name, --json one { file, resources } each", async () => {
+  const table = await runs.allTable;
+  assert.equal(table.code, 0, table.stderr);
+  assert.deepEqual(table.stdout.split("\n").filter((l) => l.startsWith("== ")), STACKS.map((f) => `== ${f}`));
+  assert.equal(table.stdout.match(/^\d+ resources: /gm)?.length, 3);
+  const json = await runs.allJson;
+  assert.equal(json.code, 0, json.stderr);
+  const plans = JSON.parse(json.stdout) as { file: string; resources: { type: string; name: string; inputs: Record<string, unknown> }[] }[];
+  assert.deepEqual(plans.map((p) => p.file), STACKS);
+  // The account the example stacks share: prod names a key already there (no upload), dev
+  // uploads its own; VPC ranges and project names all differ.
+  const of = (file: string, type: string) => plans.find((p) => p.file === file)!.resources.filter((r) => r.type === type);
+  assert.deepEqual(of("stacks/prod.yaml", "digitalocean:index/sshKey:SshKey"), []);
+  assert.equal(of("stacks/dev.yaml", "digitalocean:index/sshKey:SshKey").length, 1);
+  const ranges = STACKS.map((f) => of(f, "digitalocean:index/vpc:Vpc")[0]!.inputs.ipRange);
+  assert.equal(new Set(ranges).size, 3, String(ranges));
+  const projects = STACKS.map((f) => of(f, "digitalocean:index/project:Project")[0]!.inputs.name);
+  assert.equal(new Set(projects).size, 3, String(projects));
+});
+
+test("several specs that clash in one account: exit 1, the overlap and the project name located in each file, nothing planned", async () => {
+  const r = await runs.clash;
+  assert.equal(r.code, 1);
+  assert.equal(r.stdout, "");
+  const copy = prodCopy.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  assert.match(r.stderr, /^stacks\/prod\.yaml:\d+:\d+ vpc\.ipRange: 10\.20\.0\.0\/24 overlaps the VPC range 10\.20\.0\.0\/24 of /m);
+  assert.match(r.stderr, new RegExp(`^${copy}:\\d+:\\d+ vpc\\.ipRange: 10\\.20\\.0\\.0/24 overlaps`, "m"));
+  assert.match(r.stderr, new RegExp(`^${copy}:\\d+:\\d+ environment: project "dcg-prod" is also that of stacks/prod\\.yaml`, "m"));
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
