@@ -44,9 +44,13 @@ export interface Hub {
 /** Why no hub could be reached (exit 2 of the commands): one line per hub tried. */
 export class HubUnreachable extends Error {}
 
-/** `--target` (repeatable, a pair in order) and `--identity`: the options every hub command takes. */
+/**
+ * `--target` (repeatable, a pair in order) or `--stack` (a Pulumi stack's `hosts` output,
+ * stack-hosts.ts), and `--identity`: the options every hub command takes.
+ */
 export const HUB_ARG_OPTIONS = {
   target: { type: "string", multiple: true },
+  stack: { type: "string" },
   identity: { type: "string" },
 } as const;
 

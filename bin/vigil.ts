@@ -21,8 +21,9 @@ usage:
                                                 Alertmanager silences
   vigil report <spec> --out DIR [HUB]           a static HTML status page: uptime, SLOs, incidents
 
-HUB is --target ssh://USER@ADDR[:PORT] (repeat for a pair) [--identity FILE]; without it, the hub
-of the running \`vigil local up\` of that spec.
+HUB is --target ssh://USER@ADDR[:PORT] (repeat for a pair) or --stack NAME (the hubs of that
+Pulumi stack's hosts output), [--identity FILE]; without either, the hub of the running
+\`vigil local up\` of that spec.
 
 Secrets for the offline commands come from VIGIL_SECRET_<NAME> (upper snake case).`;
 
