@@ -52,10 +52,14 @@ export async function openSpecAndHub(
     return 1;
   }
   // Started before anything else is loaded: ssh (or pulumi) works in its own process meanwhile.
+  // A bad spec or bad arguments end the command at once: the connection under way is dropped.
+  const abandoned = new AbortController();
+  const signal = abandoned.signal;
   const stack = values.stack;
-  const stackText = stack === undefined ? undefined : settle(() => readStackHostsText(stack));
-  let hub = stack === undefined ? settle(() => connectHub({ targets: hubTargets(file, values), ...(ports ? { ports } : {}) })) : undefined;
+  const stackText = stack === undefined ? undefined : settle(() => readStackHostsText(stack, signal));
+  let hub = stack === undefined ? settle(() => connectHub({ targets: hubTargets(file, values), signal, ...(ports ? { ports } : {}) })) : undefined;
   const abandon = async (code: number) => {
+    abandoned.abort();
     const h = await hub;
     if (h?.ok) await h.value.close();
     return code;
@@ -76,7 +80,7 @@ export async function openSpecAndHub(
       if (!text.ok) throw text.error;
       const hosts = parseStackHosts(stack, text.value);
       const targets = stackHubTargets(loaded.spec, stack, hosts, { identity: values.identity, knownHosts: defaultKnownHosts() });
-      return connectHub({ targets, ...(ports ? { ports } : {}) });
+      return connectHub({ targets, signal, ...(ports ? { ports } : {}) });
     });
   }
   const reached = await hub!;

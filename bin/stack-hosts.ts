@@ -108,13 +108,14 @@ export function stackHubTargets(
  * project's, like `pulumi up`) and returns what it printed. No update check: it would reach out
  * to the internet on every status call.
  */
-export function readStackHostsText(stack: string, timeoutMs = 60_000): Promise<string> {
+export function readStackHostsText(stack: string, signal?: AbortSignal, timeoutMs = 60_000): Promise<string> {
   const args = stackOutputArgs(stack);
   return new Promise((resolvePromise, reject) => {
     const child = spawn("pulumi", args, {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
       timeout: timeoutMs,
+      ...(signal ? { signal } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
