@@ -3,7 +3,10 @@
 //       against a real hub (without --target: the running `vigil local up` hub of <spec>);
 //   node --import tsx bench/operations/status.ts --mini
 //       against the test's loopback hub (real prometheus + prometheus-alertmanager behind a real
-//       sshd, test/operations/mini-hub.ts), when no container may be booted.
+//       sshd, test/operations/mini-hub.ts), when no container may be booted: in process only;
+//   unshare -n sh -c 'ip link set lo up && node --import tsx bench/operations/status.ts --mini-cli'
+//       the same hub in a network namespace of its own, where it can listen on the hub's real
+//       ports (9090, 9093), so the whole CLI (bin/vigil status --target ...) is measured too.
 // Prints, over RUNS runs (env BENCH_RUNS, default 9), the whole CLI as a user runs it
 // (`bin/vigil status <spec> --json [HUB]`: process start, spec load, SSH forward, the six queries,
 // output) and its parts: Node + tsx start (`bin/vigil help`), and in process the spec load, the
@@ -24,16 +27,22 @@ let targets: SshTarget[];
 let ports: HubPorts | undefined;
 let cliHub: string[] = args.slice(1);
 let stop = async () => {};
-if (args[0] === "--mini") {
+const mini = args[0] === "--mini" || args[0] === "--mini-cli";
+if (mini) {
   const { startMiniHub, MINI_HUB_SPEC } = await import("../../test/operations/mini-hub.ts");
-  const hub = await startMiniHub();
+  const { HUB_PORTS } = await import("../../bin/hub-connection.ts");
+  const hub = await startMiniHub(args[0] === "--mini-cli" ? HUB_PORTS : undefined);
   stop = hub.stop;
   const dir = mkdtempSync(join(tmpdir(), "vigil-bench-status-"));
   spec = join(dir, "mini.yaml");
   writeFileSync(spec, MINI_HUB_SPEC);
   targets = [hub.sshd.target];
   ports = hub.ports;
-  cliHub = []; // the CLI reaches fixed hub ports: in --mini mode only the in-process numbers apply
+  const t = hub.sshd.target;
+  // --mini: the CLI reaches fixed hub ports, so only the in-process numbers apply.
+  cliHub = args[0] === "--mini-cli" ? ["--target", `ssh://${t.user}@${t.host}:${t.port}`, "--identity", t.identity!] : [];
+  // The CLI records the test sshd's key in vigil's known_hosts: a scratch one, not the user's.
+  process.env.XDG_CONFIG_HOME = join(dir, "config");
 } else {
   const loaded = loadSpecFile(spec);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
@@ -65,7 +74,7 @@ try {
     queries.push(performance.now() - t1);
     connect.push(t1 - t0);
     await hub.close();
-    if (args[0] !== "--mini") {
+    if (cliHub.length > 0 || !mini) {
       // A fresh process each time, like the CLI: the spec load's own cost without module caches.
       const l0 = performance.now();
       execFileSync(process.execPath, ["--import", "tsx", "-e", `import("./schema/load-spec.ts").then((m) => { if (!m.loadSpecFile(${JSON.stringify(spec)}).ok) process.exit(1); })`], { stdio: "ignore" });
