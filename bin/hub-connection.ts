@@ -44,9 +44,13 @@ export interface Hub {
 /** Why no hub could be reached (exit 2 of the commands): one line per hub tried. */
 export class HubUnreachable extends Error {}
 
-/** `--target` (repeatable, a pair in order) and `--identity`: the options every hub command takes. */
+/**
+ * `--target` (repeatable, a pair in order) or `--stack` (a Pulumi stack's `hosts` output,
+ * stack-hosts.ts), and `--identity`: the options every hub command takes.
+ */
 export const HUB_ARG_OPTIONS = {
   target: { type: "string", multiple: true },
+  stack: { type: "string" },
   identity: { type: "string" },
 } as const;
 
@@ -81,7 +85,7 @@ function httpOverSocket(socketPath: string, method: string, path: string, body: 
  * Opens `ssh -N -L sock:127.0.0.1:PORT ...` to one hub and waits until the forwards listen.
  * Its own connection (ControlPath=none): it lives exactly as long as this Hub.
  */
-async function openTunnel(t: SshTarget, ports: HubPorts, timeoutMs: number): Promise<Hub> {
+async function openTunnel(t: SshTarget, ports: HubPorts, timeoutMs: number, signal?: AbortSignal): Promise<Hub> {
   const dir = mkdtempSync(join(tmpdir(), "vigil-hub-")); // 0700: the sockets are ours alone
   const sockets: Record<HubService, string> = { prometheus: join(dir, "prometheus.sock"), alertmanager: join(dir, "alertmanager.sock") };
   // ssh takes the first value of an option: these come before the shared ones.
@@ -114,6 +118,10 @@ async function openTunnel(t: SshTarget, ports: HubPorts, timeoutMs: number): Pro
   };
   const deadline = Date.now() + timeoutMs;
   while (!(existsSync(sockets.prometheus) && existsSync(sockets.alertmanager))) {
+    if (signal?.aborted) {
+      await close();
+      throw new HubUnreachable(`${describe(t)}: abandoned`);
+    }
     if (exited !== undefined || Date.now() > deadline) {
       await close();
       const why = stderr.trim().split("\n").filter(Boolean).at(-1) ?? (exited !== undefined ? `ssh exited ${exited}` : `no connection in ${timeoutMs} ms`);
@@ -134,15 +142,18 @@ export interface HubConnectOptions {
   ports?: HubPorts;
   /** For the SSH connection and each HTTP request. */
   timeoutMs?: number;
+  /** Gives up (ssh killed, HubUnreachable) when the caller no longer needs the hub. */
+  signal?: AbortSignal;
 }
 
 /** Connects to the first hub whose Prometheus answers /-/ready; throws HubUnreachable with why. */
 export async function connectHub(o: HubConnectOptions): Promise<Hub> {
   const reasons: string[] = [];
   for (const t of o.targets) {
+    if (o.signal?.aborted) break;
     let hub: Hub | undefined;
     try {
-      hub = await openTunnel(t, o.ports ?? HUB_PORTS, o.timeoutMs ?? 10_000);
+      hub = await openTunnel(t, o.ports ?? HUB_PORTS, o.timeoutMs ?? 10_000, o.signal);
       const ready = await hub.request("prometheus", "GET", "/-/ready");
       if (ready.status === 200) return hub;
       reasons.push(`${hub.where}: Prometheus answered ${ready.status} to /-/ready`);

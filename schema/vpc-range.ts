@@ -15,16 +15,26 @@ export const DO_RESERVED_RANGES = ["10.244.0.0/16", "10.245.0.0/16", "10.246.0.0
 /** The prefix length of a derived default range: a /24 holds 253 droplets, plenty for one environment. */
 export const DEFAULT_VPC_PREFIX = 24;
 
-/** Every /24 of 10.0.0.0/8 outside DO_RESERVED_RANGES, as its second and third octets, in order. */
-const candidates: readonly [number, number][] = (() => {
-  const out: [number, number][] = [];
-  for (let b = 0; b < 256; b++) {
-    for (let c = 0; c < 256; c++) {
-      if (!overlapsReserved(`10.${b}.${c}.0/${DEFAULT_VPC_PREFIX}`)) out.push([b, c]);
-    }
-  }
-  return out;
-})();
+/**
+ * The /24s of 10.0.0.0/8 that overlap DO_RESERVED_RANGES, as sorted disjoint runs of /24 numbers
+ * (second octet × 256 + third). The candidates for a default range are the other /24s, in order;
+ * the k-th is found by skipping these runs rather than by listing all 65,536 /24s (listing them
+ * with a CIDR parse each cost seconds of every spec load on a loaded machine).
+ */
+const RESERVED_RUNS: readonly { first: number; count: number }[] = DO_RESERVED_RANGES.map((r) => {
+  const [addr, bits] = ipaddr.IPv4.parseCIDR(r);
+  const [, b, c] = addr.toByteArray();
+  const span = bits <= DEFAULT_VPC_PREFIX ? 2 ** (DEFAULT_VPC_PREFIX - bits) : 1;
+  return { first: Math.floor((b! * 256 + c!) / span) * span, count: span };
+}).sort((x, y) => x.first - y.first);
+const CANDIDATE_COUNT = 65_536 - RESERVED_RUNS.reduce((n, r) => n + r.count, 0);
+
+/** The k-th /24 of 10.0.0.0/8 (0-based) outside DO_RESERVED_RANGES, as its second and third octets. */
+export function candidateRange(k: number): [number, number] {
+  let n = k;
+  for (const run of RESERVED_RUNS) if (n >= run.first) n += run.count;
+  return [Math.floor(n / 256), n % 256];
+}
 
 /**
  * The default VPC range of `<project>-<environment>`: a /24 inside 10.0.0.0/8 chosen by a hash
@@ -34,7 +44,7 @@ const candidates: readonly [number, number][] = (() => {
  */
 export function defaultVpcRange(project: string, environment: string): string {
   const digest = createHash("sha256").update(`vigil-vpc:${project}-${environment}`).digest();
-  const [b, c] = candidates[digest.readUInt32BE(0) % candidates.length]!;
+  const [b, c] = candidateRange(digest.readUInt32BE(0) % CANDIDATE_COUNT);
   return `10.${b}.${c}.0/${DEFAULT_VPC_PREFIX}`;
 }
 
@@ -60,10 +70,6 @@ export function rangesOverlap(a: string, b: string): boolean {
 /** The DigitalOcean reserved range `cidr` overlaps, if any. */
 export function reservedOverlap(cidr: string): string | undefined {
   return DO_RESERVED_RANGES.find((r) => rangesOverlap(cidr, r));
-}
-
-function overlapsReserved(cidr: string): boolean {
-  return reservedOverlap(cidr) !== undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-// `vigil report <spec> --out DIR [--target ssh://USER@HUB[:PORT]]... [--identity FILE]`
+// `vigil report <spec> --out DIR [--target ssh://USER@HUB[:PORT]]... | --stack NAME [--identity FILE]`
 //
 // Writes DIR/index.html: a self-contained status page (no script, no request) from the hub's
 // Prometheus: per uptime check 90 daily availability bars and latency, per SLO its objective,
@@ -6,13 +6,11 @@
 // period, and when it was generated. Exit 0; 1 bad input; 2 when the hub cannot be reached.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadSpecFile } from "../../schema/load-spec.ts";
-import { formatErrors } from "../../schema/spec-errors.ts";
 import { parseCommandArgs } from "../command-args.ts";
-import { connectHub, HUB_ARG_OPTIONS, hubTargets, HubUnreachable } from "../hub-connection.ts";
-import { collectReport, statusPageHtml } from "../status-page.ts";
+import { HUB_ARG_OPTIONS } from "../hub-connection.ts";
+import { openSpecAndHub } from "../hub-session.ts";
 
-const USAGE = "usage: vigil report <spec> --out DIR [--target ssh://USER@HUB[:PORT]]... [--identity FILE]";
+const USAGE = "usage: vigil report <spec> --out DIR [--target ssh://USER@HUB[:PORT]]... | --stack NAME [--identity FILE]";
 
 export async function runReport(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs("report", USAGE, argv, { out: { type: "string" }, ...HUB_ARG_OPTIONS });
@@ -26,21 +24,14 @@ export async function runReport(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 1;
   }
-  const loaded = loadSpecFile(file);
-  if (!loaded.ok) {
-    console.error(formatErrors(loaded.errors));
-    return 1;
-  }
-  let hub;
+  const [session, { collectReport, statusPageHtml }] = await Promise.all([
+    openSpecAndHub("report", file, parsed.values),
+    import("../status-page.ts"),
+  ]);
+  if (typeof session === "number") return session;
+  const { spec, hub } = session;
   try {
-    hub = await connectHub({ targets: hubTargets(file, parsed.values) });
-  } catch (err) {
-    if (!(err instanceof HubUnreachable)) throw err;
-    console.error(`vigil report: cannot reach the hub:\n${err.message.replace(/^/gm, "  ")}`);
-    return 2;
-  }
-  try {
-    const html = statusPageHtml(await collectReport(hub, loaded.spec, new Date()));
+    const html = statusPageHtml(await collectReport(hub, spec, new Date()));
     mkdirSync(out, { recursive: true });
     const target = join(out, "index.html");
     writeFileSync(`${target}.tmp`, html);

@@ -55,9 +55,10 @@ async function ready(url: string, child: ChildProcess, log: () => string): Promi
   throw new Error(`${url} not ready: ${log()}`);
 }
 
-export async function startMiniHub(): Promise<MiniHub> {
+/** `ports`: where Prometheus and Alertmanager listen (default: free ports). */
+export async function startMiniHub(fixedPorts?: HubPorts): Promise<MiniHub> {
   const dir = mkdtempSync(join(tmpdir(), "vigil-minihub-"));
-  const ports = { prometheus: await freePort(), alertmanager: await freePort() };
+  const ports = fixedPorts ?? { prometheus: await freePort(), alertmanager: await freePort() };
   const down = await freePort();
   const labels = (l: Record<string, string>) => ({ environment: "mini", ...l });
   writeFileSync(

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { accountProblems } from "../../schema/account-checks.ts";
 import { loadSpecFile, loadSpecText } from "../../schema/load-spec.ts";
-import { DO_RESERVED_RANGES, defaultVpcRange, rangesOverlap, reservedOverlap } from "../../schema/vpc-range.ts";
+import { DO_RESERVED_RANGES, candidateRange, defaultVpcRange, rangesOverlap, reservedOverlap } from "../../schema/vpc-range.ts";
 import { runVigil } from "../run-vigil.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-account-"));
@@ -55,6 +55,17 @@ test("derived ranges are /24s inside 10.0.0.0/8 that never touch DigitalOcean's 
     }),
     { numRuns: 300 },
   );
+});
+
+test("the k-th candidate /24 (found without listing all 65,536) is the k-th /24 in order that no reserved range overlaps", () => {
+  // Listing them (the old way, at every spec load) is the oracle; the reserved ranges all lie in
+  // 10.240.0.0/12, so below it the k-th candidate is the k-th /24 and only that /12 needs listing.
+  for (const r of DO_RESERVED_RANGES) assert.ok(rangesOverlap(r, "10.240.0.0/12") && Number(r.split("/")[1]) >= 12, r);
+  const listed: [number, number][] = [];
+  for (let b = 240; b < 256; b++) for (let c = 0; c < 256; c++) if (!reservedOverlap(`10.${b}.${c}.0/24`)) listed.push([b, c]);
+  const below = 240 * 256;
+  for (const k of [0, 1, 255, 256, 30_000, below - 1]) assert.deepEqual(candidateRange(k), [Math.floor(k / 256), k % 256], String(k));
+  listed.forEach((bc, i) => assert.deepEqual(candidateRange(below + i), bc, String(below + i)));
 });
 
 test("rangesOverlap: containment either way overlaps, neighbours do not", () => {

@@ -3,10 +3,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { specJsonSchemaText } from "../../schema/json-schema.ts";
+import { specValidatorSource } from "../../schema/spec-validator-source.ts";
 import { loadSpecText } from "../../schema/load-spec.ts";
 
 test("schema/vigil.schema.json is up to date (run npm run schema)", () => {
   assert.equal(readFileSync("schema/vigil.schema.json", "utf8"), specJsonSchemaText());
+});
+
+test("schema/spec-validator.generated.ts, the validator the spec loader runs, is up to date (run npm run schema)", () => {
+  // Compared as text: the loader never compiles the schema itself, so a stale file would
+  // validate against an old schema.
+  assert.ok(readFileSync("schema/spec-validator.generated.ts", "utf8") === specValidatorSource(), "stale: run npm run schema");
 });
 
 test("the example stacks point editors at the schema", () => {
