@@ -164,7 +164,7 @@ export function mtailDefaults(host: Host, ctx: PlanContext): string {
     if (/["'\\$`\n]/.test(value) || (name !== "EXTRA_ARGS" && /\s/.test(value))) throw new Error(`${name} ${JSON.stringify(value)} cannot be written to ${MTAIL_DEFAULTS}`);
   }
   return `# Written by vigil; changes here are overwritten on the next apply.
-# Debian's mtail.service: ExecStart=/bin/sh -c 'exec /usr/bin/mtail --progs /etc/mtail --logtostderr
+# Debian's unit: ExecStart=/bin/sh -c 'exec /usr/bin/mtail --progs /etc/mtail --logtostderr
 #   \${HOST:+--address $HOST} \${PORT:+--port $PORT} --logs "$LOGS" $EXTRA_ARGS'
 ${values.map(([k, v]) => `${k}="${v}"`).join("\n")}
 `;
