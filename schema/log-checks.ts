@@ -16,7 +16,10 @@ const PM2_ERROR_COUNT = "error";
 /** Why RE2 (as mtail's Go 1.19 reads it) refuses `regex`, and where; undefined when it compiles. */
 export function re2Error(regex: string): { offset: number; message: string } | undefined {
   // Go's regexp took (?<name>...) only in Go 1.22; RE2 and re2js take it already.
-  for (const m of regex.matchAll(/\(\?</g)) {
+  for (const m of regex.matchAll(/\(\?<?[=!]/g)) {
+    if (!isEscaped(regex, m.index)) return { offset: m.index, message: "lookahead and lookbehind are not RE2: mtail cannot run them" };
+  }
+  for (const m of regex.matchAll(/\(\?<(?![=!])/g)) {
     if (!isEscaped(regex, m.index)) return { offset: m.index, message: "named groups are written (?P<name>...) in mtail's RE2 (Go 1.19)" };
   }
   try {
@@ -24,11 +27,26 @@ export function re2Error(regex: string): { offset: number; message: string } | u
     return undefined;
   } catch (err) {
     const e = err as { error?: string; input?: string; message?: string };
-    const at = e.input ? regex.indexOf(e.input) : -1;
+    const at = e.error === "missing closing )" ? unclosedParen(regex) : e.input ? regex.indexOf(e.input) : -1;
     const what = e.error ?? String(e.message ?? err).replace(/^error parsing regexp: /, "");
     const where = e.input && e.input !== regex ? ` at "${e.input}"` : "";
     return { offset: at >= 0 ? at : regex.length, message: `not a valid RE2 regex: ${what}${where}` };
   }
+}
+
+/** Where the first `(` that is never closed is (escapes and character classes skipped); -1 if none. */
+function unclosedParen(regex: string): number {
+  const open: number[] = [];
+  let inClass = false;
+  for (let i = 0; i < regex.length; i++) {
+    const c = regex[i];
+    if (c === "\\") i++;
+    else if (inClass) inClass = c !== "]";
+    else if (c === "[") inClass = true;
+    else if (c === "(") open.push(i);
+    else if (c === ")") open.pop();
+  }
+  return open[0] ?? -1;
 }
 
 /** Whether the character at `i` follows an odd number of backslashes. */

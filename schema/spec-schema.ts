@@ -181,7 +181,7 @@ export const LogSource = Type.Object(
   {
     name: Slug("the `log` label of its series"),
     files: Type.Optional(
-      Type.Array(Type.String({ pattern: LOG_FILE_PATH, maxLength: 4096, description: "absolute path; * and ? match within one path segment" }), {
+      Type.Array(Type.String({ pattern: LOG_FILE_PATH, maxLength: 4096, description: "an absolute path of letters, digits and ._@+=:~- (* and ? match within one path segment)" }), {
         minItems: 1,
         uniqueItems: true,
         description: "log files mtail follows (rotation included)",
@@ -192,14 +192,14 @@ export const LogSource = Type.Object(
         {
           user: Type.String({ pattern: "^[a-z_][a-z0-9_-]*$", description: "owner of the PM2 daemon" }),
           app: Text({ minLength: 1, maxLength: 255, description: "the PM2 app name" }),
-          pm2Home: Type.Optional(Type.String({ pattern: LOG_FILE_PATH, maxLength: 4096, description: "PM2_HOME (default /home/USER/.pm2, /root/.pm2 for root)" })),
+          pm2Home: Type.Optional(Type.String({ pattern: LOG_FILE_PATH, maxLength: 4096, description: "an absolute path, PM2_HOME (default /home/USER/.pm2, /root/.pm2 for root)" })),
         },
         { additionalProperties: false, description: "the app's PM2 logs (PM2_HOME/logs/APP-out.log and APP-error.log); every error-log line counts as pattern `error`" },
       ),
     ),
     journal: Type.Optional(
       Type.Object(
-        { unit: Type.String({ pattern: UNIT_NAME, maxLength: 256, description: "systemd unit whose journal mtail reads" }) },
+        { unit: Type.String({ pattern: UNIT_NAME, maxLength: 256, description: "a systemd unit name (letters, digits, @:._-) whose journal mtail reads" }) },
         { additionalProperties: false, description: "a unit's journal, followed by vigil-journal-NAME.service into a FIFO mtail reads" },
       ),
     ),

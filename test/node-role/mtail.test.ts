@@ -160,7 +160,9 @@ test("real mtail counts what RE2 matches, line by line, for hostile regexes and 
 
 test("re2Error: located RE2 errors, and the named-group syntax Go 1.19 does not take", () => {
   assert.equal(re2Error("ERROR|WARN"), undefined);
-  assert.deepEqual(re2Error("abc(def"), { offset: 0, message: "not a valid RE2 regex: missing closing )" });
+  assert.deepEqual(re2Error("abc(def"), { offset: 3, message: "not a valid RE2 regex: missing closing )" });
+  assert.equal(re2Error("[(]x(y(z)")?.offset, 4);
+  assert.match(re2Error("x(?<!y)")!.message, /lookahead and lookbehind/);
   assert.deepEqual(re2Error("ok|a**"), { offset: 4, message: "not a valid RE2 regex: invalid nested repetition operator at \"**\"" });
   assert.equal(re2Error("x(?=y)")?.offset, 1);
   assert.match(re2Error("(?<name>x)")!.message, /\(\?P<name>/);
