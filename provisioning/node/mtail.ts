@@ -18,15 +18,14 @@
 // - Files are followed through rotation; a file that appears after mtail started is read from
 //   its end (PM2 creates its logs when the app starts, empty).
 // - Journal sources: vigil-journal-NAME.service runs `journalctl --follow --unit=UNIT
-//   --output=cat` with its stdout on a FIFO in /var/lib/vigil/journal that mtail reads (mtail reads
-//   named pipes). Nothing is stored twice; journalctl blocks while mtail is not reading, and its
+//   --output=cat` with its stdout on a FIFO that mtail reads (mtail reads
+//   named pipes) in /var/lib/vigil-journal. Nothing is stored twice; journalctl blocks while mtail is not reading, and its
 //   cursor file lets it resume after the last line it wrote when either side restarts.
 import type { Host, LogSource, Spec } from "../../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, PlanStep } from "../plan.ts";
 import { debianServiceStep, dropInFile } from "../debian-service.ts";
 import { hostPort, privateAddressOf } from "../addresses.ts";
 import { shq } from "../shell-quote.ts";
-import { VIGIL_LIB } from "../step-script.ts";
 import { MTAIL_PORT } from "../service-ports.ts";
 import { journalFollowerUnit, MTAIL_UNIT } from "../service-units.ts";
 import { unitName } from "../watched-services.ts";
@@ -34,8 +33,11 @@ import { unitName } from "../watched-services.ts";
 export const MTAIL_PACKAGE = "mtail";
 export const MTAIL_PROGRAM = "/etc/mtail/vigil.mtail";
 export const MTAIL_DEFAULTS = "/etc/default/mtail";
-/** FIFOs and cursors of the journal followers. */
-export const JOURNAL_DIR = `${VIGIL_LIB}/journal`;
+/**
+ * FIFOs and cursors of the journal followers, owned by mtail. Not under /var/lib/vigil: that
+ * directory is root's alone (0700), and the followers run as user mtail.
+ */
+export const JOURNAL_DIR = "/var/lib/vigil-journal";
 /** The metric the hub stores (after relabelling mtail's per-count counters). */
 export const LOG_LINES_METRIC = "vigil_log_lines_total";
 /** The count every PM2 source has: each line of the app's error log. LogErrorsSpike reads counts of this name. */
@@ -224,11 +226,13 @@ const followerPath = (log: LogSource): string => `/etc/systemd/system/${journalF
 
 /**
  * The real mtail compiles the new program alone (--compile_only takes a directory): exit 1 with
- * its located error (`vigil.mtail:3:9-18: ...`) on stderr, mtail's info lines left out.
+ * its located error (`vigil.mtail:3:9-18: ...`) on stderr, mtail's info lines left out. mtail
+ * 3.0.0~rc50 opens its HTTP listener even with --compile_only (on every interface, port 3903 by
+ * default, where the running mtail already listens): the check takes an ephemeral loopback port.
  */
 const CHECK = `check=$(mktemp -d)
 cp ${shq(MTAIL_PROGRAM)} "$check/"
-if ! out=$(mtail --compile_only --logtostderr --progs "$check" 2>&1); then
+if ! out=$(mtail --compile_only --logtostderr --address 127.0.0.1 --port 0 --progs "$check" 2>&1); then
   rm -rf "$check"
   printf '%s\\n' "$out" | grep -v '^I' >&2
   exit 1

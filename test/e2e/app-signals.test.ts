@@ -122,7 +122,8 @@ before(async () => {
   const r = loadSpecText(specText(), "app-signals.yaml");
   assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
   spec = r.spec;
-  target = (await bootLocal(o, { waitSlotMs: SLOT_WAIT_MS })).target;
+  // Fresh: a container left running by an interrupted run already has the PM2 daemon unit.
+  target = (await bootLocal(o, { fresh: true, waitSlotMs: SLOT_WAIT_MS })).target;
 });
 
 after(async () => {
@@ -159,6 +160,8 @@ test("the app host with a prom-client app under PM2 and a logging unit gets scra
       cpSync(join("node_modules", dep), join(modules, dep), { recursive: true });
     }
     await copyDir(target, modules, APP_MODULES);
+    // mkdtemp made the copied root 0700: the app runs as the PM2 user.
+    await sh(`chmod -R a+rX ${APP_MODULES}`);
   } finally {
     rmSync(modules, { recursive: true, force: true });
   }
@@ -182,7 +185,7 @@ ${pm2(`start /srv/e2e/shop.js --name ${APP}`)} >/dev/null`);
   assert.equal((await sh("ps -o user= -C mtail")).trim(), "mtail");
   assert.equal((await sh(`ss -Htln 'sport = :${MTAIL_PORT}' | awk '{print $4}'`)).trim(), `127.0.0.1:${MTAIL_PORT}`);
   assert.equal((await sh("systemctl is-active vigil-journal-logger.service")).trim(), "active");
-  assert.equal((await sh("stat -c %F /var/lib/vigil/journal/logger.fifo")).trim(), "fifo");
+  assert.equal((await sh("stat -c %F /var/lib/vigil-journal/logger.fifo")).trim(), "fifo");
 });
 
 test("healthy: the hub scrapes the app and mtail, the log counters exist at 0, no app alert fires", { timeout: 300_000 }, async () => {

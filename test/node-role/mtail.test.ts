@@ -26,7 +26,7 @@ function compile(dir: string, program: string): { status: number | null; errors:
   const progs = join(dir, `progs-${Math.random().toString(36).slice(2)}`);
   mkdirSync(progs);
   writeFileSync(join(progs, "vigil.mtail"), program);
-  const r = run("mtail", ["--compile_only", "--logtostderr", "--progs", progs]);
+  const r = run("mtail", ["--compile_only", "--logtostderr", "--address", "127.0.0.1", "--port", "0", "--progs", progs]);
   return { status: r.status, errors: r.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("I")).join("\n") };
 }
 
@@ -35,7 +35,7 @@ function oneShot(dir: string, program: string, logs: string[]): Map<string, numb
   const progs = join(dir, `progs-${Math.random().toString(36).slice(2)}`);
   mkdirSync(progs);
   writeFileSync(join(progs, "vigil.mtail"), program);
-  const r = run("mtail", ["--one_shot", "--one_shot_format", "prometheus", "--emit_prog_label=false", "--logtostderr", "--progs", progs, "--logs", logs.join(",")]);
+  const r = run("mtail", ["--one_shot", "--one_shot_format", "prometheus", "--emit_prog_label=false", "--logtostderr", "--address", "127.0.0.1", "--port", "0", "--progs", progs, "--logs", logs.join(",")]);
   assert.equal(r.status, 0, r.stderr);
   const values = new Map<string, number>();
   for (const m of r.stdout.matchAll(/^(vigil_log_lines_\d+) (\d+)$/gm)) values.set(m[1]!, Number(m[2]));
@@ -78,7 +78,7 @@ test("files, pm2 and journal sources: what mtail reads, and which counter counts
   assert.equal(pm2LogBase("my api/x_y.z"), "my-api-x-y.z");
   assert.deepEqual(sourceFiles(logs[0]!), ["/home/deploy/.pm2/logs/my-api-out.log", "/home/deploy/.pm2/logs/my-api-error.log"]);
   assert.deepEqual(sourceFiles(logs[1]!), ["/root/.pm2/logs/w-out.log", "/root/.pm2/logs/w-error.log"]);
-  assert.deepEqual(sourceFiles(logs[3]!), ["/var/lib/vigil/journal/backup.fifo"]);
+  assert.deepEqual(sourceFiles(logs[3]!), ["/var/lib/vigil-journal/backup.fifo"]);
   assert.deepEqual(
     logCounters(host(logs)).map((c) => [c.variable, c.log, c.pattern, c.files.length]),
     [
@@ -94,17 +94,17 @@ test("files, pm2 and journal sources: what mtail reads, and which counter counts
   const defaults = mtailDefaults(host(logs), ctx);
   assert.match(defaults, /^HOST="10\.20\.0\.2"$/m);
   assert.match(defaults, new RegExp(`^PORT="${MTAIL_PORT}"$`, "m"));
-  assert.match(defaults, /^LOGS="\/home\/deploy\/\.pm2\/logs\/my-api-out\.log,\/home\/deploy\/\.pm2\/logs\/my-api-error\.log,\/root\/.pm2\/logs\/w-out.log,\/root\/.pm2\/logs\/w-error.log,\/var\/log\/nginx\/\*\.log,\/var\/lib\/vigil\/journal\/backup\.fifo"$/m);
+  assert.match(defaults, /^LOGS="\/home\/deploy\/\.pm2\/logs\/my-api-out\.log,\/home\/deploy\/\.pm2\/logs\/my-api-error\.log,\/root\/.pm2\/logs\/w-out.log,\/root\/.pm2\/logs\/w-error.log,\/var\/log\/nginx\/\*\.log,\/var\/lib\/vigil-journal\/backup\.fifo"$/m);
   assert.match(defaults, /^EXTRA_ARGS="--emit_prog_label=false"$/m);
   assert.match(MTAIL_DROPIN, /^AmbientCapabilities=CAP_DAC_READ_SEARCH$/m);
   const follower = journalFollowerService(logs[3]!);
-  assert.match(follower, /^ExecStart=\/usr\/bin\/journalctl --follow --unit=backup\.service --output=cat --lines=0 --cursor-file=\/var\/lib\/vigil\/journal\/backup\.cursor$/m);
-  assert.match(follower, /^StandardOutput=file:\/var\/lib\/vigil\/journal\/backup\.fifo$/m);
+  assert.match(follower, /^ExecStart=\/usr\/bin\/journalctl --follow --unit=backup\.service --output=cat --lines=0 --cursor-file=\/var\/lib\/vigil-journal\/backup\.cursor$/m);
+  assert.match(follower, /^StandardOutput=file:\/var\/lib\/vigil-journal\/backup\.fifo$/m);
   // The step: program, defaults, drop-in and the follower's unit; the real compile before reload.
   const step = mtailStep(host(logs), ctx);
   assert.deepEqual(step.files.map((f) => f.path), ["/etc/mtail/vigil.mtail", MTAIL_DEFAULTS, "/etc/systemd/system/mtail.service.d/vigil.conf", "/etc/systemd/system/vigil-journal-backup.service"]);
   assert.match(step.validate!, /mtail --compile_only/);
-  assert.match(step.run!, /mkfifo -m 0640 '\/var\/lib\/vigil\/journal\/backup\.fifo'/);
+  assert.match(step.run!, /mkfifo -m 0640 '\/var\/lib\/vigil-journal\/backup\.fifo'/);
   assert.match(step.description, /mtail on 10\.20\.0\.2:3903/);
   // The hub turns the scalar counters into vigil_log_lines_total{log, pattern}.
   const scrape = mtailScrapeConfig(host(logs), "10.20.0.2:3903", "mtail") as { metric_relabel_configs: { regex: string; target_label: string; replacement: string }[] };
