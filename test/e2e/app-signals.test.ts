@@ -174,7 +174,8 @@ ${LOGGER_UNIT}EOF
 systemctl daemon-reload
 systemctl enable --now --quiet ${LOGGER}
 chown -R ${PM2_USER}: /srv/e2e
-${pm2(`start /srv/e2e/shop.js --name ${APP}`)} >/dev/null`);
+# PM2 starts the app in the CLI's working directory: not root's 0700 home.
+cd /srv/e2e && ${pm2(`start /srv/e2e/shop.js --name ${APP}`)} >/dev/null`);
   const log: string[] = [];
   const { outcome } = await localUp(o, spec, { out: (l) => log.push(l) });
   assert.equal(outcome.failure, undefined, `${JSON.stringify(outcome.failure, null, 2)}\n${log.join("\n")}`);
