@@ -19,6 +19,8 @@ export const BLACKBOX_PORT = 9115;
 export const CROWDSEC_LAPI_PORT = 8080;
 /** CrowdSec's own Prometheus endpoint (loopback only). */
 export const CROWDSEC_METRICS_PORT = 6060;
+/** mtail's /metrics (log-derived metrics): Debian's default port, on the private address. */
+export const MTAIL_PORT = 3903;
 
 /**
  * Ports reachable over the VPC and from nowhere else: the exporters, the dashboards and
@@ -32,6 +34,7 @@ export const METRICS_PORTS: readonly number[] = [
   ALERTMANAGER_CLUSTER_PORT,
   BLACKBOX_PORT,
   NETDATA_PORT,
+  MTAIL_PORT,
 ];
 
 /** Every port a host of the stack listens on, loopback-only ones included. */
@@ -44,6 +47,7 @@ export const SERVICE_PORTS: readonly number[] = [
   NETDATA_PORT,
   CROWDSEC_LAPI_PORT,
   CROWDSEC_METRICS_PORT,
+  MTAIL_PORT,
 ];
 
 /**
@@ -58,6 +62,7 @@ export const PORT_NAMES: Readonly<Record<number, string>> = {
   [NODE_EXPORTER_PORT]: "node_exporter",
   [BLACKBOX_PORT]: "blackbox exporter",
   [NETDATA_PORT]: "Netdata",
+  [MTAIL_PORT]: "mtail",
 };
 
 /** `9100 (node_exporter)`; a port of no stack service as its number. */

@@ -14,3 +14,7 @@ export const ALERTMANAGER_UNIT = "prometheus-alertmanager.service";
 export const BLACKBOX_UNIT = "prometheus-blackbox-exporter.service";
 /** prometheus-node-exporter-collectors' apt textfile collector (provisioning/node/node-exporter-collectors.ts). */
 export const APT_METRICS_TIMER = "prometheus-node-exporter-apt.timer";
+/** mtail: log-derived metrics (provisioning/node/mtail.ts). */
+export const MTAIL_UNIT = "mtail.service";
+/** The follower that feeds one journal log source (`hosts[].logs[].journal`) into mtail. */
+export const journalFollowerUnit = (logName: string): string => `vigil-journal-${logName}.service`;

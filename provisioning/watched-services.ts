@@ -11,6 +11,8 @@ import type { Host, Spec } from "../schema/spec-schema.ts";
 import {
   AGENT_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT, CROWDSEC_BOUNCER_UNIT, CROWDSEC_UNIT, FAIL2BAN_UNIT, NETDATA_UNIT, NODE_EXPORTER_UNIT,
   PROMETHEUS_UNIT,
+  MTAIL_UNIT,
+  journalFollowerUnit,
 } from "./service-units.ts";
 
 /** systemd unit types; a name without one of these suffixes is a service. */
@@ -43,6 +45,10 @@ function nodeServices(spec: Spec): string[] {
   ];
 }
 
+/** mtail and the journal followers of a node with log sources (node/mtail.ts). */
+const logUnits = (host: Host): string[] =>
+  host.roles.includes("node") && host.logs.length > 0 ? [MTAIL_UNIT, ...host.logs.filter((l) => l.journal).map((l) => journalFollowerUnit(l.name))] : [];
+
 /** The hub's services. */
 export const HUB_UNITS = [PROMETHEUS_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT];
 
@@ -50,6 +56,7 @@ export const HUB_UNITS = [PROMETHEUS_UNIT, ALERTMANAGER_UNIT, BLACKBOX_UNIT];
 export function stackUnits(spec: Spec, host: Host): string[] {
   return [
     ...(host.roles.includes("node") ? [...nodeServices(spec), ...AGENT_UNITS] : []),
+    ...logUnits(host),
     ...(host.roles.includes("hub") ? HUB_UNITS : []),
   ];
 }
@@ -65,6 +72,7 @@ export function runningUnits(spec: Spec, host: Host): string[] {
       ...host.services.map(unitName),
       ...(node ? nodeServices(spec) : []),
       ...(node && host.agent ? [AGENT_UNIT] : []),
+      ...logUnits(host),
       ...(host.roles.includes("hub") ? HUB_UNITS : []),
       // A hub's Netdata is the fleet dashboard when the nodes stream to it (node/netdata-stream.ts).
       ...(host.roles.includes("hub") && spec.stack.netdata.enabled && spec.stack.netdata.streamApiKey ? [NETDATA_UNIT] : []),

@@ -8,6 +8,7 @@ import { parseLocated, schemaErrors, sortErrors, type Locate } from "./locate.ts
 import { formatPath, type SpecError } from "./spec-errors.ts";
 import type { Spec } from "./spec-schema.ts";
 import { defaultVpcRange, vpcRangeProblems } from "./vpc-range.ts";
+import { logSourceProblems } from "./log-checks.ts";
 
 /** A valid spec, and where its fields are in the file (for checks across several files). */
 export type LoadResult = { ok: true; spec: Spec; file: string; locate: Locate } | { ok: false; errors: SpecError[] };
@@ -47,7 +48,7 @@ export function loadSpecText(text: string, file: string): LoadResult {
   const validate = validator();
   if (!validate(data)) return { ok: false, errors: schemaErrors(validate.errors ?? [], file, locate) };
   const spec = fillDerivedDefaults(data as Spec);
-  const problems = [...crossCheck(spec), ...vpcRangeProblems(spec)];
+  const problems = [...crossCheck(spec), ...vpcRangeProblems(spec), ...logSourceProblems(spec)];
   if (problems.length > 0) {
     return {
       ok: false,

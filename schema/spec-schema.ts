@@ -149,6 +149,65 @@ export const ScrapeTarget = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A log file path for mtail: absolute, `*` and `?` match within one path segment (mtail's glob).
+ * No `,` (it separates mtail's --logs list), no `[` `]` `\\` (glob classes and escapes), nothing a
+ * shell or systemd would read (whitespace, quotes, `$`, backtick, `%`).
+ */
+export const LOG_FILE_PATH = "^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$";
+
+/** A systemd unit name as `services` takes it (`.service` added when there is no type suffix). */
+export const UNIT_NAME = "^[A-Za-z0-9@:._-]+$";
+
+/** One count of a log source: lines matching `regex` add 1 to vigil_log_lines_total{pattern=name}. */
+export const LogCount = Type.Object(
+  {
+    name: Slug("the `pattern` label of the count; a count named `error` feeds LogErrorsSpike"),
+    regex: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      pattern: SINGLE_LINE,
+      description: "an RE2 regular expression (mtail's syntax, not PCRE: no lookaround or backreferences); a line matching it anywhere counts once",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Log-derived metrics: mtail on this host counts matching lines into vigil_log_lines_total{host,
+ * log, pattern}. Exactly one of files, pm2, journal.
+ */
+export const LogSource = Type.Object(
+  {
+    name: Slug("the `log` label of its series"),
+    files: Type.Optional(
+      Type.Array(Type.String({ pattern: LOG_FILE_PATH, maxLength: 4096, description: "an absolute path of letters, digits and ._@+=:~- (* and ? match within one path segment)" }), {
+        minItems: 1,
+        uniqueItems: true,
+        description: "log files mtail follows (rotation included)",
+      }),
+    ),
+    pm2: Type.Optional(
+      Type.Object(
+        {
+          user: Type.String({ pattern: "^[a-z_][a-z0-9_-]*$", description: "owner of the PM2 daemon" }),
+          app: Text({ minLength: 1, maxLength: 255, description: "the PM2 app name" }),
+          pm2Home: Type.Optional(Type.String({ pattern: LOG_FILE_PATH, maxLength: 4096, description: "an absolute path, PM2_HOME (default /home/USER/.pm2, /root/.pm2 for root)" })),
+        },
+        { additionalProperties: false, description: "the app's PM2 logs (PM2_HOME/logs/APP-out.log and APP-error.log); every error-log line counts as pattern `error`" },
+      ),
+    ),
+    journal: Type.Optional(
+      Type.Object(
+        { unit: Type.String({ pattern: UNIT_NAME, maxLength: 256, description: "a systemd unit name (letters, digits, @:._-) whose journal mtail reads" }) },
+        { additionalProperties: false, description: "a unit's journal, followed by vigil-journal-NAME.service into a FIFO mtail reads" },
+      ),
+    ),
+    count: Type.Array(LogCount, { default: [], description: "what to count (a pm2 source counts its error-log lines as `error` without it)" }),
+  },
+  { additionalProperties: false },
+);
+
 export const Host = Type.Object(
   {
     name: Slug("host name, unique in the spec"),
@@ -173,6 +232,7 @@ export const Host = Type.Object(
     }),
     agent: Type.Optional(AgentConfig),
     scrape: Type.Array(ScrapeTarget, { default: [], description: "the application's own metrics endpoints on this host" }),
+    logs: Type.Array(LogSource, { default: [], description: "log-derived metrics: mtail counts matching lines (vigil_log_lines_total)" }),
   },
   { additionalProperties: false },
 );
@@ -242,6 +302,12 @@ export const Thresholds = Type.Object(
     conntrack: Percent("HostConntrackHigh above this percent of nf_conntrack_max", 75),
     cpuSteal: Percent("HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)", 10),
     networkErrors: Percent("HostNetworkErrors above this percent of an interface's packets with errors", 1),
+    logErrors: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1e9,
+      default: 50,
+      description: "LogErrorsSpike above this many `error` lines of one log within 5 minutes",
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -581,6 +647,8 @@ export type UptimeCheck = Static<typeof UptimeCheck>;
 export type Slo = Static<typeof Slo>;
 export type AlertRule = Static<typeof AlertRule>;
 export type ScrapeTarget = Static<typeof ScrapeTarget>;
+export type LogSource = Static<typeof LogSource>;
+export type LogCount = Static<typeof LogCount>;
 export type Receiver = Static<typeof Receiver>;
 export type Route = Static<typeof Route>;
 export type Escalation = Static<typeof Escalation>;

@@ -8,7 +8,7 @@ import type { PlanContext } from "../plan.ts";
 import { hostPort, privateAddressOf } from "../addresses.ts";
 import { ALERTMANAGER_PORT, BLACKBOX_PORT, NODE_EXPORTER_PORT, PROMETHEUS_PORT } from "../service-ports.ts";
 import { blackboxModule, probeTarget, scrapeTimeout } from "./blackbox.ts";
-import { ruleFileYaml, ALERTMANAGER_JOB, APP_JOB, NODE_JOB, PROMETHEUS_JOB, UPTIME_JOB, type RuleGroup } from "../rules/rule-file.ts";
+import { ruleFileYaml, ALERTMANAGER_JOB, APP_JOB, MTAIL_JOB, NODE_JOB, PROMETHEUS_JOB, UPTIME_JOB, type RuleGroup } from "../rules/rule-file.ts";
 import { appRuleGroups } from "../rules/app-rules.ts";
 import { monitoredNodes, hostRuleGroups } from "../rules/host-rules.ts";
 import { agentRuleGroups } from "../rules/agent-rules.ts";
@@ -18,6 +18,8 @@ import { watchdogRuleGroups } from "../rules/watchdog-rules.ts";
 import { hostSystemRuleGroups } from "../rules/host-system-rules.ts";
 import { selfRuleGroups } from "../rules/self-rules.ts";
 import { customRuleGroups } from "../rules/custom-rules.ts";
+import { logRuleGroups } from "../rules/log-rules.ts";
+import { mtailAddress, mtailScrapeConfig } from "../node/mtail.ts";
 import { remoteWriteConfig } from "./remote-write.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
@@ -32,6 +34,7 @@ export function ruleFiles(spec: Spec): { path: string; content: string }[] {
     ["slo", sloRuleGroups(spec)],
     ["self", selfRuleGroups(spec)],
     ["app", appRuleGroups(spec)],
+    ["logs", logRuleGroups(spec)],
     ["custom", customRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
@@ -95,6 +98,10 @@ export function prometheusConfig(spec: Spec, hub: Host, ctx: PlanContext): strin
         ],
       });
     }
+  }
+  // Each node's mtail (log-derived metrics), at its private address: mtail binds that one address.
+  for (const host of spec.hosts) {
+    if (host.roles.includes("node") && host.logs.length > 0) scrapeConfigs.push(mtailScrapeConfig(host, mtailAddress(host, ctx), MTAIL_JOB));
   }
   // Itself and its own Alertmanager, over loopback: the self-monitoring alerts (rules/self-rules.ts).
   scrapeConfigs.push(

@@ -15,6 +15,7 @@ import { fail2banSteps } from "./fail2ban.ts";
 import { crowdsecSteps } from "./crowdsec.ts";
 import { netdataStreamChild } from "./netdata.ts";
 import { netdataStreamStep } from "./netdata-stream.ts";
+import { mtailSteps } from "./mtail.ts";
 
 export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...netdataSteps(spec, host, ctx),
@@ -24,4 +25,5 @@ export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...nodeExporterCollectorsSteps(spec),
   ...fail2banSteps(spec),
   ...crowdsecSteps(spec),
+  ...mtailSteps(spec, host, ctx),
 ];

@@ -78,3 +78,5 @@ export const PROMETHEUS_JOB = "prometheus";
 /** The applications' own endpoints (spec hosts[].scrape): app-rules.ts and the custom rules select it. */
 export const APP_JOB = "app";
 export const ALERTMANAGER_JOB = "alertmanager";
+/** Each node's mtail (log-derived metrics, node/mtail.ts). */
+export const MTAIL_JOB = "mtail";

@@ -117,3 +117,10 @@ export const SELF_FAILURE_WINDOW = "5m";
  * use 1 %): a single timeout that the retry fixes stays quiet.
  */
 export const NOTIFICATION_FAILURE_RATIO = 0.01;
+
+/**
+ * LogErrorsSpike counts a log's `error` lines over this window against thresholds.logErrors:
+ * long enough that a burst stays visible through the confirm window, short enough that the
+ * alert resolves soon after the burst.
+ */
+export const LOG_ERRORS_WINDOW = "5m";

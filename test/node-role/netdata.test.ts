@@ -51,7 +51,7 @@ test("netdataDuration converts days and weeks to hours and keeps the rest", () =
 
 test("each health file carries its threshold pair and its window", () => {
   const t: Thresholds = { cpu: { warning: 61.5, critical: 88, for: "3m" }, memory: { warning: 70, critical: 90, for: "1d" }, disk: { warning: 81, critical: 93, for: "5m" }, load: { warning: 1.25, critical: 4, for: "10m" }, diskFillHours: 24,
-    inodes: { warning: 85, critical: 95, for: "5m" }, clockSkewMs: 50, fileDescriptors: 80, conntrack: 75, cpuSteal: 10, networkErrors: 1 };
+    inodes: { warning: 85, critical: 95, for: "5m" }, clockSkewMs: 50, fileDescriptors: 80, conntrack: 75, cpuSteal: 10, networkErrors: 1, logErrors: 50 };
   const files = netdataHealthFiles(t);
   assert.deepEqual(Object.keys(files), ["cpu.conf", "ram.conf", "disks.conf", "load.conf"]);
   const check = (file: string, name: string, warn: string, crit: string, window: string) => {

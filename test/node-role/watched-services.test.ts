@@ -27,6 +27,9 @@ test("watched units: the spec's services and the stack's own units for the host'
       "nginx.service",
       "prometheus-node-exporter.service",
       ...AGENT_UNITS,
+      // prod's app-1 has log sources: mtail, and the follower of its journal source
+      "mtail.service",
+      "vigil-journal-backup.service",
     ].sort(),
   );
   const monitor = prod.hosts.find((h) => h.name === "monitor")!;

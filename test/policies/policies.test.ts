@@ -124,7 +124,7 @@ describe("metrics-ports-not-public", () => {
     assert.equal(found.length, 3);
     assert.match(found[0]!, /inboundRules\[0\] opens tcp 9100 \(node_exporter\) to 203\.0\.113\.7\/32, outside 10\.20\.0\.0\/24: remove the rule or limit its sources to the VPC/);
     assert.match(found[1]!, /inboundRules\[1\] opens tcp 9100 \(node_exporter\), 9090 \(Prometheus\), 9093 \(Alertmanager\), 9094 \(Alertmanager cluster gossip\), 9115 \(blackbox exporter\) to 10\.20\.0\.0\/16, outside 10\.20\.0\.0\/24/);
-    assert.match(found[2]!, /inboundRules\[2\] opens tcp .*19999 \(Netdata\) to ::\/0/);
+    assert.match(found[2]!, /inboundRules\[2\] opens tcp .*19999 \(Netdata\), 3903 \(mtail\) to ::\/0/);
   });
 
   it("passes the firewalls the program plans for prod (metrics from vpc.ipRange only)", async () => {

@@ -34,6 +34,7 @@ test("Netdata thresholds and PromQL numbers never take exponent form (1e+21, 1e-
     conntrack: 75,
     cpuSteal: 10,
     networkErrors: 1,
+    logErrors: 50,
   });
   const text = Object.values(files).join("\n");
   assert.doesNotMatch(text, /\d[eE][+-]?\d|\d\.(?!\d)/);

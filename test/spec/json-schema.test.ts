@@ -48,6 +48,7 @@ test("defaults from SPEC.md are filled in one place", () => {
     conntrack: 75,
     cpuSteal: 10,
     networkErrors: 1,
+    logErrors: 50,
   });
   assert.deepEqual(spec.intervals, { scrape: "15s", evaluation: "15s" });
   assert.equal(spec.stack.netdata.enabled, true);
