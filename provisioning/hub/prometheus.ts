@@ -18,6 +18,7 @@ import { watchdogRuleGroups } from "../rules/watchdog-rules.ts";
 import { hostSystemRuleGroups } from "../rules/host-system-rules.ts";
 import { selfRuleGroups } from "../rules/self-rules.ts";
 import { customRuleGroups } from "../rules/custom-rules.ts";
+import { heartbeatRuleGroups } from "../rules/heartbeat-rules.ts";
 import { remoteWriteConfig } from "./remote-write.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
@@ -33,6 +34,7 @@ export function ruleFiles(spec: Spec): { path: string; content: string }[] {
     ["self", selfRuleGroups(spec)],
     ["app", appRuleGroups(spec)],
     ["custom", customRuleGroups(spec)],
+    ["heartbeat", heartbeatRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
   return families.map(([family, groups]) => ({ path: `${RULES_DIR}/${family}.yml`, content: ruleFileYaml(family, groups) }));

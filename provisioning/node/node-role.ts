@@ -15,6 +15,7 @@ import { fail2banSteps } from "./fail2ban.ts";
 import { crowdsecSteps } from "./crowdsec.ts";
 import { netdataStreamChild } from "./netdata.ts";
 import { netdataStreamStep } from "./netdata-stream.ts";
+import { heartbeatSteps } from "./heartbeats.ts";
 
 export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...netdataSteps(spec, host, ctx),
@@ -22,6 +23,8 @@ export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...(netdataStreamChild(spec, host) ? [netdataStreamStep(spec, host, ctx)] : []),
   ...nodeExporterSteps(spec, host, ctx),
   ...nodeExporterCollectorsSteps(spec),
+  // vigil-heartbeat for the spec's cron jobs and backups on this host (after node_exporter, whose textfile directory it uses).
+  ...heartbeatSteps(spec, host),
   ...fail2banSteps(spec),
   ...crowdsecSteps(spec),
 ];
