@@ -41,6 +41,7 @@ export function crossCheck(spec: Spec): Problem[] {
     ...checkMaintenance(spec),
     ...checkRules(spec),
     ...checkRemoteWrite(spec),
+    ...checkHeartbeats(spec),
   ];
 }
 
@@ -451,6 +452,45 @@ function checkRemoteWrite(spec: Spec): Problem[] {
       const prior = seen.get(lower);
       if (prior !== undefined) out.push({ path: [...at, "headers", name], message: `header "${name}" repeats "${prior}" (header names ignore case)`, key: true });
       seen.set(lower, name);
+    }
+  });
+  return out;
+}
+
+/** The longest `every` or `grace` of a heartbeat: beyond a year the schedule is a typo. */
+export const HEARTBEAT_MAX_SECONDS = 366 * 86400;
+
+/**
+ * Heartbeats: unique names, on a node host whose node_exporter the hub scrapes (vigil-heartbeat
+ * publishes through its textfile collector), and a grace that covers how late the hub sees a
+ * success: up to one scrape after it, one more when a scrape fails.
+ */
+function checkHeartbeats(spec: Spec): Problem[] {
+  const out: Problem[] = [];
+  const hosts = spec.hosts.map((h) => h.name);
+  for (const [i, prior] of duplicates(spec.heartbeats, (b) => b.name)) {
+    out.push({ path: ["heartbeats", i, "name"], message: `duplicate heartbeat name "${spec.heartbeats[i]!.name}" (also heartbeats[${prior}])` });
+  }
+  const scrape = durationSeconds(spec.intervals.scrape);
+  spec.heartbeats.forEach((beat, i) => {
+    const at = ["heartbeats", i];
+    const host = spec.hosts.find((h) => h.name === beat.host);
+    if (host === undefined) {
+      out.push({ path: [...at, "host"], message: `unknown host "${beat.host}" (hosts: ${hosts.join(", ")})` });
+    } else if (!host.roles.includes("node")) {
+      out.push({ path: [...at, "host"], message: `host "${beat.host}" has no node role: vigil-heartbeat is installed by the node role (add node to its roles)` });
+    }
+    if (!spec.stack.nodeExporter.enabled) {
+      out.push({ path: [...at, "host"], message: "heartbeats are published through node_exporter's textfile collector: enable stack.nodeExporter" });
+    }
+    for (const field of ["every", "grace"] as const) {
+      if (durationSeconds(beat[field]) > HEARTBEAT_MAX_SECONDS) out.push({ path: [...at, field], message: `must be at most 366d (got ${beat[field]})` });
+    }
+    if (durationSeconds(beat.grace) < 2 * scrape) {
+      out.push({
+        path: [...at, "grace"],
+        message: `must be at least two scrapes (${2 * scrape}s at intervals.scrape ${spec.intervals.scrape}): the hub sees a success up to a scrape late, and one failed scrape must not page`,
+      });
     }
   });
   return out;

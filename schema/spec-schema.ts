@@ -549,6 +549,21 @@ export const AlertRule = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A job that must succeed regularly (a cron job, a backup, a systemd timer): it calls
+ * `vigil-heartbeat NAME` on its host after each success (provisioning/node/heartbeats.ts), and
+ * HeartbeatMissed pages when `every + grace` passes without one (rules/heartbeat-rules.ts).
+ */
+export const Heartbeat = Type.Object(
+  {
+    name: Slug("heartbeat name, unique in the spec: the argument of vigil-heartbeat and the `heartbeat` label"),
+    host: Slug("the host (with the node role) the job runs on"),
+    every: Type.String({ ...Duration, description: "how often the job succeeds when all is well (its schedule: 1d for a nightly backup)" }),
+    grace: Type.String({ ...Duration, default: "5m", description: "how late a success may be before HeartbeatMissed (the job's own run time, a slow night)" }),
+  },
+  { additionalProperties: false },
+);
+
 /** A store Prometheus sends every sample to (`remote_write`): VictoriaMetrics, Mimir, Thanos Receive... */
 export const RemoteWrite = Type.Object(
   {
@@ -632,6 +647,7 @@ export const SpecSchema = Type.Object(
     }),
     rules: Type.Array(AlertRule, { default: [], description: "custom alert rules on the application's metrics" }),
     remoteWrite: Type.Array(RemoteWrite, { default: [], description: "long-term storage: every hub's Prometheus sends its samples to each" }),
+    heartbeats: Type.Array(Heartbeat, { default: [], description: "cron jobs and backups that must report success: vigil-heartbeat NAME on the host" }),
   },
   { additionalProperties: false, $id: "vigil.schema.json", title: "vigil spec" },
 );
@@ -646,6 +662,7 @@ export type Thresholds = Static<typeof Thresholds>;
 export type UptimeCheck = Static<typeof UptimeCheck>;
 export type Slo = Static<typeof Slo>;
 export type AlertRule = Static<typeof AlertRule>;
+export type Heartbeat = Static<typeof Heartbeat>;
 export type ScrapeTarget = Static<typeof ScrapeTarget>;
 export type LogSource = Static<typeof LogSource>;
 export type LogCount = Static<typeof LogCount>;

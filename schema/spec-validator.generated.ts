@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"vigil.schema.json","additionalProperties":false,"title":"vigil spec","type":"object","required":["version","environment","project","region","hosts","alerts"],"properties":{"$schema":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"version":{"description":"spec format version","const":1,"type":"number"},"environment":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"environment name; a Pulumi stack of this name reads this file","type":"string"},"project":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"prefix for every cloud resource name and tag","type":"string"},"region":{"type":"string","enum":["nyc1","nyc2","nyc3","sfo2","sfo3","ams3","sgp1","lon1","fra1","tor1","blr1","syd1","atl1"],"description":"DigitalOcean region slug"},"vpc":{"additionalProperties":false,"default":{},"type":"object","properties":{"ipRange":{"pattern":"^[0-9./]+$","description":"private CIDR of the VPC; default: a /24 in 10.0.0.0/8 derived from project and environment (schema/vpc-range.ts)","type":"string"}}},"access":{"additionalProperties":false,"default":{},"type":"object","properties":{"sshKeys":{"default":[],"description":"keys installed on every droplet: a public key vigil uploads, or { fingerprint } / { name } of a key already on the account","type":"array","items":{"description":"an OpenSSH public key line (type, base64 key, then an optional comment without control characters), { fingerprint: aa:bb:... } or { name: NAME }","anyOf":[{"pattern":"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$","description":"an OpenSSH public key: vigil uploads it","type":"string"},{"additionalProperties":false,"description":"a key already on the account, by fingerprint","type":"object","required":["fingerprint"],"properties":{"fingerprint":{"pattern":"^[0-9a-f]{2}(:[0-9a-f]{2}){15}$","description":"MD5 fingerprint, as the control panel shows it","type":"string"}}},{"additionalProperties":false,"description":"a key already on the account, by name","type":"object","required":["name"],"properties":{"name":{"minLength":1,"maxLength":255,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]+$","description":"the key's name on the account","type":"string"}}}]}},"sshAllowFrom":{"default":[],"description":"CIDRs allowed to reach SSH","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}},"user":{"default":"root","pattern":"^[a-z_][a-z0-9_-]*$","description":"provisioning user","type":"string"}}},"hosts":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","roles"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"host name, unique in the spec","type":"string"},"size":{"default":"s-1vcpu-1gb","pattern":"^[a-z0-9-]+$","description":"droplet size slug","type":"string"},"image":{"default":"debian-12-x64","pattern":"^[a-z0-9][a-z0-9._-]*$","maxLength":128,"description":"droplet image slug; Debian 12 is supported","type":"string"},"roles":{"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["node","hub"],"description":"node | hub"}},"existing":{"additionalProperties":false,"description":"an existing server: provisioned, not created","type":"object","required":["address"],"properties":{"address":{"format":"host","description":"address vigil connects to over SSH: an IP address or host name","type":"string"},"privateAddress":{"format":"host","description":"IP address other hosts use (default: address)","type":"string"},"port":{"minimum":1,"maximum":65535,"default":22,"type":"integer"}}},"backups":{"default":false,"description":"DigitalOcean droplet backups","type":"boolean"},"services":{"default":[],"uniqueItems":true,"description":"systemd units that must stay active","type":"array","items":{"pattern":"^[A-Za-z0-9@:._-]+$","type":"string"}},"agent":{"additionalProperties":false,"description":"the vigil health agent's checks on this host","type":"object","properties":{"sqlite":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["path","maxSizeMB"],"properties":{"path":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"absolute path of the database file","type":"string"},"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"value of the `database` label (default: the file name without extension)","type":"string"},"maxSizeMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteTooLarge above this size","type":"number"},"maxWalMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteWalTooLarge above this WAL size","type":"number"},"integrityEvery":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often PRAGMA quick_check runs","type":"string","default":"6h"}}}},"pm2":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["user","apps"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"PM2_HOME (default ~user/.pm2)","type":"string"},"apps":{"uniqueItems":true,"description":"expected apps","type":"array","items":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"a PM2 app name","type":"string"}}}}}}},"scrape":{"default":[],"description":"the application's own metrics endpoints on this host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","port"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `app` label of its series","type":"string"},"port":{"minimum":1,"maximum":65535,"description":"TCP port of the metrics endpoint","type":"integer"},"path":{"default":"/metrics","pattern":"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$","maxLength":256,"description":"HTTP path","type":"string"},"scheme":{"type":"string","enum":["http","https"],"description":"http | https","default":"http"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"scrape interval (default intervals.scrape)","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels on every series of the target","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}}}}}}}},"stack":{"additionalProperties":false,"default":{},"type":"object","properties":{"netdata":{"additionalProperties":false,"default":{},"description":"Netdata dashboard on 127.0.0.1:19999 (and the VPC address)","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"notifications":{"default":false,"description":"Netdata's own alarm notifications","type":"boolean"},"streamApiKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME } holding a UUID (uuidgen): nodes stream to the hubs' Netdata (the fleet dashboard) and keep only a short history in RAM","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"nodeExporter":{"additionalProperties":false,"default":{},"description":"Prometheus node_exporter","type":"object","properties":{"enabled":{"default":true,"type":"boolean"}}},"fail2ban":{"additionalProperties":false,"default":{},"description":"fail2ban with the sshd jail on the systemd journal","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"bantime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"1h"},"findtime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"},"maxretry":{"minimum":1,"default":5,"type":"integer"},"ignoreIp":{"default":[],"description":"IPs or CIDRs never banned","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}}}},"crowdsec":{"additionalProperties":false,"default":{},"description":"CrowdSec with journald acquisition","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"centralApi":{"default":true,"description":"share signals with and receive the community blocklist","type":"boolean"},"firewallBouncer":{"default":true,"description":"install crowdsec-firewall-bouncer","type":"boolean"},"collections":{"default":["crowdsecurity/linux","crowdsecurity/sshd"],"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9-]+/[a-z0-9-]+$","type":"string"}}}}}},"intervals":{"additionalProperties":false,"default":{},"type":"object","properties":{"scrape":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub scrapes every target","type":"string","default":"15s"},"evaluation":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub evaluates the alert rules","type":"string","default":"15s"},"agent":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the vigil agent collects (default: intervals.scrape; never slower than it)","type":"string"}}},"thresholds":{"additionalProperties":false,"default":{},"type":"object","properties":{"cpu":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":70,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"memory":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"disk":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"load":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"exclusiveMinimum":0,"maximum":1000,"default":2,"type":"number"},"critical":{"exclusiveMinimum":0,"maximum":1000,"default":5,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"}}},"diskFillHours":{"exclusiveMinimum":0,"maximum":8760,"default":24,"description":"HostDiskWillFill horizon (at most a year)","type":"number"},"inodes":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":85,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"clockSkewMs":{"exclusiveMinimum":0,"maximum":60000,"default":50,"description":"HostClockSkew above this NTP offset (milliseconds)","type":"number"},"fileDescriptors":{"minimum":0,"maximum":100,"default":80,"description":"HostFileDescriptorsHigh above this percent of the kernel's file-max","type":"number"},"conntrack":{"minimum":0,"maximum":100,"default":75,"description":"HostConntrackHigh above this percent of nf_conntrack_max","type":"number"},"cpuSteal":{"minimum":0,"maximum":100,"default":10,"description":"HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)","type":"number"},"networkErrors":{"minimum":0,"maximum":100,"default":1,"description":"HostNetworkErrors above this percent of an interface's packets with errors","type":"number"}}},"uptime":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"check name; the `check` label","type":"string"},"url":{"format":"http-url","maxLength":2048,"description":"http(s) URL","type":"string"},"tcp":{"format":"host-port","maxLength":260,"description":"host:port","type":"string"},"icmp":{"format":"host","maxLength":253,"description":"host to ping","type":"string"},"regions":{"default":["us_east","eu_west"],"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["us_east","us_west","eu_west","se_asia"],"description":"DigitalOcean uptime region"}},"latencyMs":{"minimum":1,"maximum":600000,"description":"UptimeProbeSlow (and DigitalOcean's latency alert) above this many ms","type":"integer"},"sslExpiryDays":{"minimum":1,"maximum":3650,"description":"TlsCertificateExpiring below this","type":"integer"},"expectStatus":{"default":[],"description":"accepted HTTP codes (default 2xx)","type":"array","items":{"minimum":100,"maximum":599,"type":"integer"}},"alertPeriod":{"type":"string","enum":["2m","3m","5m","10m","15m","30m","1h"],"description":"how long before the DigitalOcean alert fires","default":"5m"}}}},"slos":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","objective"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"SLO name; the `slo` label","type":"string"},"description":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"uptime":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"uptime check whose probes are the SLI","type":"string"},"objective":{"exclusiveMinimum":0,"exclusiveMaximum":100,"description":"percent good over the window","type":"number"},"window":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"30d"},"latencyMs":{"exclusiveMinimum":0,"maximum":600000,"description":"a probe slower than this is bad","type":"number"},"errorQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of bad events; {{window}} is replaced","type":"string"},"totalQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of all events; {{window}} is replaced","type":"string"},"minEventsPerHour":{"minimum":0,"maximum":1000000000,"default":0,"description":"burn alerts stay quiet while fewer events than this per hour arrive (low-traffic guard)","type":"number"}}}},"alerts":{"additionalProperties":false,"type":"object","required":["receivers","routes"],"properties":{"receivers":{"minProperties":1,"additionalProperties":false,"description":"receivers by name","type":"object","patternProperties":{"^[a-z0-9][a-z0-9_-]*$":{"additionalProperties":false,"minProperties":1,"maxProperties":1,"description":"exactly one of pagerduty, slack, email, webhook","type":"object","properties":{"pagerduty":{"additionalProperties":false,"type":"object","required":["routingKey"],"properties":{"routingKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"url":{"format":"https-url","maxLength":2048,"type":"string"}}},"slack":{"additionalProperties":false,"type":"object","required":["webhook"],"properties":{"webhook":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"channel":{"pattern":"^[#@]?[a-z0-9._-]+$","type":"string"}}},"email":{"additionalProperties":false,"type":"object","required":["to","from","smarthost"],"properties":{"to":{"minItems":1,"type":"array","items":{"format":"email","type":"string"}},"from":{"format":"email","type":"string"},"smarthost":{"format":"host-port","description":"host:port","type":"string"},"username":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"requireTls":{"default":true,"type":"boolean"}}},"webhook":{"additionalProperties":false,"type":"object","required":["url"],"properties":{"url":{"description":"an http(s) URL or { secret: NAME }","anyOf":[{"format":"http-url","maxLength":2048,"type":"string"},{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}]}}}}}}},"confirm":{"minimum":1,"maximum":100,"default":3,"description":"consecutive bad evaluations before a state alert fires: its `for` is confirm x intervals.evaluation","type":"integer"},"routes":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["to"],"properties":{"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info"},"match":{"additionalProperties":false,"description":"label name -> exact value","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}},"to":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"continue":{"default":false,"description":"keep matching later routes","type":"boolean"},"escalate":{"minItems":1,"description":"receivers added when an alert is STILL FIRING after a delay (not 'unacknowledged': Alertmanager has no acknowledgement)","type":"array","items":{"additionalProperties":false,"type":"object","required":["after","to"],"properties":{"after":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"notify `to` too when an alert of the route is still firing this long after it started","type":"string"},"to":{"minItems":1,"uniqueItems":true,"description":"the receivers added (a secondary on-call)","type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}}}}}}}},"grouping":{"additionalProperties":false,"default":{},"type":"object","properties":{"by":{"default":["alertname","host"],"uniqueItems":true,"description":"label names, or [...] for all labels","type":"array","items":{"pattern":"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"Alertmanager group_wait for every alert (default: intervals.evaluation for critical alerts, 30s for the rest)","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"4h"},"warning":{"additionalProperties":false,"minProperties":1,"description":"grouping of warning notifications (e.g. a longer interval)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}},"info":{"additionalProperties":false,"minProperties":1,"description":"grouping of info notifications (e.g. a daily repeat)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}}}},"heartbeat":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver of the always-firing VigilWatchdog","type":"string"}}},"cloudAlerts":{"additionalProperties":false,"description":"recipients of DigitalOcean's uptime and monitor alerts","type":"object","properties":{"emails":{"default":[],"uniqueItems":true,"description":"addresses verified on the DigitalOcean account","type":"array","items":{"format":"email","type":"string"}},"slack":{"default":"none","pattern":"^[a-z0-9][a-z0-9_-]*$","description":"a Slack receiver of alerts.receivers (its webhook and channel), or none","type":"string"}}},"maintenance":{"default":[],"maxItems":8,"description":"recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)","type":"array","items":{"additionalProperties":false,"description":"recurring window in which notifications of the alerts it names are muted (alerts still fire)","type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"window name (an Alertmanager time interval of this name)","type":"string"},"weekdays":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$","description":"a day or a range within sunday..saturday: monday, monday:friday","type":"string"}},"times":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$","description":"HH:MM-HH:MM in the window's time zone, end excluded","type":"string"}},"timezone":{"default":"UTC","pattern":"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$","description":"IANA time zone, e.g. Europe/Berlin","type":"string"},"hosts":{"minItems":1,"uniqueItems":true,"description":"mute these hosts' alerts","type":"array","items":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"a host of the spec","type":"string"}},"alerts":{"minItems":1,"uniqueItems":true,"description":"mute these alert names","type":"array","items":{"pattern":"^[a-zA-Z_:][a-zA-Z0-9_:]*$","type":"string"}},"match":{"additionalProperties":false,"minProperties":1,"description":"mute alerts carrying all these labels","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}}}}},"rules":{"default":[],"description":"custom alert rules on the application's metrics","type":"array","items":{"additionalProperties":false,"type":"object","required":["alert","expr","summary"],"properties":{"alert":{"pattern":"^[A-Z][A-Za-z0-9_]*$","maxLength":100,"description":"alert name, CamelCase","type":"string"},"expr":{"minLength":1,"maxLength":8192,"description":"PromQL; the alert fires for every series it returns","type":"string"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how long expr must hold (default: the confirm window, alerts.confirm x intervals.evaluation)","type":"string"},"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info; routed like vigil's own alerts","default":"warning"},"summary":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"minLength":1,"description":"one line; a Prometheus template","type":"string"},"description":{"maxLength":4096,"description":"a Prometheus template","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels (routes can match them)","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}},"runbook":{"format":"http-url","maxLength":2048,"description":"runbook URL (annotation runbook_url)","type":"string"}}}},"remoteWrite":{"default":[],"description":"long-term storage: every hub's Prometheus sends its samples to each","type":"array","items":{"additionalProperties":false,"description":"one remote_write target; at most one of bearerToken, basicAuth","type":"object","required":["name","url"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"name of this remote write; Prometheus' remote_write `name` and its metrics' `remote_name`","type":"string"},"url":{"pattern":"^https?://[^\\s/?#@]+(/[^\\s#]*)?$","description":"the store's push URL (e.g. https://mimir.example.com/api/v1/push)","type":"string"},"bearerToken":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"basicAuth":{"additionalProperties":false,"type":"object","required":["username","password"],"properties":{"username":{"minLength":1,"maxLength":256,"pattern":"^[^\\x00-\\x1f\\x7f:]+$","description":"user name (no colon)","type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"headers":{"additionalProperties":false,"description":"extra HTTP headers, e.g. X-Scope-OrgID for a Mimir tenant","type":"object","patternProperties":{"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$":{"pattern":"^[^\\x00-\\x1f\\x7f]*$","maxLength":1024,"description":"header value (not a secret: credentials go in bearerToken or basicAuth)","type":"string"}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"vigil.schema.json","additionalProperties":false,"title":"vigil spec","type":"object","required":["version","environment","project","region","hosts","alerts"],"properties":{"$schema":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"version":{"description":"spec format version","const":1,"type":"number"},"environment":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"environment name; a Pulumi stack of this name reads this file","type":"string"},"project":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"prefix for every cloud resource name and tag","type":"string"},"region":{"type":"string","enum":["nyc1","nyc2","nyc3","sfo2","sfo3","ams3","sgp1","lon1","fra1","tor1","blr1","syd1","atl1"],"description":"DigitalOcean region slug"},"vpc":{"additionalProperties":false,"default":{},"type":"object","properties":{"ipRange":{"pattern":"^[0-9./]+$","description":"private CIDR of the VPC; default: a /24 in 10.0.0.0/8 derived from project and environment (schema/vpc-range.ts)","type":"string"}}},"access":{"additionalProperties":false,"default":{},"type":"object","properties":{"sshKeys":{"default":[],"description":"keys installed on every droplet: a public key vigil uploads, or { fingerprint } / { name } of a key already on the account","type":"array","items":{"description":"an OpenSSH public key line (type, base64 key, then an optional comment without control characters), { fingerprint: aa:bb:... } or { name: NAME }","anyOf":[{"pattern":"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$","description":"an OpenSSH public key: vigil uploads it","type":"string"},{"additionalProperties":false,"description":"a key already on the account, by fingerprint","type":"object","required":["fingerprint"],"properties":{"fingerprint":{"pattern":"^[0-9a-f]{2}(:[0-9a-f]{2}){15}$","description":"MD5 fingerprint, as the control panel shows it","type":"string"}}},{"additionalProperties":false,"description":"a key already on the account, by name","type":"object","required":["name"],"properties":{"name":{"minLength":1,"maxLength":255,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]+$","description":"the key's name on the account","type":"string"}}}]}},"sshAllowFrom":{"default":[],"description":"CIDRs allowed to reach SSH","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}},"user":{"default":"root","pattern":"^[a-z_][a-z0-9_-]*$","description":"provisioning user","type":"string"}}},"hosts":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","roles"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"host name, unique in the spec","type":"string"},"size":{"default":"s-1vcpu-1gb","pattern":"^[a-z0-9-]+$","description":"droplet size slug","type":"string"},"image":{"default":"debian-12-x64","pattern":"^[a-z0-9][a-z0-9._-]*$","maxLength":128,"description":"droplet image slug; Debian 12 is supported","type":"string"},"roles":{"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["node","hub"],"description":"node | hub"}},"existing":{"additionalProperties":false,"description":"an existing server: provisioned, not created","type":"object","required":["address"],"properties":{"address":{"format":"host","description":"address vigil connects to over SSH: an IP address or host name","type":"string"},"privateAddress":{"format":"host","description":"IP address other hosts use (default: address)","type":"string"},"port":{"minimum":1,"maximum":65535,"default":22,"type":"integer"}}},"backups":{"default":false,"description":"DigitalOcean droplet backups","type":"boolean"},"services":{"default":[],"uniqueItems":true,"description":"systemd units that must stay active","type":"array","items":{"pattern":"^[A-Za-z0-9@:._-]+$","type":"string"}},"agent":{"additionalProperties":false,"description":"the vigil health agent's checks on this host","type":"object","properties":{"sqlite":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["path","maxSizeMB"],"properties":{"path":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"absolute path of the database file","type":"string"},"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"value of the `database` label (default: the file name without extension)","type":"string"},"maxSizeMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteTooLarge above this size","type":"number"},"maxWalMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteWalTooLarge above this WAL size","type":"number"},"integrityEvery":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often PRAGMA quick_check runs","type":"string","default":"6h"}}}},"pm2":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["user","apps"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"PM2_HOME (default ~user/.pm2)","type":"string"},"apps":{"uniqueItems":true,"description":"expected apps","type":"array","items":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"a PM2 app name","type":"string"}}}}}}},"scrape":{"default":[],"description":"the application's own metrics endpoints on this host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","port"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `app` label of its series","type":"string"},"port":{"minimum":1,"maximum":65535,"description":"TCP port of the metrics endpoint","type":"integer"},"path":{"default":"/metrics","pattern":"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$","maxLength":256,"description":"HTTP path","type":"string"},"scheme":{"type":"string","enum":["http","https"],"description":"http | https","default":"http"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"scrape interval (default intervals.scrape)","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels on every series of the target","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}}}}},"logs":{"default":[],"description":"log-derived metrics: mtail counts matching lines (vigil_log_lines_total)","type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `log` label of its series","type":"string"},"files":{"minItems":1,"uniqueItems":true,"description":"log files mtail follows (rotation included)","type":"array","items":{"pattern":"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$","maxLength":4096,"description":"an absolute path of letters, digits and ._@+=:~- (* and ? match within one path segment)","type":"string"}},"pm2":{"additionalProperties":false,"description":"the app's PM2 logs (PM2_HOME/logs/APP-out.log and APP-error.log); every error-log line counts as pattern `error`","type":"object","required":["user","app"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"app":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"the PM2 app name","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$","maxLength":4096,"description":"an absolute path, PM2_HOME (default /home/USER/.pm2, /root/.pm2 for root)","type":"string"}}},"journal":{"additionalProperties":false,"description":"a unit's journal, followed by vigil-journal-NAME.service into a FIFO mtail reads","type":"object","required":["unit"],"properties":{"unit":{"pattern":"^[A-Za-z0-9@:._-]+$","maxLength":256,"description":"a systemd unit name (letters, digits, @:._-) whose journal mtail reads","type":"string"}}},"count":{"default":[],"description":"what to count (a pm2 source counts its error-log lines as `error` without it)","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","regex"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `pattern` label of the count; a count named `error` feeds LogErrorsSpike","type":"string"},"regex":{"minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","description":"an RE2 regular expression (mtail's syntax, not PCRE: no lookaround or backreferences); a line matching it anywhere counts once","type":"string"}}}}}}}}}},"stack":{"additionalProperties":false,"default":{},"type":"object","properties":{"netdata":{"additionalProperties":false,"default":{},"description":"Netdata dashboard on 127.0.0.1:19999 (and the VPC address)","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"notifications":{"default":false,"description":"Netdata's own alarm notifications","type":"boolean"},"streamApiKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME } holding a UUID (uuidgen): nodes stream to the hubs' Netdata (the fleet dashboard) and keep only a short history in RAM","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"nodeExporter":{"additionalProperties":false,"default":{},"description":"Prometheus node_exporter","type":"object","properties":{"enabled":{"default":true,"type":"boolean"}}},"fail2ban":{"additionalProperties":false,"default":{},"description":"fail2ban with the sshd jail on the systemd journal","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"bantime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"1h"},"findtime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"},"maxretry":{"minimum":1,"default":5,"type":"integer"},"ignoreIp":{"default":[],"description":"IPs or CIDRs never banned","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}}}},"crowdsec":{"additionalProperties":false,"default":{},"description":"CrowdSec with journald acquisition","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"centralApi":{"default":true,"description":"share signals with and receive the community blocklist","type":"boolean"},"firewallBouncer":{"default":true,"description":"install crowdsec-firewall-bouncer","type":"boolean"},"collections":{"default":["crowdsecurity/linux","crowdsecurity/sshd"],"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9-]+/[a-z0-9-]+$","type":"string"}}}}}},"intervals":{"additionalProperties":false,"default":{},"type":"object","properties":{"scrape":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub scrapes every target","type":"string","default":"15s"},"evaluation":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub evaluates the alert rules","type":"string","default":"15s"},"agent":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the vigil agent collects (default: intervals.scrape; never slower than it)","type":"string"}}},"thresholds":{"additionalProperties":false,"default":{},"type":"object","properties":{"cpu":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":70,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"memory":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"disk":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"load":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"exclusiveMinimum":0,"maximum":1000,"default":2,"type":"number"},"critical":{"exclusiveMinimum":0,"maximum":1000,"default":5,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"}}},"diskFillHours":{"exclusiveMinimum":0,"maximum":8760,"default":24,"description":"HostDiskWillFill horizon (at most a year)","type":"number"},"inodes":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":85,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"clockSkewMs":{"exclusiveMinimum":0,"maximum":60000,"default":50,"description":"HostClockSkew above this NTP offset (milliseconds)","type":"number"},"fileDescriptors":{"minimum":0,"maximum":100,"default":80,"description":"HostFileDescriptorsHigh above this percent of the kernel's file-max","type":"number"},"conntrack":{"minimum":0,"maximum":100,"default":75,"description":"HostConntrackHigh above this percent of nf_conntrack_max","type":"number"},"cpuSteal":{"minimum":0,"maximum":100,"default":10,"description":"HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)","type":"number"},"networkErrors":{"minimum":0,"maximum":100,"default":1,"description":"HostNetworkErrors above this percent of an interface's packets with errors","type":"number"},"logErrors":{"exclusiveMinimum":0,"maximum":1000000000,"default":50,"description":"LogErrorsSpike above this many `error` lines of one log within 5 minutes","type":"number"}}},"uptime":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"check name; the `check` label","type":"string"},"url":{"format":"http-url","maxLength":2048,"description":"http(s) URL","type":"string"},"tcp":{"format":"host-port","maxLength":260,"description":"host:port","type":"string"},"icmp":{"format":"host","maxLength":253,"description":"host to ping","type":"string"},"regions":{"default":["us_east","eu_west"],"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["us_east","us_west","eu_west","se_asia"],"description":"DigitalOcean uptime region"}},"latencyMs":{"minimum":1,"maximum":600000,"description":"UptimeProbeSlow (and DigitalOcean's latency alert) above this many ms","type":"integer"},"sslExpiryDays":{"minimum":1,"maximum":3650,"description":"TlsCertificateExpiring below this","type":"integer"},"expectStatus":{"default":[],"description":"accepted HTTP codes (default 2xx)","type":"array","items":{"minimum":100,"maximum":599,"type":"integer"}},"alertPeriod":{"type":"string","enum":["2m","3m","5m","10m","15m","30m","1h"],"description":"how long before the DigitalOcean alert fires","default":"5m"}}}},"slos":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","objective"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"SLO name; the `slo` label","type":"string"},"description":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"uptime":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"uptime check whose probes are the SLI","type":"string"},"objective":{"exclusiveMinimum":0,"exclusiveMaximum":100,"description":"percent good over the window","type":"number"},"window":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"30d"},"latencyMs":{"exclusiveMinimum":0,"maximum":600000,"description":"a probe slower than this is bad","type":"number"},"errorQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of bad events; {{window}} is replaced","type":"string"},"totalQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of all events; {{window}} is replaced","type":"string"},"minEventsPerHour":{"minimum":0,"maximum":1000000000,"default":0,"description":"burn alerts stay quiet while fewer events than this per hour arrive (low-traffic guard)","type":"number"}}}},"alerts":{"additionalProperties":false,"type":"object","required":["receivers","routes"],"properties":{"receivers":{"minProperties":1,"additionalProperties":false,"description":"receivers by name","type":"object","patternProperties":{"^[a-z0-9][a-z0-9_-]*$":{"additionalProperties":false,"minProperties":1,"maxProperties":1,"description":"exactly one of pagerduty, slack, email, webhook","type":"object","properties":{"pagerduty":{"additionalProperties":false,"type":"object","required":["routingKey"],"properties":{"routingKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"url":{"format":"https-url","maxLength":2048,"type":"string"}}},"slack":{"additionalProperties":false,"type":"object","required":["webhook"],"properties":{"webhook":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"channel":{"pattern":"^[#@]?[a-z0-9._-]+$","type":"string"}}},"email":{"additionalProperties":false,"type":"object","required":["to","from","smarthost"],"properties":{"to":{"minItems":1,"type":"array","items":{"format":"email","type":"string"}},"from":{"format":"email","type":"string"},"smarthost":{"format":"host-port","description":"host:port","type":"string"},"username":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"requireTls":{"default":true,"type":"boolean"}}},"webhook":{"additionalProperties":false,"type":"object","required":["url"],"properties":{"url":{"description":"an http(s) URL or { secret: NAME }","anyOf":[{"format":"http-url","maxLength":2048,"type":"string"},{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}]}}}}}}},"confirm":{"minimum":1,"maximum":100,"default":3,"description":"consecutive bad evaluations before a state alert fires: its `for` is confirm x intervals.evaluation","type":"integer"},"routes":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["to"],"properties":{"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info"},"match":{"additionalProperties":false,"description":"label name -> exact value","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}},"to":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"continue":{"default":false,"description":"keep matching later routes","type":"boolean"},"escalate":{"minItems":1,"description":"receivers added when an alert is STILL FIRING after a delay (not 'unacknowledged': Alertmanager has no acknowledgement)","type":"array","items":{"additionalProperties":false,"type":"object","required":["after","to"],"properties":{"after":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"notify `to` too when an alert of the route is still firing this long after it started","type":"string"},"to":{"minItems":1,"uniqueItems":true,"description":"the receivers added (a secondary on-call)","type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}}}}}}}},"grouping":{"additionalProperties":false,"default":{},"type":"object","properties":{"by":{"default":["alertname","host"],"uniqueItems":true,"description":"label names, or [...] for all labels","type":"array","items":{"pattern":"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"Alertmanager group_wait for every alert (default: intervals.evaluation for critical alerts, 30s for the rest)","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"4h"},"warning":{"additionalProperties":false,"minProperties":1,"description":"grouping of warning notifications (e.g. a longer interval)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}},"info":{"additionalProperties":false,"minProperties":1,"description":"grouping of info notifications (e.g. a daily repeat)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}}}},"heartbeat":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver of the always-firing VigilWatchdog","type":"string"}}},"cloudAlerts":{"additionalProperties":false,"description":"recipients of DigitalOcean's uptime and monitor alerts","type":"object","properties":{"emails":{"default":[],"uniqueItems":true,"description":"addresses verified on the DigitalOcean account","type":"array","items":{"format":"email","type":"string"}},"slack":{"default":"none","pattern":"^[a-z0-9][a-z0-9_-]*$","description":"a Slack receiver of alerts.receivers (its webhook and channel), or none","type":"string"}}},"maintenance":{"default":[],"maxItems":8,"description":"recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)","type":"array","items":{"additionalProperties":false,"description":"recurring window in which notifications of the alerts it names are muted (alerts still fire)","type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"window name (an Alertmanager time interval of this name)","type":"string"},"weekdays":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$","description":"a day or a range within sunday..saturday: monday, monday:friday","type":"string"}},"times":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$","description":"HH:MM-HH:MM in the window's time zone, end excluded","type":"string"}},"timezone":{"default":"UTC","pattern":"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$","description":"IANA time zone, e.g. Europe/Berlin","type":"string"},"hosts":{"minItems":1,"uniqueItems":true,"description":"mute these hosts' alerts","type":"array","items":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"a host of the spec","type":"string"}},"alerts":{"minItems":1,"uniqueItems":true,"description":"mute these alert names","type":"array","items":{"pattern":"^[a-zA-Z_:][a-zA-Z0-9_:]*$","type":"string"}},"match":{"additionalProperties":false,"minProperties":1,"description":"mute alerts carrying all these labels","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}}}}},"rules":{"default":[],"description":"custom alert rules on the application's metrics","type":"array","items":{"additionalProperties":false,"type":"object","required":["alert","expr","summary"],"properties":{"alert":{"pattern":"^[A-Z][A-Za-z0-9_]*$","maxLength":100,"description":"alert name, CamelCase","type":"string"},"expr":{"minLength":1,"maxLength":8192,"description":"PromQL; the alert fires for every series it returns","type":"string"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how long expr must hold (default: the confirm window, alerts.confirm x intervals.evaluation)","type":"string"},"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info; routed like vigil's own alerts","default":"warning"},"summary":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"minLength":1,"description":"one line; a Prometheus template","type":"string"},"description":{"maxLength":4096,"description":"a Prometheus template","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels (routes can match them)","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}},"runbook":{"format":"http-url","maxLength":2048,"description":"runbook URL (annotation runbook_url)","type":"string"}}}},"remoteWrite":{"default":[],"description":"long-term storage: every hub's Prometheus sends its samples to each","type":"array","items":{"additionalProperties":false,"description":"one remote_write target; at most one of bearerToken, basicAuth","type":"object","required":["name","url"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"name of this remote write; Prometheus' remote_write `name` and its metrics' `remote_name`","type":"string"},"url":{"pattern":"^https?://[^\\s/?#@]+(/[^\\s#]*)?$","description":"the store's push URL (e.g. https://mimir.example.com/api/v1/push)","type":"string"},"bearerToken":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"basicAuth":{"additionalProperties":false,"type":"object","required":["username","password"],"properties":{"username":{"minLength":1,"maxLength":256,"pattern":"^[^\\x00-\\x1f\\x7f:]+$","description":"user name (no colon)","type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"headers":{"additionalProperties":false,"description":"extra HTTP headers, e.g. X-Scope-OrgID for a Mimir tenant","type":"object","patternProperties":{"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$":{"pattern":"^[^\\x00-\\x1f\\x7f]*$","maxLength":1024,"description":"header value (not a secret: credentials go in bearerToken or basicAuth)","type":"string"}}}}}},"heartbeats":{"default":[],"description":"cron jobs and backups that must report success: vigil-heartbeat NAME on the host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","host","every"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"heartbeat name, unique in the spec: the argument of vigil-heartbeat and the `heartbeat` label","type":"string"},"host":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the host (with the node role) the job runs on","type":"string"},"every":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the job succeeds when all is well (its schedule: 1d for a nightly backup)","type":"string"},"grace":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how late a success may be before HeartbeatMissed (the job's own run time, a slow night)","type":"string","default":"5m"}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$", "u");
@@ -25,21 +25,22 @@ const pattern13 = new RegExp("^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u00
 const pattern15 = new RegExp("^[1-9][0-9]*(s|m|h|d|w)$", "u");
 const pattern20 = new RegExp("^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$", "u");
 const pattern22 = new RegExp("^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$", "u");
-const pattern25 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
-const pattern29 = new RegExp("^[a-z0-9-]+/[a-z0-9-]+$", "u");
-const pattern43 = new RegExp("\\{\\{window\\}\\}", "u");
-const pattern45 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
-const pattern49 = new RegExp("^[#@]?[a-z0-9._-]+$", "u");
-const pattern59 = new RegExp("^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$", "u");
-const pattern74 = new RegExp("^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$", "u");
-const pattern75 = new RegExp("^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "u");
-const pattern76 = new RegExp("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "u");
-const pattern78 = new RegExp("^[a-zA-Z_:][a-zA-Z0-9_:]*$", "u");
-const pattern81 = new RegExp("^[A-Z][A-Za-z0-9_]*$", "u");
-const pattern88 = new RegExp("^https?://[^\\s/?#@]+(/[^\\s#]*)?$", "u");
-const pattern90 = new RegExp("^[^\\x00-\\x1f\\x7f:]+$", "u");
-const pattern92 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-const pattern94 = new RegExp("^[^\\x00-\\x1f\\x7f]*$", "u");
+const pattern26 = new RegExp("^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$", "u");
+const pattern33 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
+const pattern37 = new RegExp("^[a-z0-9-]+/[a-z0-9-]+$", "u");
+const pattern51 = new RegExp("\\{\\{window\\}\\}", "u");
+const pattern53 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
+const pattern57 = new RegExp("^[#@]?[a-z0-9._-]+$", "u");
+const pattern67 = new RegExp("^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$", "u");
+const pattern82 = new RegExp("^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$", "u");
+const pattern83 = new RegExp("^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "u");
+const pattern84 = new RegExp("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "u");
+const pattern86 = new RegExp("^[a-zA-Z_:][a-zA-Z0-9_:]*$", "u");
+const pattern89 = new RegExp("^[A-Z][A-Za-z0-9_]*$", "u");
+const pattern96 = new RegExp("^https?://[^\\s/?#@]+(/[^\\s#]*)?$", "u");
+const pattern98 = new RegExp("^[^\\x00-\\x1f\\x7f:]+$", "u");
+const pattern100 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+const pattern102 = new RegExp("^[^\\x00-\\x1f\\x7f]*$", "u");
 const formats0 = AJV_FORMATS.host;
 const formats4 = AJV_FORMATS["http-url"];
 const formats6 = AJV_FORMATS["host-port"];
@@ -80,6 +81,9 @@ data.rules = [];
 }
 if(data.remoteWrite === undefined){
 data.remoteWrite = [];
+}
+if(data.heartbeats === undefined){
+data.heartbeats = [];
 }
 if(data.version === undefined){
 const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'",schema:schema11.required,parentSchema:schema11,data};
@@ -694,6 +698,9 @@ data16.services = [];
 }
 if(data16.scrape === undefined){
 data16.scrape = [];
+}
+if(data16.logs === undefined){
+data16.logs = [];
 }
 if(data16.name === undefined){
 const err48 = {instancePath:instancePath+"/hosts/" + i2,schemaPath:"#/properties/hosts/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.hosts.items.required,parentSchema:schema11.properties.hosts.items,data:data16};
@@ -1835,9 +1842,17 @@ vErrors.push(err138);
 }
 errors++;
 }
+let data52 = data16.logs;
+if(Array.isArray(data52)){
+const len9 = data52.length;
+for(let i12=0; i12<len9; i12++){
+let data53 = data52[i12];
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.count === undefined){
+data53.count = [];
 }
-else {
-const err139 = {instancePath:instancePath+"/hosts/" + i2,schemaPath:"#/properties/hosts/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.hosts.items.type,parentSchema:schema11.properties.hosts.items,data:data16};
+if(data53.name === undefined){
+const err139 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12,schemaPath:"#/properties/hosts/items/properties/logs/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.hosts.items.properties.logs.items.required,parentSchema:schema11.properties.hosts.items.properties.logs.items,data:data53};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1846,10 +1861,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
-}
-else {
-const err140 = {instancePath:instancePath+"/hosts",schemaPath:"#/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.hosts.type,parentSchema:schema11.properties.hosts,data:data15};
+for(const key13 in data53){
+if(!(((((key13 === "name") || (key13 === "files")) || (key13 === "pm2")) || (key13 === "journal")) || (key13 === "count"))){
+const err140 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12,schemaPath:"#/properties/hosts/items/properties/logs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.hosts.items.properties.logs.items,data:data53};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1859,23 +1873,11 @@ vErrors.push(err140);
 errors++;
 }
 }
-let data52 = data.stack;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.netdata === undefined){
-data52.netdata = {};
-}
-if(data52.nodeExporter === undefined){
-data52.nodeExporter = {};
-}
-if(data52.fail2ban === undefined){
-data52.fail2ban = {};
-}
-if(data52.crowdsec === undefined){
-data52.crowdsec = {};
-}
-for(const key13 in data52){
-if(!((((key13 === "netdata") || (key13 === "nodeExporter")) || (key13 === "fail2ban")) || (key13 === "crowdsec"))){
-const err141 = {instancePath:instancePath+"/stack",schemaPath:"#/properties/stack/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack,data:data52};
+if(data53.name !== undefined){
+let data54 = data53.name;
+if(typeof data54 === "string"){
+if(func3(data54) > 63){
+const err141 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/name",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.name,data:data54};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1884,18 +1886,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-let data53 = data52.netdata;
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-if(data53.enabled === undefined){
-data53.enabled = true;
-}
-if(data53.notifications === undefined){
-data53.notifications = false;
-}
-for(const key14 in data53){
-if(!(((key14 === "enabled") || (key14 === "notifications")) || (key14 === "streamApiKey"))){
-const err142 = {instancePath:instancePath+"/stack/netdata",schemaPath:"#/properties/stack/properties/netdata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.netdata,data:data53};
+if(!pattern1.test(data54)){
+const err142 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/name",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.name,data:data54};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1905,9 +1897,8 @@ vErrors.push(err142);
 errors++;
 }
 }
-let data54 = data53.enabled;
-if(typeof data54 !== "boolean"){
-const err143 = {instancePath:instancePath+"/stack/netdata/enabled",schemaPath:"#/properties/stack/properties/netdata/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.netdata.properties.enabled.type,parentSchema:schema11.properties.stack.properties.netdata.properties.enabled,data:data54};
+else {
+const err143 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/name",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.name.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.name,data:data54};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1916,9 +1907,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-let data55 = data53.notifications;
-if(typeof data55 !== "boolean"){
-const err144 = {instancePath:instancePath+"/stack/netdata/notifications",schemaPath:"#/properties/stack/properties/netdata/properties/notifications/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.netdata.properties.notifications.type,parentSchema:schema11.properties.stack.properties.netdata.properties.notifications,data:data55};
+}
+if(data53.files !== undefined){
+let data55 = data53.files;
+if(Array.isArray(data55)){
+if(data55.length < 1){
+const err144 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/files",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/files/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.files,data:data55};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1927,11 +1921,12 @@ vErrors.push(err144);
 }
 errors++;
 }
-if(data53.streamApiKey !== undefined){
-let data56 = data53.streamApiKey;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.secret === undefined){
-const err145 = {instancePath:instancePath+"/stack/netdata/streamApiKey",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.stack.properties.netdata.properties.streamApiKey.required,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey,data:data56};
+const len10 = data55.length;
+for(let i13=0; i13<len10; i13++){
+let data56 = data55[i13];
+if(typeof data56 === "string"){
+if(func3(data56) > 4096){
+const err145 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/files/" + i13,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/files/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.files.items,data:data56};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1940,9 +1935,8 @@ vErrors.push(err145);
 }
 errors++;
 }
-for(const key15 in data56){
-if(!(key15 === "secret")){
-const err146 = {instancePath:instancePath+"/stack/netdata/streamApiKey",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey,data:data56};
+if(!pattern26.test(data56)){
+const err146 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/files/" + i13,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/files/items/pattern",keyword:"pattern",params:{pattern: "^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$"},message:"must match pattern \""+"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$"+"\"",schema:"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.files.items,data:data56};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1952,11 +1946,8 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data56.secret !== undefined){
-let data57 = data56.secret;
-if(typeof data57 === "string"){
-if(func3(data57) > 128){
-const err147 = {instancePath:instancePath+"/stack/netdata/streamApiKey/secret",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret,data:data57};
+else {
+const err147 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/files/" + i13,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.files.items.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.files.items,data:data56};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1965,8 +1956,19 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(!pattern25.test(data57)){
-const err148 = {instancePath:instancePath+"/stack/netdata/streamApiKey/secret",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret,data:data57};
+}
+let i14 = data55.length;
+let j3;
+if(i14 > 1){
+const indices3 = {};
+for(;i14--;){
+let item3 = data55[i14];
+if(typeof item3 !== "string"){
+continue;
+}
+if(typeof indices3[item3] == "number"){
+j3 = indices3[item3];
+const err148 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/files",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/files/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i14+" are identical)",schema:true,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.files,data:data55};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1974,10 +1976,14 @@ else {
 vErrors.push(err148);
 }
 errors++;
+break;
+}
+indices3[item3] = i14;
+}
 }
 }
 else {
-const err149 = {instancePath:instancePath+"/stack/netdata/streamApiKey/secret",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret.type,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret,data:data57};
+const err149 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/files",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.hosts.items.properties.logs.items.properties.files.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.files,data:data55};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1987,9 +1993,11 @@ vErrors.push(err149);
 errors++;
 }
 }
-}
-else {
-const err150 = {instancePath:instancePath+"/stack/netdata/streamApiKey",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.netdata.properties.streamApiKey.type,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey,data:data56};
+if(data53.pm2 !== undefined){
+let data57 = data53.pm2;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.user === undefined){
+const err150 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.required,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2,data:data57};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1998,10 +2006,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-}
-}
-else {
-const err151 = {instancePath:instancePath+"/stack/netdata",schemaPath:"#/properties/stack/properties/netdata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.netdata.type,parentSchema:schema11.properties.stack.properties.netdata,data:data53};
+if(data57.app === undefined){
+const err151 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/required",keyword:"required",params:{missingProperty: "app"},message:"must have required property '"+"app"+"'",schema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.required,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2,data:data57};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2010,14 +2016,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-let data58 = data52.nodeExporter;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.enabled === undefined){
-data58.enabled = true;
-}
-for(const key16 in data58){
-if(!(key16 === "enabled")){
-const err152 = {instancePath:instancePath+"/stack/nodeExporter",schemaPath:"#/properties/stack/properties/nodeExporter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.nodeExporter,data:data58};
+for(const key14 in data57){
+if(!(((key14 === "user") || (key14 === "app")) || (key14 === "pm2Home"))){
+const err152 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2,data:data57};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2027,9 +2028,11 @@ vErrors.push(err152);
 errors++;
 }
 }
-let data59 = data58.enabled;
-if(typeof data59 !== "boolean"){
-const err153 = {instancePath:instancePath+"/stack/nodeExporter/enabled",schemaPath:"#/properties/stack/properties/nodeExporter/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.nodeExporter.properties.enabled.type,parentSchema:schema11.properties.stack.properties.nodeExporter.properties.enabled,data:data59};
+if(data57.user !== undefined){
+let data58 = data57.user;
+if(typeof data58 === "string"){
+if(!pattern8.test(data58)){
+const err153 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/user",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/user/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]*$"+"\"",schema:"^[a-z_][a-z0-9_-]*$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.user,data:data58};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2040,7 +2043,7 @@ errors++;
 }
 }
 else {
-const err154 = {instancePath:instancePath+"/stack/nodeExporter",schemaPath:"#/properties/stack/properties/nodeExporter/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.nodeExporter.type,parentSchema:schema11.properties.stack.properties.nodeExporter,data:data58};
+const err154 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/user",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.user.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.user,data:data58};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2049,26 +2052,12 @@ vErrors.push(err154);
 }
 errors++;
 }
-let data60 = data52.fail2ban;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.enabled === undefined){
-data60.enabled = true;
 }
-if(data60.bantime === undefined){
-data60.bantime = "1h";
-}
-if(data60.findtime === undefined){
-data60.findtime = "10m";
-}
-if(data60.maxretry === undefined){
-data60.maxretry = 5;
-}
-if(data60.ignoreIp === undefined){
-data60.ignoreIp = [];
-}
-for(const key17 in data60){
-if(!(((((key17 === "enabled") || (key17 === "bantime")) || (key17 === "findtime")) || (key17 === "maxretry")) || (key17 === "ignoreIp"))){
-const err155 = {instancePath:instancePath+"/stack/fail2ban",schemaPath:"#/properties/stack/properties/fail2ban/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.fail2ban,data:data60};
+if(data57.app !== undefined){
+let data59 = data57.app;
+if(typeof data59 === "string"){
+if(func3(data59) > 255){
+const err155 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/app",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/app/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.app,data:data59};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2077,10 +2066,8 @@ vErrors.push(err155);
 }
 errors++;
 }
-}
-let data61 = data60.enabled;
-if(typeof data61 !== "boolean"){
-const err156 = {instancePath:instancePath+"/stack/fail2ban/enabled",schemaPath:"#/properties/stack/properties/fail2ban/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.fail2ban.properties.enabled.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.enabled,data:data61};
+if(func3(data59) < 1){
+const err156 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/app",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/app/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.app,data:data59};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2089,10 +2076,8 @@ vErrors.push(err156);
 }
 errors++;
 }
-let data62 = data60.bantime;
-if(typeof data62 === "string"){
-if(!pattern15.test(data62)){
-const err157 = {instancePath:instancePath+"/stack/fail2ban/bantime",schemaPath:"#/properties/stack/properties/fail2ban/properties/bantime/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.stack.properties.fail2ban.properties.bantime,data:data62};
+if(!pattern0.test(data59)){
+const err157 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/app",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/app/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.app,data:data59};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2103,7 +2088,7 @@ errors++;
 }
 }
 else {
-const err158 = {instancePath:instancePath+"/stack/fail2ban/bantime",schemaPath:"#/properties/stack/properties/fail2ban/properties/bantime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.fail2ban.properties.bantime.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.bantime,data:data62};
+const err158 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/app",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/app/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.app.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.app,data:data59};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2112,10 +2097,12 @@ vErrors.push(err158);
 }
 errors++;
 }
-let data63 = data60.findtime;
-if(typeof data63 === "string"){
-if(!pattern15.test(data63)){
-const err159 = {instancePath:instancePath+"/stack/fail2ban/findtime",schemaPath:"#/properties/stack/properties/fail2ban/properties/findtime/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.stack.properties.fail2ban.properties.findtime,data:data63};
+}
+if(data57.pm2Home !== undefined){
+let data60 = data57.pm2Home;
+if(typeof data60 === "string"){
+if(func3(data60) > 4096){
+const err159 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/pm2Home",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/pm2Home/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.pm2Home,data:data60};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2124,9 +2111,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-}
-else {
-const err160 = {instancePath:instancePath+"/stack/fail2ban/findtime",schemaPath:"#/properties/stack/properties/fail2ban/properties/findtime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.fail2ban.properties.findtime.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.findtime,data:data63};
+if(!pattern26.test(data60)){
+const err160 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/pm2Home",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/pm2Home/pattern",keyword:"pattern",params:{pattern: "^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$"},message:"must match pattern \""+"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$"+"\"",schema:"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.pm2Home,data:data60};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2135,9 +2121,9 @@ vErrors.push(err160);
 }
 errors++;
 }
-let data64 = data60.maxretry;
-if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
-const err161 = {instancePath:instancePath+"/stack/fail2ban/maxretry",schemaPath:"#/properties/stack/properties/fail2ban/properties/maxretry/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.stack.properties.fail2ban.properties.maxretry.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.maxretry,data:data64};
+}
+else {
+const err161 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2/pm2Home",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/properties/pm2Home/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.pm2Home.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.properties.pm2Home,data:data60};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2146,9 +2132,10 @@ vErrors.push(err161);
 }
 errors++;
 }
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 < 1 || isNaN(data64)){
-const err162 = {instancePath:instancePath+"/stack/fail2ban/maxretry",schemaPath:"#/properties/stack/properties/fail2ban/properties/maxretry/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.stack.properties.fail2ban.properties.maxretry,data:data64};
+}
+}
+else {
+const err162 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/pm2",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/pm2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.hosts.items.properties.logs.items.properties.pm2.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.pm2,data:data57};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2158,14 +2145,11 @@ vErrors.push(err162);
 errors++;
 }
 }
-let data65 = data60.ignoreIp;
-if(Array.isArray(data65)){
-const len9 = data65.length;
-for(let i12=0; i12<len9; i12++){
-let data66 = data65[i12];
-if(typeof data66 === "string"){
-if(!pattern7.test(data66)){
-const err163 = {instancePath:instancePath+"/stack/fail2ban/ignoreIp/" + i12,schemaPath:"#/properties/stack/properties/fail2ban/properties/ignoreIp/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f.:/]+$"},message:"must match pattern \""+"^[0-9A-Fa-f.:/]+$"+"\"",schema:"^[0-9A-Fa-f.:/]+$",parentSchema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.items,data:data66};
+if(data53.journal !== undefined){
+let data61 = data53.journal;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.unit === undefined){
+const err163 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/journal",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/journal/required",keyword:"required",params:{missingProperty: "unit"},message:"must have required property '"+"unit"+"'",schema:schema11.properties.hosts.items.properties.logs.items.properties.journal.required,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.journal,data:data61};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2174,9 +2158,9 @@ vErrors.push(err163);
 }
 errors++;
 }
-}
-else {
-const err164 = {instancePath:instancePath+"/stack/fail2ban/ignoreIp/" + i12,schemaPath:"#/properties/stack/properties/fail2ban/properties/ignoreIp/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.items.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.items,data:data66};
+for(const key15 in data61){
+if(!(key15 === "unit")){
+const err164 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/journal",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/journal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.journal,data:data61};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2186,9 +2170,11 @@ vErrors.push(err164);
 errors++;
 }
 }
-}
-else {
-const err165 = {instancePath:instancePath+"/stack/fail2ban/ignoreIp",schemaPath:"#/properties/stack/properties/fail2ban/properties/ignoreIp/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp,data:data65};
+if(data61.unit !== undefined){
+let data62 = data61.unit;
+if(typeof data62 === "string"){
+if(func3(data62) > 256){
+const err165 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/journal/unit",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/journal/properties/unit/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.journal.properties.unit,data:data62};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2197,9 +2183,8 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-else {
-const err166 = {instancePath:instancePath+"/stack/fail2ban",schemaPath:"#/properties/stack/properties/fail2ban/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.fail2ban.type,parentSchema:schema11.properties.stack.properties.fail2ban,data:data60};
+if(!pattern12.test(data62)){
+const err166 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/journal/unit",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/journal/properties/unit/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9@:._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9@:._-]+$"+"\"",schema:"^[A-Za-z0-9@:._-]+$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.journal.properties.unit,data:data62};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2208,23 +2193,9 @@ vErrors.push(err166);
 }
 errors++;
 }
-let data67 = data52.crowdsec;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.enabled === undefined){
-data67.enabled = true;
 }
-if(data67.centralApi === undefined){
-data67.centralApi = true;
-}
-if(data67.firewallBouncer === undefined){
-data67.firewallBouncer = true;
-}
-if(data67.collections === undefined){
-data67.collections = ["crowdsecurity/linux","crowdsecurity/sshd"];
-}
-for(const key18 in data67){
-if(!((((key18 === "enabled") || (key18 === "centralApi")) || (key18 === "firewallBouncer")) || (key18 === "collections"))){
-const err167 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.crowdsec,data:data67};
+else {
+const err167 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/journal/unit",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/journal/properties/unit/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.journal.properties.unit.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.journal.properties.unit,data:data62};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2234,9 +2205,9 @@ vErrors.push(err167);
 errors++;
 }
 }
-let data68 = data67.enabled;
-if(typeof data68 !== "boolean"){
-const err168 = {instancePath:instancePath+"/stack/crowdsec/enabled",schemaPath:"#/properties/stack/properties/crowdsec/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.crowdsec.properties.enabled.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.enabled,data:data68};
+}
+else {
+const err168 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/journal",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/journal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.hosts.items.properties.logs.items.properties.journal.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.journal,data:data61};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2245,9 +2216,15 @@ vErrors.push(err168);
 }
 errors++;
 }
-let data69 = data67.centralApi;
-if(typeof data69 !== "boolean"){
-const err169 = {instancePath:instancePath+"/stack/crowdsec/centralApi",schemaPath:"#/properties/stack/properties/crowdsec/properties/centralApi/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.crowdsec.properties.centralApi.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.centralApi,data:data69};
+}
+let data63 = data53.count;
+if(Array.isArray(data63)){
+const len11 = data63.length;
+for(let i15=0; i15<len11; i15++){
+let data64 = data63[i15];
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.name === undefined){
+const err169 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.required,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items,data:data64};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2256,9 +2233,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-let data70 = data67.firewallBouncer;
-if(typeof data70 !== "boolean"){
-const err170 = {instancePath:instancePath+"/stack/crowdsec/firewallBouncer",schemaPath:"#/properties/stack/properties/crowdsec/properties/firewallBouncer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.crowdsec.properties.firewallBouncer.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.firewallBouncer,data:data70};
+if(data64.regex === undefined){
+const err170 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/required",keyword:"required",params:{missingProperty: "regex"},message:"must have required property '"+"regex"+"'",schema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.required,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items,data:data64};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2267,14 +2243,9 @@ vErrors.push(err170);
 }
 errors++;
 }
-let data71 = data67.collections;
-if(Array.isArray(data71)){
-const len10 = data71.length;
-for(let i13=0; i13<len10; i13++){
-let data72 = data71[i13];
-if(typeof data72 === "string"){
-if(!pattern29.test(data72)){
-const err171 = {instancePath:instancePath+"/stack/crowdsec/collections/" + i13,schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+/[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+/[a-z0-9-]+$"+"\"",schema:"^[a-z0-9-]+/[a-z0-9-]+$",parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections.items,data:data72};
+for(const key16 in data64){
+if(!((key16 === "name") || (key16 === "regex"))){
+const err171 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items,data:data64};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2284,8 +2255,11 @@ vErrors.push(err171);
 errors++;
 }
 }
-else {
-const err172 = {instancePath:instancePath+"/stack/crowdsec/collections/" + i13,schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.crowdsec.properties.collections.items.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections.items,data:data72};
+if(data64.name !== undefined){
+let data65 = data64.name;
+if(typeof data65 === "string"){
+if(func3(data65) > 63){
+const err172 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/name",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.name,data:data65};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2294,19 +2268,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-let i14 = data71.length;
-let j3;
-if(i14 > 1){
-const indices3 = {};
-for(;i14--;){
-let item3 = data71[i14];
-if(typeof item3 !== "string"){
-continue;
-}
-if(typeof indices3[item3] == "number"){
-j3 = indices3[item3];
-const err173 = {instancePath:instancePath+"/stack/crowdsec/collections",schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/uniqueItems",keyword:"uniqueItems",params:{i: i14, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i14+" are identical)",schema:true,parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections,data:data71};
+if(!pattern1.test(data65)){
+const err173 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/name",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.name,data:data65};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2314,14 +2277,10 @@ else {
 vErrors.push(err173);
 }
 errors++;
-break;
-}
-indices3[item3] = i14;
-}
 }
 }
 else {
-const err174 = {instancePath:instancePath+"/stack/crowdsec/collections",schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.stack.properties.crowdsec.properties.collections.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections,data:data71};
+const err174 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/name",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.name.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.name,data:data65};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2331,8 +2290,11 @@ vErrors.push(err174);
 errors++;
 }
 }
-else {
-const err175 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.crowdsec.type,parentSchema:schema11.properties.stack.properties.crowdsec,data:data67};
+if(data64.regex !== undefined){
+let data66 = data64.regex;
+if(typeof data66 === "string"){
+if(func3(data66) > 1024){
+const err175 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/regex",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/regex/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.regex,data:data66};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2341,9 +2303,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-}
-else {
-const err176 = {instancePath:instancePath+"/stack",schemaPath:"#/properties/stack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.type,parentSchema:schema11.properties.stack,data:data52};
+if(func3(data66) < 1){
+const err176 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/regex",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/regex/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.regex,data:data66};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2352,17 +2313,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-let data73 = data.intervals;
-if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
-if(data73.scrape === undefined){
-data73.scrape = "15s";
-}
-if(data73.evaluation === undefined){
-data73.evaluation = "15s";
-}
-for(const key19 in data73){
-if(!(((key19 === "scrape") || (key19 === "evaluation")) || (key19 === "agent"))){
-const err177 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.intervals,data:data73};
+if(!pattern0.test(data66)){
+const err177 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/regex",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/regex/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.regex,data:data66};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2372,10 +2324,8 @@ vErrors.push(err177);
 errors++;
 }
 }
-let data74 = data73.scrape;
-if(typeof data74 === "string"){
-if(!pattern15.test(data74)){
-const err178 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.scrape,data:data74};
+else {
+const err178 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15+"/regex",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.regex.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.properties.regex,data:data66};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2385,8 +2335,9 @@ vErrors.push(err178);
 errors++;
 }
 }
+}
 else {
-const err179 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.scrape.type,parentSchema:schema11.properties.intervals.properties.scrape,data:data74};
+const err179 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count/" + i15,schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.hosts.items.properties.logs.items.properties.count.items.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count.items,data:data64};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2395,10 +2346,10 @@ vErrors.push(err179);
 }
 errors++;
 }
-let data75 = data73.evaluation;
-if(typeof data75 === "string"){
-if(!pattern15.test(data75)){
-const err180 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.evaluation,data:data75};
+}
+}
+else {
+const err180 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12+"/count",schemaPath:"#/properties/hosts/items/properties/logs/items/properties/count/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.hosts.items.properties.logs.items.properties.count.type,parentSchema:schema11.properties.hosts.items.properties.logs.items.properties.count,data:data63};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2409,7 +2360,7 @@ errors++;
 }
 }
 else {
-const err181 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.evaluation.type,parentSchema:schema11.properties.intervals.properties.evaluation,data:data75};
+const err181 = {instancePath:instancePath+"/hosts/" + i2+"/logs/" + i12,schemaPath:"#/properties/hosts/items/properties/logs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.hosts.items.properties.logs.items.type,parentSchema:schema11.properties.hosts.items.properties.logs.items,data:data53};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2418,11 +2369,10 @@ vErrors.push(err181);
 }
 errors++;
 }
-if(data73.agent !== undefined){
-let data76 = data73.agent;
-if(typeof data76 === "string"){
-if(!pattern15.test(data76)){
-const err182 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.agent,data:data76};
+}
+}
+else {
+const err182 = {instancePath:instancePath+"/hosts/" + i2+"/logs",schemaPath:"#/properties/hosts/items/properties/logs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.hosts.items.properties.logs.type,parentSchema:schema11.properties.hosts.items.properties.logs,data:data52};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2433,7 +2383,7 @@ errors++;
 }
 }
 else {
-const err183 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.agent.type,parentSchema:schema11.properties.intervals.properties.agent,data:data76};
+const err183 = {instancePath:instancePath+"/hosts/" + i2,schemaPath:"#/properties/hosts/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.hosts.items.type,parentSchema:schema11.properties.hosts.items,data:data16};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2445,7 +2395,7 @@ errors++;
 }
 }
 else {
-const err184 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.intervals.type,parentSchema:schema11.properties.intervals,data:data73};
+const err184 = {instancePath:instancePath+"/hosts",schemaPath:"#/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.hosts.type,parentSchema:schema11.properties.hosts,data:data15};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2454,44 +2404,24 @@ vErrors.push(err184);
 }
 errors++;
 }
-let data77 = data.thresholds;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-if(data77.cpu === undefined){
-data77.cpu = {};
 }
-if(data77.memory === undefined){
-data77.memory = {};
+let data67 = data.stack;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.netdata === undefined){
+data67.netdata = {};
 }
-if(data77.disk === undefined){
-data77.disk = {};
+if(data67.nodeExporter === undefined){
+data67.nodeExporter = {};
 }
-if(data77.load === undefined){
-data77.load = {};
+if(data67.fail2ban === undefined){
+data67.fail2ban = {};
 }
-if(data77.diskFillHours === undefined){
-data77.diskFillHours = 24;
+if(data67.crowdsec === undefined){
+data67.crowdsec = {};
 }
-if(data77.inodes === undefined){
-data77.inodes = {};
-}
-if(data77.clockSkewMs === undefined){
-data77.clockSkewMs = 50;
-}
-if(data77.fileDescriptors === undefined){
-data77.fileDescriptors = 80;
-}
-if(data77.conntrack === undefined){
-data77.conntrack = 75;
-}
-if(data77.cpuSteal === undefined){
-data77.cpuSteal = 10;
-}
-if(data77.networkErrors === undefined){
-data77.networkErrors = 1;
-}
-for(const key20 in data77){
-if(!(func2.call(schema11.properties.thresholds.properties, key20))){
-const err185 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds,data:data77};
+for(const key17 in data67){
+if(!((((key17 === "netdata") || (key17 === "nodeExporter")) || (key17 === "fail2ban")) || (key17 === "crowdsec"))){
+const err185 = {instancePath:instancePath+"/stack",schemaPath:"#/properties/stack/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack,data:data67};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2501,20 +2431,17 @@ vErrors.push(err185);
 errors++;
 }
 }
-let data78 = data77.cpu;
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
-if(data78.warning === undefined){
-data78.warning = 70;
+let data68 = data67.netdata;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.enabled === undefined){
+data68.enabled = true;
 }
-if(data78.critical === undefined){
-data78.critical = 90;
+if(data68.notifications === undefined){
+data68.notifications = false;
 }
-if(data78.for === undefined){
-data78.for = "5m";
-}
-for(const key21 in data78){
-if(!(((key21 === "warning") || (key21 === "critical")) || (key21 === "for"))){
-const err186 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.cpu,data:data78};
+for(const key18 in data68){
+if(!(((key18 === "enabled") || (key18 === "notifications")) || (key18 === "streamApiKey"))){
+const err186 = {instancePath:instancePath+"/stack/netdata",schemaPath:"#/properties/stack/properties/netdata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.netdata,data:data68};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2524,10 +2451,9 @@ vErrors.push(err186);
 errors++;
 }
 }
-let data79 = data78.warning;
-if((typeof data79 == "number") && (isFinite(data79))){
-if(data79 > 100 || isNaN(data79)){
-const err187 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data79};
+let data69 = data68.enabled;
+if(typeof data69 !== "boolean"){
+const err187 = {instancePath:instancePath+"/stack/netdata/enabled",schemaPath:"#/properties/stack/properties/netdata/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.netdata.properties.enabled.type,parentSchema:schema11.properties.stack.properties.netdata.properties.enabled,data:data69};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2536,8 +2462,9 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(data79 < 0 || isNaN(data79)){
-const err188 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data79};
+let data70 = data68.notifications;
+if(typeof data70 !== "boolean"){
+const err188 = {instancePath:instancePath+"/stack/netdata/notifications",schemaPath:"#/properties/stack/properties/netdata/properties/notifications/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.netdata.properties.notifications.type,parentSchema:schema11.properties.stack.properties.netdata.properties.notifications,data:data70};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2546,9 +2473,11 @@ vErrors.push(err188);
 }
 errors++;
 }
-}
-else {
-const err189 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data79};
+if(data68.streamApiKey !== undefined){
+let data71 = data68.streamApiKey;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.secret === undefined){
+const err189 = {instancePath:instancePath+"/stack/netdata/streamApiKey",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.stack.properties.netdata.properties.streamApiKey.required,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey,data:data71};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2557,10 +2486,9 @@ vErrors.push(err189);
 }
 errors++;
 }
-let data80 = data78.critical;
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 > 100 || isNaN(data80)){
-const err190 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data80};
+for(const key19 in data71){
+if(!(key19 === "secret")){
+const err190 = {instancePath:instancePath+"/stack/netdata/streamApiKey",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey,data:data71};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2569,8 +2497,12 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(data80 < 0 || isNaN(data80)){
-const err191 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data80};
+}
+if(data71.secret !== undefined){
+let data72 = data71.secret;
+if(typeof data72 === "string"){
+if(func3(data72) > 128){
+const err191 = {instancePath:instancePath+"/stack/netdata/streamApiKey/secret",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret,data:data72};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2579,9 +2511,8 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-else {
-const err192 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data80};
+if(!pattern33.test(data72)){
+const err192 = {instancePath:instancePath+"/stack/netdata/streamApiKey/secret",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret,data:data72};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2590,10 +2521,9 @@ vErrors.push(err192);
 }
 errors++;
 }
-let data81 = data78.for;
-if(typeof data81 === "string"){
-if(!pattern15.test(data81)){
-const err193 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data81};
+}
+else {
+const err193 = {instancePath:instancePath+"/stack/netdata/streamApiKey/secret",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret.type,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey.properties.secret,data:data72};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2603,8 +2533,9 @@ vErrors.push(err193);
 errors++;
 }
 }
+}
 else {
-const err194 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.cpu.properties.for.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data81};
+const err194 = {instancePath:instancePath+"/stack/netdata/streamApiKey",schemaPath:"#/properties/stack/properties/netdata/properties/streamApiKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.netdata.properties.streamApiKey.type,parentSchema:schema11.properties.stack.properties.netdata.properties.streamApiKey,data:data71};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2614,8 +2545,9 @@ vErrors.push(err194);
 errors++;
 }
 }
+}
 else {
-const err195 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.cpu.type,parentSchema:schema11.properties.thresholds.properties.cpu,data:data78};
+const err195 = {instancePath:instancePath+"/stack/netdata",schemaPath:"#/properties/stack/properties/netdata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.netdata.type,parentSchema:schema11.properties.stack.properties.netdata,data:data68};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2624,20 +2556,14 @@ vErrors.push(err195);
 }
 errors++;
 }
-let data82 = data77.memory;
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.warning === undefined){
-data82.warning = 80;
+let data73 = data67.nodeExporter;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+if(data73.enabled === undefined){
+data73.enabled = true;
 }
-if(data82.critical === undefined){
-data82.critical = 95;
-}
-if(data82.for === undefined){
-data82.for = "5m";
-}
-for(const key22 in data82){
-if(!(((key22 === "warning") || (key22 === "critical")) || (key22 === "for"))){
-const err196 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.memory,data:data82};
+for(const key20 in data73){
+if(!(key20 === "enabled")){
+const err196 = {instancePath:instancePath+"/stack/nodeExporter",schemaPath:"#/properties/stack/properties/nodeExporter/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.nodeExporter,data:data73};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2647,10 +2573,9 @@ vErrors.push(err196);
 errors++;
 }
 }
-let data83 = data82.warning;
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 > 100 || isNaN(data83)){
-const err197 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data83};
+let data74 = data73.enabled;
+if(typeof data74 !== "boolean"){
+const err197 = {instancePath:instancePath+"/stack/nodeExporter/enabled",schemaPath:"#/properties/stack/properties/nodeExporter/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.nodeExporter.properties.enabled.type,parentSchema:schema11.properties.stack.properties.nodeExporter.properties.enabled,data:data74};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2659,8 +2584,9 @@ vErrors.push(err197);
 }
 errors++;
 }
-if(data83 < 0 || isNaN(data83)){
-const err198 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data83};
+}
+else {
+const err198 = {instancePath:instancePath+"/stack/nodeExporter",schemaPath:"#/properties/stack/properties/nodeExporter/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.nodeExporter.type,parentSchema:schema11.properties.stack.properties.nodeExporter,data:data73};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2669,9 +2595,26 @@ vErrors.push(err198);
 }
 errors++;
 }
+let data75 = data67.fail2ban;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+if(data75.enabled === undefined){
+data75.enabled = true;
 }
-else {
-const err199 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data83};
+if(data75.bantime === undefined){
+data75.bantime = "1h";
+}
+if(data75.findtime === undefined){
+data75.findtime = "10m";
+}
+if(data75.maxretry === undefined){
+data75.maxretry = 5;
+}
+if(data75.ignoreIp === undefined){
+data75.ignoreIp = [];
+}
+for(const key21 in data75){
+if(!(((((key21 === "enabled") || (key21 === "bantime")) || (key21 === "findtime")) || (key21 === "maxretry")) || (key21 === "ignoreIp"))){
+const err199 = {instancePath:instancePath+"/stack/fail2ban",schemaPath:"#/properties/stack/properties/fail2ban/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.fail2ban,data:data75};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2680,10 +2623,10 @@ vErrors.push(err199);
 }
 errors++;
 }
-let data84 = data82.critical;
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 > 100 || isNaN(data84)){
-const err200 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data84};
+}
+let data76 = data75.enabled;
+if(typeof data76 !== "boolean"){
+const err200 = {instancePath:instancePath+"/stack/fail2ban/enabled",schemaPath:"#/properties/stack/properties/fail2ban/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.fail2ban.properties.enabled.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.enabled,data:data76};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2692,8 +2635,10 @@ vErrors.push(err200);
 }
 errors++;
 }
-if(data84 < 0 || isNaN(data84)){
-const err201 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data84};
+let data77 = data75.bantime;
+if(typeof data77 === "string"){
+if(!pattern15.test(data77)){
+const err201 = {instancePath:instancePath+"/stack/fail2ban/bantime",schemaPath:"#/properties/stack/properties/fail2ban/properties/bantime/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.stack.properties.fail2ban.properties.bantime,data:data77};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2704,7 +2649,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data84};
+const err202 = {instancePath:instancePath+"/stack/fail2ban/bantime",schemaPath:"#/properties/stack/properties/fail2ban/properties/bantime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.fail2ban.properties.bantime.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.bantime,data:data77};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2713,10 +2658,10 @@ vErrors.push(err202);
 }
 errors++;
 }
-let data85 = data82.for;
-if(typeof data85 === "string"){
-if(!pattern15.test(data85)){
-const err203 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data85};
+let data78 = data75.findtime;
+if(typeof data78 === "string"){
+if(!pattern15.test(data78)){
+const err203 = {instancePath:instancePath+"/stack/fail2ban/findtime",schemaPath:"#/properties/stack/properties/fail2ban/properties/findtime/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.stack.properties.fail2ban.properties.findtime,data:data78};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2727,7 +2672,7 @@ errors++;
 }
 }
 else {
-const err204 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.memory.properties.for.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data85};
+const err204 = {instancePath:instancePath+"/stack/fail2ban/findtime",schemaPath:"#/properties/stack/properties/fail2ban/properties/findtime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.fail2ban.properties.findtime.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.findtime,data:data78};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2736,9 +2681,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-}
-else {
-const err205 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.memory.type,parentSchema:schema11.properties.thresholds.properties.memory,data:data82};
+let data79 = data75.maxretry;
+if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
+const err205 = {instancePath:instancePath+"/stack/fail2ban/maxretry",schemaPath:"#/properties/stack/properties/fail2ban/properties/maxretry/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.stack.properties.fail2ban.properties.maxretry.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.maxretry,data:data79};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2747,20 +2692,9 @@ vErrors.push(err205);
 }
 errors++;
 }
-let data86 = data77.disk;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-if(data86.warning === undefined){
-data86.warning = 80;
-}
-if(data86.critical === undefined){
-data86.critical = 90;
-}
-if(data86.for === undefined){
-data86.for = "5m";
-}
-for(const key23 in data86){
-if(!(((key23 === "warning") || (key23 === "critical")) || (key23 === "for"))){
-const err206 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.disk,data:data86};
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 < 1 || isNaN(data79)){
+const err206 = {instancePath:instancePath+"/stack/fail2ban/maxretry",schemaPath:"#/properties/stack/properties/fail2ban/properties/maxretry/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.stack.properties.fail2ban.properties.maxretry,data:data79};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2770,10 +2704,14 @@ vErrors.push(err206);
 errors++;
 }
 }
-let data87 = data86.warning;
-if((typeof data87 == "number") && (isFinite(data87))){
-if(data87 > 100 || isNaN(data87)){
-const err207 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data87};
+let data80 = data75.ignoreIp;
+if(Array.isArray(data80)){
+const len12 = data80.length;
+for(let i16=0; i16<len12; i16++){
+let data81 = data80[i16];
+if(typeof data81 === "string"){
+if(!pattern7.test(data81)){
+const err207 = {instancePath:instancePath+"/stack/fail2ban/ignoreIp/" + i16,schemaPath:"#/properties/stack/properties/fail2ban/properties/ignoreIp/items/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f.:/]+$"},message:"must match pattern \""+"^[0-9A-Fa-f.:/]+$"+"\"",schema:"^[0-9A-Fa-f.:/]+$",parentSchema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.items,data:data81};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2782,8 +2720,9 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(data87 < 0 || isNaN(data87)){
-const err208 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data87};
+}
+else {
+const err208 = {instancePath:instancePath+"/stack/fail2ban/ignoreIp/" + i16,schemaPath:"#/properties/stack/properties/fail2ban/properties/ignoreIp/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.items.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.items,data:data81};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2793,8 +2732,9 @@ vErrors.push(err208);
 errors++;
 }
 }
+}
 else {
-const err209 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data87};
+const err209 = {instancePath:instancePath+"/stack/fail2ban/ignoreIp",schemaPath:"#/properties/stack/properties/fail2ban/properties/ignoreIp/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp.type,parentSchema:schema11.properties.stack.properties.fail2ban.properties.ignoreIp,data:data80};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2803,10 +2743,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-let data88 = data86.critical;
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 > 100 || isNaN(data88)){
-const err210 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data88};
+}
+else {
+const err210 = {instancePath:instancePath+"/stack/fail2ban",schemaPath:"#/properties/stack/properties/fail2ban/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.fail2ban.type,parentSchema:schema11.properties.stack.properties.fail2ban,data:data75};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2815,8 +2754,23 @@ vErrors.push(err210);
 }
 errors++;
 }
-if(data88 < 0 || isNaN(data88)){
-const err211 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data88};
+let data82 = data67.crowdsec;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+if(data82.enabled === undefined){
+data82.enabled = true;
+}
+if(data82.centralApi === undefined){
+data82.centralApi = true;
+}
+if(data82.firewallBouncer === undefined){
+data82.firewallBouncer = true;
+}
+if(data82.collections === undefined){
+data82.collections = ["crowdsecurity/linux","crowdsecurity/sshd"];
+}
+for(const key22 in data82){
+if(!((((key22 === "enabled") || (key22 === "centralApi")) || (key22 === "firewallBouncer")) || (key22 === "collections"))){
+const err211 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.crowdsec,data:data82};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2826,8 +2780,9 @@ vErrors.push(err211);
 errors++;
 }
 }
-else {
-const err212 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data88};
+let data83 = data82.enabled;
+if(typeof data83 !== "boolean"){
+const err212 = {instancePath:instancePath+"/stack/crowdsec/enabled",schemaPath:"#/properties/stack/properties/crowdsec/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.crowdsec.properties.enabled.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.enabled,data:data83};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2836,10 +2791,9 @@ vErrors.push(err212);
 }
 errors++;
 }
-let data89 = data86.for;
-if(typeof data89 === "string"){
-if(!pattern15.test(data89)){
-const err213 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data89};
+let data84 = data82.centralApi;
+if(typeof data84 !== "boolean"){
+const err213 = {instancePath:instancePath+"/stack/crowdsec/centralApi",schemaPath:"#/properties/stack/properties/crowdsec/properties/centralApi/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.crowdsec.properties.centralApi.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.centralApi,data:data84};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2848,9 +2802,9 @@ vErrors.push(err213);
 }
 errors++;
 }
-}
-else {
-const err214 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.disk.properties.for.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data89};
+let data85 = data82.firewallBouncer;
+if(typeof data85 !== "boolean"){
+const err214 = {instancePath:instancePath+"/stack/crowdsec/firewallBouncer",schemaPath:"#/properties/stack/properties/crowdsec/properties/firewallBouncer/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.stack.properties.crowdsec.properties.firewallBouncer.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.firewallBouncer,data:data85};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2859,9 +2813,14 @@ vErrors.push(err214);
 }
 errors++;
 }
-}
-else {
-const err215 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.disk.type,parentSchema:schema11.properties.thresholds.properties.disk,data:data86};
+let data86 = data82.collections;
+if(Array.isArray(data86)){
+const len13 = data86.length;
+for(let i17=0; i17<len13; i17++){
+let data87 = data86[i17];
+if(typeof data87 === "string"){
+if(!pattern37.test(data87)){
+const err215 = {instancePath:instancePath+"/stack/crowdsec/collections/" + i17,schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+/[a-z0-9-]+$"},message:"must match pattern \""+"^[a-z0-9-]+/[a-z0-9-]+$"+"\"",schema:"^[a-z0-9-]+/[a-z0-9-]+$",parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections.items,data:data87};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2870,20 +2829,9 @@ vErrors.push(err215);
 }
 errors++;
 }
-let data90 = data77.load;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.warning === undefined){
-data90.warning = 2;
 }
-if(data90.critical === undefined){
-data90.critical = 5;
-}
-if(data90.for === undefined){
-data90.for = "10m";
-}
-for(const key24 in data90){
-if(!(((key24 === "warning") || (key24 === "critical")) || (key24 === "for"))){
-const err216 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.load,data:data90};
+else {
+const err216 = {instancePath:instancePath+"/stack/crowdsec/collections/" + i17,schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.crowdsec.properties.collections.items.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections.items,data:data87};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2893,10 +2841,18 @@ vErrors.push(err216);
 errors++;
 }
 }
-let data91 = data90.warning;
-if((typeof data91 == "number") && (isFinite(data91))){
-if(data91 > 1000 || isNaN(data91)){
-const err217 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data91};
+let i18 = data86.length;
+let j4;
+if(i18 > 1){
+const indices4 = {};
+for(;i18--;){
+let item4 = data86[i18];
+if(typeof item4 !== "string"){
+continue;
+}
+if(typeof indices4[item4] == "number"){
+j4 = indices4[item4];
+const err217 = {instancePath:instancePath+"/stack/crowdsec/collections",schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/uniqueItems",keyword:"uniqueItems",params:{i: i18, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i18+" are identical)",schema:true,parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections,data:data86};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2904,9 +2860,14 @@ else {
 vErrors.push(err217);
 }
 errors++;
+break;
 }
-if(data91 <= 0 || isNaN(data91)){
-const err218 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data91};
+indices4[item4] = i18;
+}
+}
+}
+else {
+const err218 = {instancePath:instancePath+"/stack/crowdsec/collections",schemaPath:"#/properties/stack/properties/crowdsec/properties/collections/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.stack.properties.crowdsec.properties.collections.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.collections,data:data86};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2917,7 +2878,7 @@ errors++;
 }
 }
 else {
-const err219 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data91};
+const err219 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.crowdsec.type,parentSchema:schema11.properties.stack.properties.crowdsec,data:data82};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2926,10 +2887,9 @@ vErrors.push(err219);
 }
 errors++;
 }
-let data92 = data90.critical;
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 > 1000 || isNaN(data92)){
-const err220 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data92};
+}
+else {
+const err220 = {instancePath:instancePath+"/stack",schemaPath:"#/properties/stack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.type,parentSchema:schema11.properties.stack,data:data67};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2938,8 +2898,17 @@ vErrors.push(err220);
 }
 errors++;
 }
-if(data92 <= 0 || isNaN(data92)){
-const err221 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data92};
+let data88 = data.intervals;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.scrape === undefined){
+data88.scrape = "15s";
+}
+if(data88.evaluation === undefined){
+data88.evaluation = "15s";
+}
+for(const key23 in data88){
+if(!(((key23 === "scrape") || (key23 === "evaluation")) || (key23 === "agent"))){
+const err221 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.intervals,data:data88};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2949,8 +2918,10 @@ vErrors.push(err221);
 errors++;
 }
 }
-else {
-const err222 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data92};
+let data89 = data88.scrape;
+if(typeof data89 === "string"){
+if(!pattern15.test(data89)){
+const err222 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.scrape,data:data89};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2959,10 +2930,9 @@ vErrors.push(err222);
 }
 errors++;
 }
-let data93 = data90.for;
-if(typeof data93 === "string"){
-if(!pattern15.test(data93)){
-const err223 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data93};
+}
+else {
+const err223 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.scrape.type,parentSchema:schema11.properties.intervals.properties.scrape,data:data89};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2971,9 +2941,10 @@ vErrors.push(err223);
 }
 errors++;
 }
-}
-else {
-const err224 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.load.properties.for.type,parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data93};
+let data90 = data88.evaluation;
+if(typeof data90 === "string"){
+if(!pattern15.test(data90)){
+const err224 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.evaluation,data:data90};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2984,7 +2955,7 @@ errors++;
 }
 }
 else {
-const err225 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.load.type,parentSchema:schema11.properties.thresholds.properties.load,data:data90};
+const err225 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.evaluation.type,parentSchema:schema11.properties.intervals.properties.evaluation,data:data90};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2993,10 +2964,11 @@ vErrors.push(err225);
 }
 errors++;
 }
-let data94 = data77.diskFillHours;
-if((typeof data94 == "number") && (isFinite(data94))){
-if(data94 > 8760 || isNaN(data94)){
-const err226 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 8760},message:"must be <= 8760",schema:8760,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data94};
+if(data88.agent !== undefined){
+let data91 = data88.agent;
+if(typeof data91 === "string"){
+if(!pattern15.test(data91)){
+const err226 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.agent,data:data91};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3005,8 +2977,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(data94 <= 0 || isNaN(data94)){
-const err227 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data94};
+}
+else {
+const err227 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.agent.type,parentSchema:schema11.properties.intervals.properties.agent,data:data91};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3016,8 +2989,9 @@ vErrors.push(err227);
 errors++;
 }
 }
+}
 else {
-const err228 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.diskFillHours.type,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data94};
+const err228 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.intervals.type,parentSchema:schema11.properties.intervals,data:data88};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3026,20 +3000,47 @@ vErrors.push(err228);
 }
 errors++;
 }
-let data95 = data77.inodes;
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-if(data95.warning === undefined){
-data95.warning = 85;
+let data92 = data.thresholds;
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+if(data92.cpu === undefined){
+data92.cpu = {};
 }
-if(data95.critical === undefined){
-data95.critical = 95;
+if(data92.memory === undefined){
+data92.memory = {};
 }
-if(data95.for === undefined){
-data95.for = "5m";
+if(data92.disk === undefined){
+data92.disk = {};
 }
-for(const key25 in data95){
-if(!(((key25 === "warning") || (key25 === "critical")) || (key25 === "for"))){
-const err229 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.inodes,data:data95};
+if(data92.load === undefined){
+data92.load = {};
+}
+if(data92.diskFillHours === undefined){
+data92.diskFillHours = 24;
+}
+if(data92.inodes === undefined){
+data92.inodes = {};
+}
+if(data92.clockSkewMs === undefined){
+data92.clockSkewMs = 50;
+}
+if(data92.fileDescriptors === undefined){
+data92.fileDescriptors = 80;
+}
+if(data92.conntrack === undefined){
+data92.conntrack = 75;
+}
+if(data92.cpuSteal === undefined){
+data92.cpuSteal = 10;
+}
+if(data92.networkErrors === undefined){
+data92.networkErrors = 1;
+}
+if(data92.logErrors === undefined){
+data92.logErrors = 50;
+}
+for(const key24 in data92){
+if(!(func2.call(schema11.properties.thresholds.properties, key24))){
+const err229 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds,data:data92};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3049,10 +3050,20 @@ vErrors.push(err229);
 errors++;
 }
 }
-let data96 = data95.warning;
-if((typeof data96 == "number") && (isFinite(data96))){
-if(data96 > 100 || isNaN(data96)){
-const err230 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data96};
+let data93 = data92.cpu;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.warning === undefined){
+data93.warning = 70;
+}
+if(data93.critical === undefined){
+data93.critical = 90;
+}
+if(data93.for === undefined){
+data93.for = "5m";
+}
+for(const key25 in data93){
+if(!(((key25 === "warning") || (key25 === "critical")) || (key25 === "for"))){
+const err230 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.cpu,data:data93};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3061,8 +3072,11 @@ vErrors.push(err230);
 }
 errors++;
 }
-if(data96 < 0 || isNaN(data96)){
-const err231 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data96};
+}
+let data94 = data93.warning;
+if((typeof data94 == "number") && (isFinite(data94))){
+if(data94 > 100 || isNaN(data94)){
+const err231 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data94};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3071,9 +3085,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
-else {
-const err232 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data96};
+if(data94 < 0 || isNaN(data94)){
+const err232 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data94};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3082,10 +3095,9 @@ vErrors.push(err232);
 }
 errors++;
 }
-let data97 = data95.critical;
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 > 100 || isNaN(data97)){
-const err233 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data97};
+}
+else {
+const err233 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data94};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3094,8 +3106,10 @@ vErrors.push(err233);
 }
 errors++;
 }
-if(data97 < 0 || isNaN(data97)){
-const err234 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data97};
+let data95 = data93.critical;
+if((typeof data95 == "number") && (isFinite(data95))){
+if(data95 > 100 || isNaN(data95)){
+const err234 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data95};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3104,9 +3118,8 @@ vErrors.push(err234);
 }
 errors++;
 }
-}
-else {
-const err235 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data97};
+if(data95 < 0 || isNaN(data95)){
+const err235 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data95};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3115,10 +3128,9 @@ vErrors.push(err235);
 }
 errors++;
 }
-let data98 = data95.for;
-if(typeof data98 === "string"){
-if(!pattern15.test(data98)){
-const err236 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data98};
+}
+else {
+const err236 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data95};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3127,9 +3139,10 @@ vErrors.push(err236);
 }
 errors++;
 }
-}
-else {
-const err237 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.inodes.properties.for.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data98};
+let data96 = data93.for;
+if(typeof data96 === "string"){
+if(!pattern15.test(data96)){
+const err237 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data96};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3140,7 +3153,7 @@ errors++;
 }
 }
 else {
-const err238 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.inodes.type,parentSchema:schema11.properties.thresholds.properties.inodes,data:data95};
+const err238 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.cpu.properties.for.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data96};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3149,10 +3162,9 @@ vErrors.push(err238);
 }
 errors++;
 }
-let data99 = data77.clockSkewMs;
-if((typeof data99 == "number") && (isFinite(data99))){
-if(data99 > 60000 || isNaN(data99)){
-const err239 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000",schema:60000,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data99};
+}
+else {
+const err239 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.cpu.type,parentSchema:schema11.properties.thresholds.properties.cpu,data:data93};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3161,8 +3173,20 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(data99 <= 0 || isNaN(data99)){
-const err240 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data99};
+let data97 = data92.memory;
+if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
+if(data97.warning === undefined){
+data97.warning = 80;
+}
+if(data97.critical === undefined){
+data97.critical = 95;
+}
+if(data97.for === undefined){
+data97.for = "5m";
+}
+for(const key26 in data97){
+if(!(((key26 === "warning") || (key26 === "critical")) || (key26 === "for"))){
+const err240 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.memory,data:data97};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3172,8 +3196,10 @@ vErrors.push(err240);
 errors++;
 }
 }
-else {
-const err241 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.clockSkewMs.type,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data99};
+let data98 = data97.warning;
+if((typeof data98 == "number") && (isFinite(data98))){
+if(data98 > 100 || isNaN(data98)){
+const err241 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data98};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3182,10 +3208,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-let data100 = data77.fileDescriptors;
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 > 100 || isNaN(data100)){
-const err242 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data100};
+if(data98 < 0 || isNaN(data98)){
+const err242 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data98};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3194,8 +3218,9 @@ vErrors.push(err242);
 }
 errors++;
 }
-if(data100 < 0 || isNaN(data100)){
-const err243 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data100};
+}
+else {
+const err243 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data98};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3204,9 +3229,10 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-else {
-const err244 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.fileDescriptors.type,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data100};
+let data99 = data97.critical;
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 > 100 || isNaN(data99)){
+const err244 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data99};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3215,10 +3241,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-let data101 = data77.conntrack;
-if((typeof data101 == "number") && (isFinite(data101))){
-if(data101 > 100 || isNaN(data101)){
-const err245 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data101};
+if(data99 < 0 || isNaN(data99)){
+const err245 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data99};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3227,8 +3251,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-if(data101 < 0 || isNaN(data101)){
-const err246 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data101};
+}
+else {
+const err246 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data99};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3237,9 +3262,10 @@ vErrors.push(err246);
 }
 errors++;
 }
-}
-else {
-const err247 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.conntrack.type,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data101};
+let data100 = data97.for;
+if(typeof data100 === "string"){
+if(!pattern15.test(data100)){
+const err247 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data100};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3248,10 +3274,9 @@ vErrors.push(err247);
 }
 errors++;
 }
-let data102 = data77.cpuSteal;
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 > 100 || isNaN(data102)){
-const err248 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data102};
+}
+else {
+const err248 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.memory.properties.for.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data100};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3260,8 +3285,9 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data102 < 0 || isNaN(data102)){
-const err249 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data102};
+}
+else {
+const err249 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.memory.type,parentSchema:schema11.properties.thresholds.properties.memory,data:data97};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3270,9 +3296,20 @@ vErrors.push(err249);
 }
 errors++;
 }
+let data101 = data92.disk;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+if(data101.warning === undefined){
+data101.warning = 80;
 }
-else {
-const err250 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpuSteal.type,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data102};
+if(data101.critical === undefined){
+data101.critical = 90;
+}
+if(data101.for === undefined){
+data101.for = "5m";
+}
+for(const key27 in data101){
+if(!(((key27 === "warning") || (key27 === "critical")) || (key27 === "for"))){
+const err250 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.disk,data:data101};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3281,10 +3318,11 @@ vErrors.push(err250);
 }
 errors++;
 }
-let data103 = data77.networkErrors;
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 100 || isNaN(data103)){
-const err251 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data103};
+}
+let data102 = data101.warning;
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 > 100 || isNaN(data102)){
+const err251 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data102};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3293,8 +3331,8 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data103 < 0 || isNaN(data103)){
-const err252 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data103};
+if(data102 < 0 || isNaN(data102)){
+const err252 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data102};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3305,7 +3343,7 @@ errors++;
 }
 }
 else {
-const err253 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.networkErrors.type,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data103};
+const err253 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data102};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3314,9 +3352,10 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-else {
-const err254 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.type,parentSchema:schema11.properties.thresholds,data:data77};
+let data103 = data101.critical;
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 > 100 || isNaN(data103)){
+const err254 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data103};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3325,23 +3364,8 @@ vErrors.push(err254);
 }
 errors++;
 }
-let data104 = data.uptime;
-if(Array.isArray(data104)){
-const len11 = data104.length;
-for(let i15=0; i15<len11; i15++){
-let data105 = data104[i15];
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-if(data105.regions === undefined){
-data105.regions = ["us_east","eu_west"];
-}
-if(data105.expectStatus === undefined){
-data105.expectStatus = [];
-}
-if(data105.alertPeriod === undefined){
-data105.alertPeriod = "5m";
-}
-if(data105.name === undefined){
-const err255 = {instancePath:instancePath+"/uptime/" + i15,schemaPath:"#/properties/uptime/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.uptime.items.required,parentSchema:schema11.properties.uptime.items,data:data105};
+if(data103 < 0 || isNaN(data103)){
+const err255 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data103};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3350,9 +3374,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-for(const key26 in data105){
-if(!(func2.call(schema11.properties.uptime.items.properties, key26))){
-const err256 = {instancePath:instancePath+"/uptime/" + i15,schemaPath:"#/properties/uptime/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.uptime.items,data:data105};
+}
+else {
+const err256 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data103};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3361,12 +3385,10 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
-if(data105.name !== undefined){
-let data106 = data105.name;
-if(typeof data106 === "string"){
-if(func3(data106) > 63){
-const err257 = {instancePath:instancePath+"/uptime/" + i15+"/name",schemaPath:"#/properties/uptime/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.uptime.items.properties.name,data:data106};
+let data104 = data101.for;
+if(typeof data104 === "string"){
+if(!pattern15.test(data104)){
+const err257 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data104};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3375,8 +3397,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-if(!pattern1.test(data106)){
-const err258 = {instancePath:instancePath+"/uptime/" + i15+"/name",schemaPath:"#/properties/uptime/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.uptime.items.properties.name,data:data106};
+}
+else {
+const err258 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.disk.properties.for.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data104};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3387,7 +3410,7 @@ errors++;
 }
 }
 else {
-const err259 = {instancePath:instancePath+"/uptime/" + i15+"/name",schemaPath:"#/properties/uptime/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.name.type,parentSchema:schema11.properties.uptime.items.properties.name,data:data106};
+const err259 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.disk.type,parentSchema:schema11.properties.thresholds.properties.disk,data:data101};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3396,12 +3419,20 @@ vErrors.push(err259);
 }
 errors++;
 }
+let data105 = data92.load;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+if(data105.warning === undefined){
+data105.warning = 2;
 }
-if(data105.url !== undefined){
-let data107 = data105.url;
-if(typeof data107 === "string"){
-if(func3(data107) > 2048){
-const err260 = {instancePath:instancePath+"/uptime/" + i15+"/url",schemaPath:"#/properties/uptime/items/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.uptime.items.properties.url,data:data107};
+if(data105.critical === undefined){
+data105.critical = 5;
+}
+if(data105.for === undefined){
+data105.for = "10m";
+}
+for(const key28 in data105){
+if(!(((key28 === "warning") || (key28 === "critical")) || (key28 === "for"))){
+const err260 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.load,data:data105};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3410,8 +3441,11 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(!(formats4.validate(data107))){
-const err261 = {instancePath:instancePath+"/uptime/" + i15+"/url",schemaPath:"#/properties/uptime/items/properties/url/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.uptime.items.properties.url,data:data107};
+}
+let data106 = data105.warning;
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 1000 || isNaN(data106)){
+const err261 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data106};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3420,9 +3454,8 @@ vErrors.push(err261);
 }
 errors++;
 }
-}
-else {
-const err262 = {instancePath:instancePath+"/uptime/" + i15+"/url",schemaPath:"#/properties/uptime/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.url.type,parentSchema:schema11.properties.uptime.items.properties.url,data:data107};
+if(data106 <= 0 || isNaN(data106)){
+const err262 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data106};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3432,11 +3465,8 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data105.tcp !== undefined){
-let data108 = data105.tcp;
-if(typeof data108 === "string"){
-if(func3(data108) > 260){
-const err263 = {instancePath:instancePath+"/uptime/" + i15+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters",schema:260,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data108};
+else {
+const err263 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data106};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3445,8 +3475,10 @@ vErrors.push(err263);
 }
 errors++;
 }
-if(!(formats6.validate(data108))){
-const err264 = {instancePath:instancePath+"/uptime/" + i15+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.uptime.items.properties.tcp,data:data108};
+let data107 = data105.critical;
+if((typeof data107 == "number") && (isFinite(data107))){
+if(data107 > 1000 || isNaN(data107)){
+const err264 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data107};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3455,9 +3487,8 @@ vErrors.push(err264);
 }
 errors++;
 }
-}
-else {
-const err265 = {instancePath:instancePath+"/uptime/" + i15+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.tcp.type,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data108};
+if(data107 <= 0 || isNaN(data107)){
+const err265 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data107};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3467,11 +3498,8 @@ vErrors.push(err265);
 errors++;
 }
 }
-if(data105.icmp !== undefined){
-let data109 = data105.icmp;
-if(typeof data109 === "string"){
-if(func3(data109) > 253){
-const err266 = {instancePath:instancePath+"/uptime/" + i15+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data109};
+else {
+const err266 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data107};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3480,8 +3508,10 @@ vErrors.push(err266);
 }
 errors++;
 }
-if(!(formats0.validate(data109))){
-const err267 = {instancePath:instancePath+"/uptime/" + i15+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/format",keyword:"format",params:{format: "host"},message:"must match format \""+"host"+"\"",schema:"host",parentSchema:schema11.properties.uptime.items.properties.icmp,data:data109};
+let data108 = data105.for;
+if(typeof data108 === "string"){
+if(!pattern15.test(data108)){
+const err267 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data108};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3492,7 +3522,7 @@ errors++;
 }
 }
 else {
-const err268 = {instancePath:instancePath+"/uptime/" + i15+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.icmp.type,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data109};
+const err268 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.load.properties.for.type,parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data108};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3502,10 +3532,8 @@ vErrors.push(err268);
 errors++;
 }
 }
-let data110 = data105.regions;
-if(Array.isArray(data110)){
-if(data110.length < 1){
-const err269 = {instancePath:instancePath+"/uptime/" + i15+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.uptime.items.properties.regions,data:data110};
+else {
+const err269 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.load.type,parentSchema:schema11.properties.thresholds.properties.load,data:data105};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3514,11 +3542,10 @@ vErrors.push(err269);
 }
 errors++;
 }
-const len12 = data110.length;
-for(let i16=0; i16<len12; i16++){
-let data111 = data110[i16];
-if(typeof data111 !== "string"){
-const err270 = {instancePath:instancePath+"/uptime/" + i15+"/regions/" + i16,schemaPath:"#/properties/uptime/items/properties/regions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.regions.items.type,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data111};
+let data109 = data92.diskFillHours;
+if((typeof data109 == "number") && (isFinite(data109))){
+if(data109 > 8760 || isNaN(data109)){
+const err270 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 8760},message:"must be <= 8760",schema:8760,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data109};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3527,8 +3554,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-if(!((((data111 === "us_east") || (data111 === "us_west")) || (data111 === "eu_west")) || (data111 === "se_asia"))){
-const err271 = {instancePath:instancePath+"/uptime/" + i15+"/regions/" + i16,schemaPath:"#/properties/uptime/items/properties/regions/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.regions.items.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.regions.items.enum,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data111};
+if(data109 <= 0 || isNaN(data109)){
+const err271 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data109};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3538,18 +3565,8 @@ vErrors.push(err271);
 errors++;
 }
 }
-let i17 = data110.length;
-let j4;
-if(i17 > 1){
-const indices4 = {};
-for(;i17--;){
-let item4 = data110[i17];
-if(typeof item4 !== "string"){
-continue;
-}
-if(typeof indices4[item4] == "number"){
-j4 = indices4[item4];
-const err272 = {instancePath:instancePath+"/uptime/" + i15+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i17+" are identical)",schema:true,parentSchema:schema11.properties.uptime.items.properties.regions,data:data110};
+else {
+const err272 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.diskFillHours.type,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data109};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3557,14 +3574,21 @@ else {
 vErrors.push(err272);
 }
 errors++;
-break;
 }
-indices4[item4] = i17;
+let data110 = data92.inodes;
+if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
+if(data110.warning === undefined){
+data110.warning = 85;
 }
+if(data110.critical === undefined){
+data110.critical = 95;
 }
+if(data110.for === undefined){
+data110.for = "5m";
 }
-else {
-const err273 = {instancePath:instancePath+"/uptime/" + i15+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.regions.type,parentSchema:schema11.properties.uptime.items.properties.regions,data:data110};
+for(const key29 in data110){
+if(!(((key29 === "warning") || (key29 === "critical")) || (key29 === "for"))){
+const err273 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.inodes,data:data110};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3573,10 +3597,11 @@ vErrors.push(err273);
 }
 errors++;
 }
-if(data105.latencyMs !== undefined){
-let data112 = data105.latencyMs;
-if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
-const err274 = {instancePath:instancePath+"/uptime/" + i15+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.latencyMs.type,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data112};
+}
+let data111 = data110.warning;
+if((typeof data111 == "number") && (isFinite(data111))){
+if(data111 > 100 || isNaN(data111)){
+const err274 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data111};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3585,9 +3610,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-if((typeof data112 == "number") && (isFinite(data112))){
-if(data112 > 600000 || isNaN(data112)){
-const err275 = {instancePath:instancePath+"/uptime/" + i15+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data112};
+if(data111 < 0 || isNaN(data111)){
+const err275 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data111};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3596,8 +3620,9 @@ vErrors.push(err275);
 }
 errors++;
 }
-if(data112 < 1 || isNaN(data112)){
-const err276 = {instancePath:instancePath+"/uptime/" + i15+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data112};
+}
+else {
+const err276 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data111};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3606,12 +3631,10 @@ vErrors.push(err276);
 }
 errors++;
 }
-}
-}
-if(data105.sslExpiryDays !== undefined){
-let data113 = data105.sslExpiryDays;
-if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
-const err277 = {instancePath:instancePath+"/uptime/" + i15+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.sslExpiryDays.type,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data113};
+let data112 = data110.critical;
+if((typeof data112 == "number") && (isFinite(data112))){
+if(data112 > 100 || isNaN(data112)){
+const err277 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data112};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3620,9 +3643,8 @@ vErrors.push(err277);
 }
 errors++;
 }
-if((typeof data113 == "number") && (isFinite(data113))){
-if(data113 > 3650 || isNaN(data113)){
-const err278 = {instancePath:instancePath+"/uptime/" + i15+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650",schema:3650,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data113};
+if(data112 < 0 || isNaN(data112)){
+const err278 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data112};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3631,8 +3653,9 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data113 < 1 || isNaN(data113)){
-const err279 = {instancePath:instancePath+"/uptime/" + i15+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data113};
+}
+else {
+const err279 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data112};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3641,15 +3664,10 @@ vErrors.push(err279);
 }
 errors++;
 }
-}
-}
-let data114 = data105.expectStatus;
-if(Array.isArray(data114)){
-const len13 = data114.length;
-for(let i18=0; i18<len13; i18++){
-let data115 = data114[i18];
-if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
-const err280 = {instancePath:instancePath+"/uptime/" + i15+"/expectStatus/" + i18,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.expectStatus.items.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data115};
+let data113 = data110.for;
+if(typeof data113 === "string"){
+if(!pattern15.test(data113)){
+const err280 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data113};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3658,9 +3676,9 @@ vErrors.push(err280);
 }
 errors++;
 }
-if((typeof data115 == "number") && (isFinite(data115))){
-if(data115 > 599 || isNaN(data115)){
-const err281 = {instancePath:instancePath+"/uptime/" + i15+"/expectStatus/" + i18,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599",schema:599,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data115};
+}
+else {
+const err281 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.inodes.properties.for.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data113};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3669,8 +3687,9 @@ vErrors.push(err281);
 }
 errors++;
 }
-if(data115 < 100 || isNaN(data115)){
-const err282 = {instancePath:instancePath+"/uptime/" + i15+"/expectStatus/" + i18,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data115};
+}
+else {
+const err282 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.inodes.type,parentSchema:schema11.properties.thresholds.properties.inodes,data:data110};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3679,11 +3698,10 @@ vErrors.push(err282);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err283 = {instancePath:instancePath+"/uptime/" + i15+"/expectStatus",schemaPath:"#/properties/uptime/items/properties/expectStatus/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.expectStatus.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus,data:data114};
+let data114 = data92.clockSkewMs;
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 > 60000 || isNaN(data114)){
+const err283 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000",schema:60000,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data114};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3692,9 +3710,8 @@ vErrors.push(err283);
 }
 errors++;
 }
-let data116 = data105.alertPeriod;
-if(typeof data116 !== "string"){
-const err284 = {instancePath:instancePath+"/uptime/" + i15+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.alertPeriod.type,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data116};
+if(data114 <= 0 || isNaN(data114)){
+const err284 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data114};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3703,8 +3720,9 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(!(((((((data116 === "2m") || (data116 === "3m")) || (data116 === "5m")) || (data116 === "10m")) || (data116 === "15m")) || (data116 === "30m")) || (data116 === "1h"))){
-const err285 = {instancePath:instancePath+"/uptime/" + i15+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.alertPeriod.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.alertPeriod.enum,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data116};
+}
+else {
+const err285 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.clockSkewMs.type,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data114};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3713,9 +3731,10 @@ vErrors.push(err285);
 }
 errors++;
 }
-}
-else {
-const err286 = {instancePath:instancePath+"/uptime/" + i15,schemaPath:"#/properties/uptime/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.uptime.items.type,parentSchema:schema11.properties.uptime.items,data:data105};
+let data115 = data92.fileDescriptors;
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 > 100 || isNaN(data115)){
+const err286 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data115};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3724,10 +3743,8 @@ vErrors.push(err286);
 }
 errors++;
 }
-}
-}
-else {
-const err287 = {instancePath:instancePath+"/uptime",schemaPath:"#/properties/uptime/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.type,parentSchema:schema11.properties.uptime,data:data104};
+if(data115 < 0 || isNaN(data115)){
+const err287 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data115};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3736,20 +3753,9 @@ vErrors.push(err287);
 }
 errors++;
 }
-let data117 = data.slos;
-if(Array.isArray(data117)){
-const len14 = data117.length;
-for(let i19=0; i19<len14; i19++){
-let data118 = data117[i19];
-if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
-if(data118.window === undefined){
-data118.window = "30d";
 }
-if(data118.minEventsPerHour === undefined){
-data118.minEventsPerHour = 0;
-}
-if(data118.name === undefined){
-const err288 = {instancePath:instancePath+"/slos/" + i19,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data118};
+else {
+const err288 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.fileDescriptors.type,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data115};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3758,8 +3764,10 @@ vErrors.push(err288);
 }
 errors++;
 }
-if(data118.objective === undefined){
-const err289 = {instancePath:instancePath+"/slos/" + i19,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "objective"},message:"must have required property '"+"objective"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data118};
+let data116 = data92.conntrack;
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 > 100 || isNaN(data116)){
+const err289 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data116};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3768,9 +3776,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-for(const key27 in data118){
-if(!(func2.call(schema11.properties.slos.items.properties, key27))){
-const err290 = {instancePath:instancePath+"/slos/" + i19,schemaPath:"#/properties/slos/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.slos.items,data:data118};
+if(data116 < 0 || isNaN(data116)){
+const err290 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data116};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3780,11 +3787,8 @@ vErrors.push(err290);
 errors++;
 }
 }
-if(data118.name !== undefined){
-let data119 = data118.name;
-if(typeof data119 === "string"){
-if(func3(data119) > 63){
-const err291 = {instancePath:instancePath+"/slos/" + i19+"/name",schemaPath:"#/properties/slos/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.name,data:data119};
+else {
+const err291 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.conntrack.type,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data116};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3793,8 +3797,10 @@ vErrors.push(err291);
 }
 errors++;
 }
-if(!pattern1.test(data119)){
-const err292 = {instancePath:instancePath+"/slos/" + i19+"/name",schemaPath:"#/properties/slos/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.name,data:data119};
+let data117 = data92.cpuSteal;
+if((typeof data117 == "number") && (isFinite(data117))){
+if(data117 > 100 || isNaN(data117)){
+const err292 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data117};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3803,9 +3809,8 @@ vErrors.push(err292);
 }
 errors++;
 }
-}
-else {
-const err293 = {instancePath:instancePath+"/slos/" + i19+"/name",schemaPath:"#/properties/slos/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.name.type,parentSchema:schema11.properties.slos.items.properties.name,data:data119};
+if(data117 < 0 || isNaN(data117)){
+const err293 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data117};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3815,11 +3820,8 @@ vErrors.push(err293);
 errors++;
 }
 }
-if(data118.description !== undefined){
-let data120 = data118.description;
-if(typeof data120 === "string"){
-if(func3(data120) > 1024){
-const err294 = {instancePath:instancePath+"/slos/" + i19+"/description",schemaPath:"#/properties/slos/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.slos.items.properties.description,data:data120};
+else {
+const err294 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpuSteal.type,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data117};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3828,8 +3830,10 @@ vErrors.push(err294);
 }
 errors++;
 }
-if(!pattern0.test(data120)){
-const err295 = {instancePath:instancePath+"/slos/" + i19+"/description",schemaPath:"#/properties/slos/items/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.slos.items.properties.description,data:data120};
+let data118 = data92.networkErrors;
+if((typeof data118 == "number") && (isFinite(data118))){
+if(data118 > 100 || isNaN(data118)){
+const err295 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data118};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3838,9 +3842,8 @@ vErrors.push(err295);
 }
 errors++;
 }
-}
-else {
-const err296 = {instancePath:instancePath+"/slos/" + i19+"/description",schemaPath:"#/properties/slos/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.description.type,parentSchema:schema11.properties.slos.items.properties.description,data:data120};
+if(data118 < 0 || isNaN(data118)){
+const err296 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data118};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3850,11 +3853,8 @@ vErrors.push(err296);
 errors++;
 }
 }
-if(data118.uptime !== undefined){
-let data121 = data118.uptime;
-if(typeof data121 === "string"){
-if(func3(data121) > 63){
-const err297 = {instancePath:instancePath+"/slos/" + i19+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.uptime,data:data121};
+else {
+const err297 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.networkErrors.type,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data118};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3863,8 +3863,10 @@ vErrors.push(err297);
 }
 errors++;
 }
-if(!pattern1.test(data121)){
-const err298 = {instancePath:instancePath+"/slos/" + i19+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.uptime,data:data121};
+let data119 = data92.logErrors;
+if((typeof data119 == "number") && (isFinite(data119))){
+if(data119 > 1000000000 || isNaN(data119)){
+const err298 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data119};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3873,9 +3875,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-}
-else {
-const err299 = {instancePath:instancePath+"/slos/" + i19+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.uptime.type,parentSchema:schema11.properties.slos.items.properties.uptime,data:data121};
+if(data119 <= 0 || isNaN(data119)){
+const err299 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data119};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3885,11 +3886,8 @@ vErrors.push(err299);
 errors++;
 }
 }
-if(data118.objective !== undefined){
-let data122 = data118.objective;
-if((typeof data122 == "number") && (isFinite(data122))){
-if(data122 >= 100 || isNaN(data122)){
-const err300 = {instancePath:instancePath+"/slos/" + i19+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 100},message:"must be < 100",schema:100,parentSchema:schema11.properties.slos.items.properties.objective,data:data122};
+else {
+const err300 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.logErrors.type,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data119};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3898,8 +3896,9 @@ vErrors.push(err300);
 }
 errors++;
 }
-if(data122 <= 0 || isNaN(data122)){
-const err301 = {instancePath:instancePath+"/slos/" + i19+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.objective,data:data122};
+}
+else {
+const err301 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.type,parentSchema:schema11.properties.thresholds,data:data92};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3908,9 +3907,23 @@ vErrors.push(err301);
 }
 errors++;
 }
+let data120 = data.uptime;
+if(Array.isArray(data120)){
+const len14 = data120.length;
+for(let i19=0; i19<len14; i19++){
+let data121 = data120[i19];
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+if(data121.regions === undefined){
+data121.regions = ["us_east","eu_west"];
 }
-else {
-const err302 = {instancePath:instancePath+"/slos/" + i19+"/objective",schemaPath:"#/properties/slos/items/properties/objective/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.objective.type,parentSchema:schema11.properties.slos.items.properties.objective,data:data122};
+if(data121.expectStatus === undefined){
+data121.expectStatus = [];
+}
+if(data121.alertPeriod === undefined){
+data121.alertPeriod = "5m";
+}
+if(data121.name === undefined){
+const err302 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.uptime.items.required,parentSchema:schema11.properties.uptime.items,data:data121};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3919,11 +3932,9 @@ vErrors.push(err302);
 }
 errors++;
 }
-}
-let data123 = data118.window;
-if(typeof data123 === "string"){
-if(!pattern15.test(data123)){
-const err303 = {instancePath:instancePath+"/slos/" + i19+"/window",schemaPath:"#/properties/slos/items/properties/window/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.slos.items.properties.window,data:data123};
+for(const key30 in data121){
+if(!(func2.call(schema11.properties.uptime.items.properties, key30))){
+const err303 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.uptime.items,data:data121};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3933,8 +3944,11 @@ vErrors.push(err303);
 errors++;
 }
 }
-else {
-const err304 = {instancePath:instancePath+"/slos/" + i19+"/window",schemaPath:"#/properties/slos/items/properties/window/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.window.type,parentSchema:schema11.properties.slos.items.properties.window,data:data123};
+if(data121.name !== undefined){
+let data122 = data121.name;
+if(typeof data122 === "string"){
+if(func3(data122) > 63){
+const err304 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.uptime.items.properties.name,data:data122};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3943,11 +3957,8 @@ vErrors.push(err304);
 }
 errors++;
 }
-if(data118.latencyMs !== undefined){
-let data124 = data118.latencyMs;
-if((typeof data124 == "number") && (isFinite(data124))){
-if(data124 > 600000 || isNaN(data124)){
-const err305 = {instancePath:instancePath+"/slos/" + i19+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data124};
+if(!pattern1.test(data122)){
+const err305 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.uptime.items.properties.name,data:data122};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3956,8 +3967,9 @@ vErrors.push(err305);
 }
 errors++;
 }
-if(data124 <= 0 || isNaN(data124)){
-const err306 = {instancePath:instancePath+"/slos/" + i19+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data124};
+}
+else {
+const err306 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.name.type,parentSchema:schema11.properties.uptime.items.properties.name,data:data122};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3967,8 +3979,11 @@ vErrors.push(err306);
 errors++;
 }
 }
-else {
-const err307 = {instancePath:instancePath+"/slos/" + i19+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.latencyMs.type,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data124};
+if(data121.url !== undefined){
+let data123 = data121.url;
+if(typeof data123 === "string"){
+if(func3(data123) > 2048){
+const err307 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.uptime.items.properties.url,data:data123};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3977,12 +3992,8 @@ vErrors.push(err307);
 }
 errors++;
 }
-}
-if(data118.errorQuery !== undefined){
-let data125 = data118.errorQuery;
-if(typeof data125 === "string"){
-if(func3(data125) > 8192){
-const err308 = {instancePath:instancePath+"/slos/" + i19+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data125};
+if(!(formats4.validate(data123))){
+const err308 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.uptime.items.properties.url,data:data123};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -3991,8 +4002,9 @@ vErrors.push(err308);
 }
 errors++;
 }
-if(!pattern43.test(data125)){
-const err309 = {instancePath:instancePath+"/slos/" + i19+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data125};
+}
+else {
+const err309 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.url.type,parentSchema:schema11.properties.uptime.items.properties.url,data:data123};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4002,8 +4014,11 @@ vErrors.push(err309);
 errors++;
 }
 }
-else {
-const err310 = {instancePath:instancePath+"/slos/" + i19+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.errorQuery.type,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data125};
+if(data121.tcp !== undefined){
+let data124 = data121.tcp;
+if(typeof data124 === "string"){
+if(func3(data124) > 260){
+const err310 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters",schema:260,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data124};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4012,12 +4027,8 @@ vErrors.push(err310);
 }
 errors++;
 }
-}
-if(data118.totalQuery !== undefined){
-let data126 = data118.totalQuery;
-if(typeof data126 === "string"){
-if(func3(data126) > 8192){
-const err311 = {instancePath:instancePath+"/slos/" + i19+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data126};
+if(!(formats6.validate(data124))){
+const err311 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.uptime.items.properties.tcp,data:data124};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4026,8 +4037,9 @@ vErrors.push(err311);
 }
 errors++;
 }
-if(!pattern43.test(data126)){
-const err312 = {instancePath:instancePath+"/slos/" + i19+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data126};
+}
+else {
+const err312 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.tcp.type,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data124};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4037,8 +4049,11 @@ vErrors.push(err312);
 errors++;
 }
 }
-else {
-const err313 = {instancePath:instancePath+"/slos/" + i19+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.totalQuery.type,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data126};
+if(data121.icmp !== undefined){
+let data125 = data121.icmp;
+if(typeof data125 === "string"){
+if(func3(data125) > 253){
+const err313 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data125};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4047,11 +4062,8 @@ vErrors.push(err313);
 }
 errors++;
 }
-}
-let data127 = data118.minEventsPerHour;
-if((typeof data127 == "number") && (isFinite(data127))){
-if(data127 > 1000000000 || isNaN(data127)){
-const err314 = {instancePath:instancePath+"/slos/" + i19+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data127};
+if(!(formats0.validate(data125))){
+const err314 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/format",keyword:"format",params:{format: "host"},message:"must match format \""+"host"+"\"",schema:"host",parentSchema:schema11.properties.uptime.items.properties.icmp,data:data125};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4060,8 +4072,9 @@ vErrors.push(err314);
 }
 errors++;
 }
-if(data127 < 0 || isNaN(data127)){
-const err315 = {instancePath:instancePath+"/slos/" + i19+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data127};
+}
+else {
+const err315 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.icmp.type,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data125};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4071,8 +4084,10 @@ vErrors.push(err315);
 errors++;
 }
 }
-else {
-const err316 = {instancePath:instancePath+"/slos/" + i19+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.minEventsPerHour.type,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data127};
+let data126 = data121.regions;
+if(Array.isArray(data126)){
+if(data126.length < 1){
+const err316 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.uptime.items.properties.regions,data:data126};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -4081,9 +4096,11 @@ vErrors.push(err316);
 }
 errors++;
 }
-}
-else {
-const err317 = {instancePath:instancePath+"/slos/" + i19,schemaPath:"#/properties/slos/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.slos.items.type,parentSchema:schema11.properties.slos.items,data:data118};
+const len15 = data126.length;
+for(let i20=0; i20<len15; i20++){
+let data127 = data126[i20];
+if(typeof data127 !== "string"){
+const err317 = {instancePath:instancePath+"/uptime/" + i19+"/regions/" + i20,schemaPath:"#/properties/uptime/items/properties/regions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.regions.items.type,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data127};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -4092,10 +4109,8 @@ vErrors.push(err317);
 }
 errors++;
 }
-}
-}
-else {
-const err318 = {instancePath:instancePath+"/slos",schemaPath:"#/properties/slos/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.slos.type,parentSchema:schema11.properties.slos,data:data117};
+if(!((((data127 === "us_east") || (data127 === "us_west")) || (data127 === "eu_west")) || (data127 === "se_asia"))){
+const err318 = {instancePath:instancePath+"/uptime/" + i19+"/regions/" + i20,schemaPath:"#/properties/uptime/items/properties/regions/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.regions.items.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.regions.items.enum,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data127};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4104,17 +4119,19 @@ vErrors.push(err318);
 }
 errors++;
 }
-if(data.alerts !== undefined){
-let data128 = data.alerts;
-if(data128 && typeof data128 == "object" && !Array.isArray(data128)){
-if(data128.confirm === undefined){
-data128.confirm = 3;
 }
-if(data128.grouping === undefined){
-data128.grouping = {};
+let i21 = data126.length;
+let j5;
+if(i21 > 1){
+const indices5 = {};
+for(;i21--;){
+let item5 = data126[i21];
+if(typeof item5 !== "string"){
+continue;
 }
-if(data128.receivers === undefined){
-const err319 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "receivers"},message:"must have required property '"+"receivers"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data128};
+if(typeof indices5[item5] == "number"){
+j5 = indices5[item5];
+const err319 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i21+" are identical)",schema:true,parentSchema:schema11.properties.uptime.items.properties.regions,data:data126};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4122,9 +4139,14 @@ else {
 vErrors.push(err319);
 }
 errors++;
+break;
 }
-if(data128.routes === undefined){
-const err320 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data128};
+indices5[item5] = i21;
+}
+}
+}
+else {
+const err320 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.regions.type,parentSchema:schema11.properties.uptime.items.properties.regions,data:data126};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4133,9 +4155,10 @@ vErrors.push(err320);
 }
 errors++;
 }
-for(const key28 in data128){
-if(!(((((key28 === "receivers") || (key28 === "confirm")) || (key28 === "routes")) || (key28 === "grouping")) || (key28 === "heartbeat"))){
-const err321 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts,data:data128};
+if(data121.latencyMs !== undefined){
+let data128 = data121.latencyMs;
+if(!(((typeof data128 == "number") && (!(data128 % 1) && !isNaN(data128))) && (isFinite(data128)))){
+const err321 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.latencyMs.type,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data128};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4144,12 +4167,9 @@ vErrors.push(err321);
 }
 errors++;
 }
-}
-if(data128.receivers !== undefined){
-let data129 = data128.receivers;
-if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
-if(Object.keys(data129).length < 1){
-const err322 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers,data:data129};
+if((typeof data128 == "number") && (isFinite(data128))){
+if(data128 > 600000 || isNaN(data128)){
+const err322 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data128};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4158,9 +4178,8 @@ vErrors.push(err322);
 }
 errors++;
 }
-for(const key29 in data129){
-if(!(pattern45.test(key29))){
-const err323 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers,data:data129};
+if(data128 < 1 || isNaN(data128)){
+const err323 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data128};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4170,12 +4189,11 @@ vErrors.push(err323);
 errors++;
 }
 }
-for(const key30 in data129){
-if(pattern45.test(key30)){
-let data130 = data129[key30];
-if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
-if(Object.keys(data130).length > 1){
-const err324 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data130};
+}
+if(data121.sslExpiryDays !== undefined){
+let data129 = data121.sslExpiryDays;
+if(!(((typeof data129 == "number") && (!(data129 % 1) && !isNaN(data129))) && (isFinite(data129)))){
+const err324 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.sslExpiryDays.type,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data129};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4184,8 +4202,9 @@ vErrors.push(err324);
 }
 errors++;
 }
-if(Object.keys(data130).length < 1){
-const err325 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data130};
+if((typeof data129 == "number") && (isFinite(data129))){
+if(data129 > 3650 || isNaN(data129)){
+const err325 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650",schema:3650,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data129};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4194,9 +4213,8 @@ vErrors.push(err325);
 }
 errors++;
 }
-for(const key31 in data130){
-if(!((((key31 === "pagerduty") || (key31 === "slack")) || (key31 === "email")) || (key31 === "webhook"))){
-const err326 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data130};
+if(data129 < 1 || isNaN(data129)){
+const err326 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data129};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4206,11 +4224,14 @@ vErrors.push(err326);
 errors++;
 }
 }
-if(data130.pagerduty !== undefined){
-let data131 = data130.pagerduty;
-if(data131 && typeof data131 == "object" && !Array.isArray(data131)){
-if(data131.routingKey === undefined){
-const err327 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/required",keyword:"required",params:{missingProperty: "routingKey"},message:"must have required property '"+"routingKey"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data131};
+}
+let data130 = data121.expectStatus;
+if(Array.isArray(data130)){
+const len16 = data130.length;
+for(let i22=0; i22<len16; i22++){
+let data131 = data130[i22];
+if(!(((typeof data131 == "number") && (!(data131 % 1) && !isNaN(data131))) && (isFinite(data131)))){
+const err327 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.expectStatus.items.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data131};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4219,9 +4240,9 @@ vErrors.push(err327);
 }
 errors++;
 }
-for(const key32 in data131){
-if(!((key32 === "routingKey") || (key32 === "url"))){
-const err328 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data131};
+if((typeof data131 == "number") && (isFinite(data131))){
+if(data131 > 599 || isNaN(data131)){
+const err328 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599",schema:599,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data131};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4230,12 +4251,8 @@ vErrors.push(err328);
 }
 errors++;
 }
-}
-if(data131.routingKey !== undefined){
-let data132 = data131.routingKey;
-if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
-if(data132.secret === undefined){
-const err329 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data132};
+if(data131 < 100 || isNaN(data131)){
+const err329 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data131};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4244,9 +4261,11 @@ vErrors.push(err329);
 }
 errors++;
 }
-for(const key33 in data132){
-if(!(key33 === "secret")){
-const err330 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data132};
+}
+}
+}
+else {
+const err330 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus",schemaPath:"#/properties/uptime/items/properties/expectStatus/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.expectStatus.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus,data:data130};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4255,12 +4274,9 @@ vErrors.push(err330);
 }
 errors++;
 }
-}
-if(data132.secret !== undefined){
-let data133 = data132.secret;
-if(typeof data133 === "string"){
-if(func3(data133) > 128){
-const err331 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data133};
+let data132 = data121.alertPeriod;
+if(typeof data132 !== "string"){
+const err331 = {instancePath:instancePath+"/uptime/" + i19+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.alertPeriod.type,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data132};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4269,8 +4285,8 @@ vErrors.push(err331);
 }
 errors++;
 }
-if(!pattern25.test(data133)){
-const err332 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data133};
+if(!(((((((data132 === "2m") || (data132 === "3m")) || (data132 === "5m")) || (data132 === "10m")) || (data132 === "15m")) || (data132 === "30m")) || (data132 === "1h"))){
+const err332 = {instancePath:instancePath+"/uptime/" + i19+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.alertPeriod.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.alertPeriod.enum,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data132};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4281,7 +4297,7 @@ errors++;
 }
 }
 else {
-const err333 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data133};
+const err333 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.uptime.items.type,parentSchema:schema11.properties.uptime.items,data:data121};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4293,7 +4309,7 @@ errors++;
 }
 }
 else {
-const err334 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data132};
+const err334 = {instancePath:instancePath+"/uptime",schemaPath:"#/properties/uptime/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.type,parentSchema:schema11.properties.uptime,data:data120};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4302,12 +4318,20 @@ vErrors.push(err334);
 }
 errors++;
 }
+let data133 = data.slos;
+if(Array.isArray(data133)){
+const len17 = data133.length;
+for(let i23=0; i23<len17; i23++){
+let data134 = data133[i23];
+if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
+if(data134.window === undefined){
+data134.window = "30d";
 }
-if(data131.url !== undefined){
-let data134 = data131.url;
-if(typeof data134 === "string"){
-if(func3(data134) > 2048){
-const err335 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data134};
+if(data134.minEventsPerHour === undefined){
+data134.minEventsPerHour = 0;
+}
+if(data134.name === undefined){
+const err335 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data134};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4316,8 +4340,8 @@ vErrors.push(err335);
 }
 errors++;
 }
-if(!(formats10.validate(data134))){
-const err336 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/format",keyword:"format",params:{format: "https-url"},message:"must match format \""+"https-url"+"\"",schema:"https-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data134};
+if(data134.objective === undefined){
+const err336 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "objective"},message:"must have required property '"+"objective"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data134};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4326,9 +4350,9 @@ vErrors.push(err336);
 }
 errors++;
 }
-}
-else {
-const err337 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data134};
+for(const key31 in data134){
+if(!(func2.call(schema11.properties.slos.items.properties, key31))){
+const err337 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.slos.items,data:data134};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4338,9 +4362,11 @@ vErrors.push(err337);
 errors++;
 }
 }
-}
-else {
-const err338 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data131};
+if(data134.name !== undefined){
+let data135 = data134.name;
+if(typeof data135 === "string"){
+if(func3(data135) > 63){
+const err338 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.name,data:data135};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4349,12 +4375,8 @@ vErrors.push(err338);
 }
 errors++;
 }
-}
-if(data130.slack !== undefined){
-let data135 = data130.slack;
-if(data135 && typeof data135 == "object" && !Array.isArray(data135)){
-if(data135.webhook === undefined){
-const err339 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/required",keyword:"required",params:{missingProperty: "webhook"},message:"must have required property '"+"webhook"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data135};
+if(!pattern1.test(data135)){
+const err339 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.name,data:data135};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4363,9 +4385,9 @@ vErrors.push(err339);
 }
 errors++;
 }
-for(const key34 in data135){
-if(!((key34 === "webhook") || (key34 === "channel"))){
-const err340 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data135};
+}
+else {
+const err340 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.name.type,parentSchema:schema11.properties.slos.items.properties.name,data:data135};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4375,11 +4397,11 @@ vErrors.push(err340);
 errors++;
 }
 }
-if(data135.webhook !== undefined){
-let data136 = data135.webhook;
-if(data136 && typeof data136 == "object" && !Array.isArray(data136)){
-if(data136.secret === undefined){
-const err341 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data136};
+if(data134.description !== undefined){
+let data136 = data134.description;
+if(typeof data136 === "string"){
+if(func3(data136) > 1024){
+const err341 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.slos.items.properties.description,data:data136};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4388,9 +4410,8 @@ vErrors.push(err341);
 }
 errors++;
 }
-for(const key35 in data136){
-if(!(key35 === "secret")){
-const err342 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data136};
+if(!pattern0.test(data136)){
+const err342 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.slos.items.properties.description,data:data136};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4400,11 +4421,8 @@ vErrors.push(err342);
 errors++;
 }
 }
-if(data136.secret !== undefined){
-let data137 = data136.secret;
-if(typeof data137 === "string"){
-if(func3(data137) > 128){
-const err343 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data137};
+else {
+const err343 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.description.type,parentSchema:schema11.properties.slos.items.properties.description,data:data136};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4413,8 +4431,12 @@ vErrors.push(err343);
 }
 errors++;
 }
-if(!pattern25.test(data137)){
-const err344 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data137};
+}
+if(data134.uptime !== undefined){
+let data137 = data134.uptime;
+if(typeof data137 === "string"){
+if(func3(data137) > 63){
+const err344 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.uptime,data:data137};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4423,9 +4445,8 @@ vErrors.push(err344);
 }
 errors++;
 }
-}
-else {
-const err345 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data137};
+if(!pattern1.test(data137)){
+const err345 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.uptime,data:data137};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -4435,9 +4456,8 @@ vErrors.push(err345);
 errors++;
 }
 }
-}
 else {
-const err346 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data136};
+const err346 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.uptime.type,parentSchema:schema11.properties.slos.items.properties.uptime,data:data137};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -4447,11 +4467,11 @@ vErrors.push(err346);
 errors++;
 }
 }
-if(data135.channel !== undefined){
-let data138 = data135.channel;
-if(typeof data138 === "string"){
-if(!pattern49.test(data138)){
-const err347 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/pattern",keyword:"pattern",params:{pattern: "^[#@]?[a-z0-9._-]+$"},message:"must match pattern \""+"^[#@]?[a-z0-9._-]+$"+"\"",schema:"^[#@]?[a-z0-9._-]+$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data138};
+if(data134.objective !== undefined){
+let data138 = data134.objective;
+if((typeof data138 == "number") && (isFinite(data138))){
+if(data138 >= 100 || isNaN(data138)){
+const err347 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 100},message:"must be < 100",schema:100,parentSchema:schema11.properties.slos.items.properties.objective,data:data138};
 if(vErrors === null){
 vErrors = [err347];
 }
@@ -4460,9 +4480,8 @@ vErrors.push(err347);
 }
 errors++;
 }
-}
-else {
-const err348 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data138};
+if(data138 <= 0 || isNaN(data138)){
+const err348 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.objective,data:data138};
 if(vErrors === null){
 vErrors = [err348];
 }
@@ -4472,9 +4491,8 @@ vErrors.push(err348);
 errors++;
 }
 }
-}
 else {
-const err349 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data135};
+const err349 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.objective.type,parentSchema:schema11.properties.slos.items.properties.objective,data:data138};
 if(vErrors === null){
 vErrors = [err349];
 }
@@ -4484,14 +4502,10 @@ vErrors.push(err349);
 errors++;
 }
 }
-if(data130.email !== undefined){
-let data139 = data130.email;
-if(data139 && typeof data139 == "object" && !Array.isArray(data139)){
-if(data139.requireTls === undefined){
-data139.requireTls = true;
-}
-if(data139.to === undefined){
-const err350 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data139};
+let data139 = data134.window;
+if(typeof data139 === "string"){
+if(!pattern15.test(data139)){
+const err350 = {instancePath:instancePath+"/slos/" + i23+"/window",schemaPath:"#/properties/slos/items/properties/window/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.slos.items.properties.window,data:data139};
 if(vErrors === null){
 vErrors = [err350];
 }
@@ -4500,8 +4514,9 @@ vErrors.push(err350);
 }
 errors++;
 }
-if(data139.from === undefined){
-const err351 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data139};
+}
+else {
+const err351 = {instancePath:instancePath+"/slos/" + i23+"/window",schemaPath:"#/properties/slos/items/properties/window/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.window.type,parentSchema:schema11.properties.slos.items.properties.window,data:data139};
 if(vErrors === null){
 vErrors = [err351];
 }
@@ -4510,8 +4525,11 @@ vErrors.push(err351);
 }
 errors++;
 }
-if(data139.smarthost === undefined){
-const err352 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "smarthost"},message:"must have required property '"+"smarthost"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data139};
+if(data134.latencyMs !== undefined){
+let data140 = data134.latencyMs;
+if((typeof data140 == "number") && (isFinite(data140))){
+if(data140 > 600000 || isNaN(data140)){
+const err352 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data140};
 if(vErrors === null){
 vErrors = [err352];
 }
@@ -4520,9 +4538,8 @@ vErrors.push(err352);
 }
 errors++;
 }
-for(const key36 in data139){
-if(!((((((key36 === "to") || (key36 === "from")) || (key36 === "smarthost")) || (key36 === "username")) || (key36 === "password")) || (key36 === "requireTls"))){
-const err353 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data139};
+if(data140 <= 0 || isNaN(data140)){
+const err353 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data140};
 if(vErrors === null){
 vErrors = [err353];
 }
@@ -4532,11 +4549,8 @@ vErrors.push(err353);
 errors++;
 }
 }
-if(data139.to !== undefined){
-let data140 = data139.to;
-if(Array.isArray(data140)){
-if(data140.length < 1){
-const err354 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data140};
+else {
+const err354 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.latencyMs.type,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data140};
 if(vErrors === null){
 vErrors = [err354];
 }
@@ -4545,12 +4559,12 @@ vErrors.push(err354);
 }
 errors++;
 }
-const len15 = data140.length;
-for(let i20=0; i20<len15; i20++){
-let data141 = data140[i20];
+}
+if(data134.errorQuery !== undefined){
+let data141 = data134.errorQuery;
 if(typeof data141 === "string"){
-if(!(formats12.validate(data141))){
-const err355 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i20,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data141};
+if(func3(data141) > 8192){
+const err355 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data141};
 if(vErrors === null){
 vErrors = [err355];
 }
@@ -4559,9 +4573,8 @@ vErrors.push(err355);
 }
 errors++;
 }
-}
-else {
-const err356 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i20,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data141};
+if(!pattern51.test(data141)){
+const err356 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data141};
 if(vErrors === null){
 vErrors = [err356];
 }
@@ -4571,9 +4584,8 @@ vErrors.push(err356);
 errors++;
 }
 }
-}
 else {
-const err357 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data140};
+const err357 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.errorQuery.type,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data141};
 if(vErrors === null){
 vErrors = [err357];
 }
@@ -4583,11 +4595,11 @@ vErrors.push(err357);
 errors++;
 }
 }
-if(data139.from !== undefined){
-let data142 = data139.from;
+if(data134.totalQuery !== undefined){
+let data142 = data134.totalQuery;
 if(typeof data142 === "string"){
-if(!(formats12.validate(data142))){
-const err358 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data142};
+if(func3(data142) > 8192){
+const err358 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data142};
 if(vErrors === null){
 vErrors = [err358];
 }
@@ -4596,9 +4608,8 @@ vErrors.push(err358);
 }
 errors++;
 }
-}
-else {
-const err359 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data142};
+if(!pattern51.test(data142)){
+const err359 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data142};
 if(vErrors === null){
 vErrors = [err359];
 }
@@ -4608,11 +4619,8 @@ vErrors.push(err359);
 errors++;
 }
 }
-if(data139.smarthost !== undefined){
-let data143 = data139.smarthost;
-if(typeof data143 === "string"){
-if(!(formats6.validate(data143))){
-const err360 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data143};
+else {
+const err360 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.totalQuery.type,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data142};
 if(vErrors === null){
 vErrors = [err360];
 }
@@ -4622,8 +4630,10 @@ vErrors.push(err360);
 errors++;
 }
 }
-else {
-const err361 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data143};
+let data143 = data134.minEventsPerHour;
+if((typeof data143 == "number") && (isFinite(data143))){
+if(data143 > 1000000000 || isNaN(data143)){
+const err361 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data143};
 if(vErrors === null){
 vErrors = [err361];
 }
@@ -4632,12 +4642,8 @@ vErrors.push(err361);
 }
 errors++;
 }
-}
-if(data139.username !== undefined){
-let data144 = data139.username;
-if(typeof data144 === "string"){
-if(func3(data144) > 255){
-const err362 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data144};
+if(data143 < 0 || isNaN(data143)){
+const err362 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data143};
 if(vErrors === null){
 vErrors = [err362];
 }
@@ -4646,8 +4652,9 @@ vErrors.push(err362);
 }
 errors++;
 }
-if(func3(data144) < 1){
-const err363 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data144};
+}
+else {
+const err363 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.minEventsPerHour.type,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data143};
 if(vErrors === null){
 vErrors = [err363];
 }
@@ -4656,8 +4663,9 @@ vErrors.push(err363);
 }
 errors++;
 }
-if(!pattern0.test(data144)){
-const err364 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data144};
+}
+else {
+const err364 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.slos.items.type,parentSchema:schema11.properties.slos.items,data:data134};
 if(vErrors === null){
 vErrors = [err364];
 }
@@ -4667,8 +4675,9 @@ vErrors.push(err364);
 errors++;
 }
 }
+}
 else {
-const err365 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data144};
+const err365 = {instancePath:instancePath+"/slos",schemaPath:"#/properties/slos/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.slos.type,parentSchema:schema11.properties.slos,data:data133};
 if(vErrors === null){
 vErrors = [err365];
 }
@@ -4677,12 +4686,17 @@ vErrors.push(err365);
 }
 errors++;
 }
+if(data.alerts !== undefined){
+let data144 = data.alerts;
+if(data144 && typeof data144 == "object" && !Array.isArray(data144)){
+if(data144.confirm === undefined){
+data144.confirm = 3;
 }
-if(data139.password !== undefined){
-let data145 = data139.password;
-if(data145 && typeof data145 == "object" && !Array.isArray(data145)){
-if(data145.secret === undefined){
-const err366 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data145};
+if(data144.grouping === undefined){
+data144.grouping = {};
+}
+if(data144.receivers === undefined){
+const err366 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "receivers"},message:"must have required property '"+"receivers"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data144};
 if(vErrors === null){
 vErrors = [err366];
 }
@@ -4691,9 +4705,8 @@ vErrors.push(err366);
 }
 errors++;
 }
-for(const key37 in data145){
-if(!(key37 === "secret")){
-const err367 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data145};
+if(data144.routes === undefined){
+const err367 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data144};
 if(vErrors === null){
 vErrors = [err367];
 }
@@ -4702,12 +4715,9 @@ vErrors.push(err367);
 }
 errors++;
 }
-}
-if(data145.secret !== undefined){
-let data146 = data145.secret;
-if(typeof data146 === "string"){
-if(func3(data146) > 128){
-const err368 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data146};
+for(const key32 in data144){
+if(!(((((key32 === "receivers") || (key32 === "confirm")) || (key32 === "routes")) || (key32 === "grouping")) || (key32 === "heartbeat"))){
+const err368 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts,data:data144};
 if(vErrors === null){
 vErrors = [err368];
 }
@@ -4716,8 +4726,12 @@ vErrors.push(err368);
 }
 errors++;
 }
-if(!pattern25.test(data146)){
-const err369 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data146};
+}
+if(data144.receivers !== undefined){
+let data145 = data144.receivers;
+if(data145 && typeof data145 == "object" && !Array.isArray(data145)){
+if(Object.keys(data145).length < 1){
+const err369 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers,data:data145};
 if(vErrors === null){
 vErrors = [err369];
 }
@@ -4726,9 +4740,9 @@ vErrors.push(err369);
 }
 errors++;
 }
-}
-else {
-const err370 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data146};
+for(const key33 in data145){
+if(!(pattern53.test(key33))){
+const err370 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers,data:data145};
 if(vErrors === null){
 vErrors = [err370];
 }
@@ -4738,9 +4752,12 @@ vErrors.push(err370);
 errors++;
 }
 }
-}
-else {
-const err371 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data145};
+for(const key34 in data145){
+if(pattern53.test(key34)){
+let data146 = data145[key34];
+if(data146 && typeof data146 == "object" && !Array.isArray(data146)){
+if(Object.keys(data146).length > 1){
+const err371 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
 if(vErrors === null){
 vErrors = [err371];
 }
@@ -4749,10 +4766,8 @@ vErrors.push(err371);
 }
 errors++;
 }
-}
-let data147 = data139.requireTls;
-if(typeof data147 !== "boolean"){
-const err372 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/requireTls",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/requireTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls,data:data147};
+if(Object.keys(data146).length < 1){
+const err372 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
 if(vErrors === null){
 vErrors = [err372];
 }
@@ -4761,9 +4776,9 @@ vErrors.push(err372);
 }
 errors++;
 }
-}
-else {
-const err373 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data139};
+for(const key35 in data146){
+if(!((((key35 === "pagerduty") || (key35 === "slack")) || (key35 === "email")) || (key35 === "webhook"))){
+const err373 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
 if(vErrors === null){
 vErrors = [err373];
 }
@@ -4773,11 +4788,11 @@ vErrors.push(err373);
 errors++;
 }
 }
-if(data130.webhook !== undefined){
-let data148 = data130.webhook;
-if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
-if(data148.url === undefined){
-const err374 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data148};
+if(data146.pagerduty !== undefined){
+let data147 = data146.pagerduty;
+if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
+if(data147.routingKey === undefined){
+const err374 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/required",keyword:"required",params:{missingProperty: "routingKey"},message:"must have required property '"+"routingKey"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data147};
 if(vErrors === null){
 vErrors = [err374];
 }
@@ -4786,9 +4801,9 @@ vErrors.push(err374);
 }
 errors++;
 }
-for(const key38 in data148){
-if(!(key38 === "url")){
-const err375 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data148};
+for(const key36 in data147){
+if(!((key36 === "routingKey") || (key36 === "url"))){
+const err375 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data147};
 if(vErrors === null){
 vErrors = [err375];
 }
@@ -4798,14 +4813,11 @@ vErrors.push(err375);
 errors++;
 }
 }
-if(data148.url !== undefined){
-let data149 = data148.url;
-const _errs343 = errors;
-let valid75 = false;
-const _errs344 = errors;
-if(typeof data149 === "string"){
-if(func3(data149) > 2048){
-const err376 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data149};
+if(data147.routingKey !== undefined){
+let data148 = data147.routingKey;
+if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
+if(data148.secret === undefined){
+const err376 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data148};
 if(vErrors === null){
 vErrors = [err376];
 }
@@ -4814,8 +4826,9 @@ vErrors.push(err376);
 }
 errors++;
 }
-if(!(formats4.validate(data149))){
-const err377 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data149};
+for(const key37 in data148){
+if(!(key37 === "secret")){
+const err377 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data148};
 if(vErrors === null){
 vErrors = [err377];
 }
@@ -4825,8 +4838,11 @@ vErrors.push(err377);
 errors++;
 }
 }
-else {
-const err378 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data149};
+if(data148.secret !== undefined){
+let data149 = data148.secret;
+if(typeof data149 === "string"){
+if(func3(data149) > 128){
+const err378 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data149};
 if(vErrors === null){
 vErrors = [err378];
 }
@@ -4835,13 +4851,8 @@ vErrors.push(err378);
 }
 errors++;
 }
-var _valid1 = _errs344 === errors;
-valid75 = valid75 || _valid1;
-if(!valid75){
-const _errs346 = errors;
-if(data149 && typeof data149 == "object" && !Array.isArray(data149)){
-if(data149.secret === undefined){
-const err379 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data149};
+if(!pattern33.test(data149)){
+const err379 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data149};
 if(vErrors === null){
 vErrors = [err379];
 }
@@ -4850,9 +4861,9 @@ vErrors.push(err379);
 }
 errors++;
 }
-for(const key39 in data149){
-if(!(key39 === "secret")){
-const err380 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data149};
+}
+else {
+const err380 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data149};
 if(vErrors === null){
 vErrors = [err380];
 }
@@ -4862,11 +4873,9 @@ vErrors.push(err380);
 errors++;
 }
 }
-if(data149.secret !== undefined){
-let data150 = data149.secret;
-if(typeof data150 === "string"){
-if(func3(data150) > 128){
-const err381 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data150};
+}
+else {
+const err381 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data148};
 if(vErrors === null){
 vErrors = [err381];
 }
@@ -4875,8 +4884,12 @@ vErrors.push(err381);
 }
 errors++;
 }
-if(!pattern25.test(data150)){
-const err382 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data150};
+}
+if(data147.url !== undefined){
+let data150 = data147.url;
+if(typeof data150 === "string"){
+if(func3(data150) > 2048){
+const err382 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data150};
 if(vErrors === null){
 vErrors = [err382];
 }
@@ -4885,9 +4898,8 @@ vErrors.push(err382);
 }
 errors++;
 }
-}
-else {
-const err383 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data150};
+if(!(formats10.validate(data150))){
+const err383 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/format",keyword:"format",params:{format: "https-url"},message:"must match format \""+"https-url"+"\"",schema:"https-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data150};
 if(vErrors === null){
 vErrors = [err383];
 }
@@ -4897,9 +4909,8 @@ vErrors.push(err383);
 errors++;
 }
 }
-}
 else {
-const err384 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data149};
+const err384 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data150};
 if(vErrors === null){
 vErrors = [err384];
 }
@@ -4908,11 +4919,10 @@ vErrors.push(err384);
 }
 errors++;
 }
-var _valid1 = _errs346 === errors;
-valid75 = valid75 || _valid1;
 }
-if(!valid75){
-const err385 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url,data:data149};
+}
+else {
+const err385 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data147};
 if(vErrors === null){
 vErrors = [err385];
 }
@@ -4921,21 +4931,12 @@ vErrors.push(err385);
 }
 errors++;
 }
-else {
-errors = _errs343;
-if(vErrors !== null){
-if(_errs343){
-vErrors.length = _errs343;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err386 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data148};
+if(data146.slack !== undefined){
+let data151 = data146.slack;
+if(data151 && typeof data151 == "object" && !Array.isArray(data151)){
+if(data151.webhook === undefined){
+const err386 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/required",keyword:"required",params:{missingProperty: "webhook"},message:"must have required property '"+"webhook"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data151};
 if(vErrors === null){
 vErrors = [err386];
 }
@@ -4944,10 +4945,9 @@ vErrors.push(err386);
 }
 errors++;
 }
-}
-}
-else {
-const err387 = {instancePath:instancePath+"/alerts/receivers/" + key30.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data130};
+for(const key38 in data151){
+if(!((key38 === "webhook") || (key38 === "channel"))){
+const err387 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data151};
 if(vErrors === null){
 vErrors = [err387];
 }
@@ -4957,10 +4957,11 @@ vErrors.push(err387);
 errors++;
 }
 }
-}
-}
-else {
-const err388 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.type,parentSchema:schema11.properties.alerts.properties.receivers,data:data129};
+if(data151.webhook !== undefined){
+let data152 = data151.webhook;
+if(data152 && typeof data152 == "object" && !Array.isArray(data152)){
+if(data152.secret === undefined){
+const err388 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data152};
 if(vErrors === null){
 vErrors = [err388];
 }
@@ -4969,10 +4970,9 @@ vErrors.push(err388);
 }
 errors++;
 }
-}
-let data151 = data128.confirm;
-if(!(((typeof data151 == "number") && (!(data151 % 1) && !isNaN(data151))) && (isFinite(data151)))){
-const err389 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.alerts.properties.confirm.type,parentSchema:schema11.properties.alerts.properties.confirm,data:data151};
+for(const key39 in data152){
+if(!(key39 === "secret")){
+const err389 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data152};
 if(vErrors === null){
 vErrors = [err389];
 }
@@ -4981,9 +4981,12 @@ vErrors.push(err389);
 }
 errors++;
 }
-if((typeof data151 == "number") && (isFinite(data151))){
-if(data151 > 100 || isNaN(data151)){
-const err390 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.alerts.properties.confirm,data:data151};
+}
+if(data152.secret !== undefined){
+let data153 = data152.secret;
+if(typeof data153 === "string"){
+if(func3(data153) > 128){
+const err390 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data153};
 if(vErrors === null){
 vErrors = [err390];
 }
@@ -4992,8 +4995,8 @@ vErrors.push(err390);
 }
 errors++;
 }
-if(data151 < 1 || isNaN(data151)){
-const err391 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.alerts.properties.confirm,data:data151};
+if(!pattern33.test(data153)){
+const err391 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data153};
 if(vErrors === null){
 vErrors = [err391];
 }
@@ -5003,11 +5006,8 @@ vErrors.push(err391);
 errors++;
 }
 }
-if(data128.routes !== undefined){
-let data152 = data128.routes;
-if(Array.isArray(data152)){
-if(data152.length < 1){
-const err392 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes,data:data152};
+else {
+const err392 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data153};
 if(vErrors === null){
 vErrors = [err392];
 }
@@ -5016,15 +5016,10 @@ vErrors.push(err392);
 }
 errors++;
 }
-const len16 = data152.length;
-for(let i21=0; i21<len16; i21++){
-let data153 = data152[i21];
-if(data153 && typeof data153 == "object" && !Array.isArray(data153)){
-if(data153.continue === undefined){
-data153.continue = false;
 }
-if(data153.to === undefined){
-const err393 = {instancePath:instancePath+"/alerts/routes/" + i21,schemaPath:"#/properties/alerts/properties/routes/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.required,parentSchema:schema11.properties.alerts.properties.routes.items,data:data153};
+}
+else {
+const err393 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data152};
 if(vErrors === null){
 vErrors = [err393];
 }
@@ -5033,9 +5028,12 @@ vErrors.push(err393);
 }
 errors++;
 }
-for(const key40 in data153){
-if(!((((((key40 === "severity") || (key40 === "match")) || (key40 === "to")) || (key40 === "repeat")) || (key40 === "continue")) || (key40 === "escalate"))){
-const err394 = {instancePath:instancePath+"/alerts/routes/" + i21,schemaPath:"#/properties/alerts/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items,data:data153};
+}
+if(data151.channel !== undefined){
+let data154 = data151.channel;
+if(typeof data154 === "string"){
+if(!pattern57.test(data154)){
+const err394 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/pattern",keyword:"pattern",params:{pattern: "^[#@]?[a-z0-9._-]+$"},message:"must match pattern \""+"^[#@]?[a-z0-9._-]+$"+"\"",schema:"^[#@]?[a-z0-9._-]+$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data154};
 if(vErrors === null){
 vErrors = [err394];
 }
@@ -5045,10 +5043,8 @@ vErrors.push(err394);
 errors++;
 }
 }
-if(data153.severity !== undefined){
-let data154 = data153.severity;
-if(typeof data154 !== "string"){
-const err395 = {instancePath:instancePath+"/alerts/routes/" + i21+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.severity.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data154};
+else {
+const err395 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data154};
 if(vErrors === null){
 vErrors = [err395];
 }
@@ -5057,8 +5053,10 @@ vErrors.push(err395);
 }
 errors++;
 }
-if(!(((data154 === "critical") || (data154 === "warning")) || (data154 === "info"))){
-const err396 = {instancePath:instancePath+"/alerts/routes/" + i21+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.alerts.properties.routes.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.alerts.properties.routes.items.properties.severity.enum,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data154};
+}
+}
+else {
+const err396 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data151};
 if(vErrors === null){
 vErrors = [err396];
 }
@@ -5068,12 +5066,14 @@ vErrors.push(err396);
 errors++;
 }
 }
-if(data153.match !== undefined){
-let data155 = data153.match;
+if(data146.email !== undefined){
+let data155 = data146.email;
 if(data155 && typeof data155 == "object" && !Array.isArray(data155)){
-for(const key41 in data155){
-if(!(pattern22.test(key41))){
-const err397 = {instancePath:instancePath+"/alerts/routes/" + i21+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data155};
+if(data155.requireTls === undefined){
+data155.requireTls = true;
+}
+if(data155.to === undefined){
+const err397 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
 if(vErrors === null){
 vErrors = [err397];
 }
@@ -5082,13 +5082,8 @@ vErrors.push(err397);
 }
 errors++;
 }
-}
-for(const key42 in data155){
-if(pattern22.test(key42)){
-let data156 = data155[key42];
-if(typeof data156 === "string"){
-if(func3(data156) > 1024){
-const err398 = {instancePath:instancePath+"/alerts/routes/" + i21+"/match/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data156};
+if(data155.from === undefined){
+const err398 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
 if(vErrors === null){
 vErrors = [err398];
 }
@@ -5097,9 +5092,8 @@ vErrors.push(err398);
 }
 errors++;
 }
-}
-else {
-const err399 = {instancePath:instancePath+"/alerts/routes/" + i21+"/match/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data156};
+if(data155.smarthost === undefined){
+const err399 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "smarthost"},message:"must have required property '"+"smarthost"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
 if(vErrors === null){
 vErrors = [err399];
 }
@@ -5108,11 +5102,9 @@ vErrors.push(err399);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err400 = {instancePath:instancePath+"/alerts/routes/" + i21+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.match.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data155};
+for(const key40 in data155){
+if(!((((((key40 === "to") || (key40 === "from")) || (key40 === "smarthost")) || (key40 === "username")) || (key40 === "password")) || (key40 === "requireTls"))){
+const err400 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
 if(vErrors === null){
 vErrors = [err400];
 }
@@ -5122,11 +5114,11 @@ vErrors.push(err400);
 errors++;
 }
 }
-if(data153.to !== undefined){
-let data157 = data153.to;
-if(Array.isArray(data157)){
-if(data157.length < 1){
-const err401 = {instancePath:instancePath+"/alerts/routes/" + i21+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data157};
+if(data155.to !== undefined){
+let data156 = data155.to;
+if(Array.isArray(data156)){
+if(data156.length < 1){
+const err401 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data156};
 if(vErrors === null){
 vErrors = [err401];
 }
@@ -5135,12 +5127,12 @@ vErrors.push(err401);
 }
 errors++;
 }
-const len17 = data157.length;
-for(let i22=0; i22<len17; i22++){
-let data158 = data157[i22];
-if(typeof data158 === "string"){
-if(func3(data158) > 63){
-const err402 = {instancePath:instancePath+"/alerts/routes/" + i21+"/to/" + i22,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data158};
+const len18 = data156.length;
+for(let i24=0; i24<len18; i24++){
+let data157 = data156[i24];
+if(typeof data157 === "string"){
+if(!(formats12.validate(data157))){
+const err402 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i24,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data157};
 if(vErrors === null){
 vErrors = [err402];
 }
@@ -5149,8 +5141,9 @@ vErrors.push(err402);
 }
 errors++;
 }
-if(!pattern45.test(data158)){
-const err403 = {instancePath:instancePath+"/alerts/routes/" + i21+"/to/" + i22,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data158};
+}
+else {
+const err403 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i24,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data157};
 if(vErrors === null){
 vErrors = [err403];
 }
@@ -5160,8 +5153,9 @@ vErrors.push(err403);
 errors++;
 }
 }
+}
 else {
-const err404 = {instancePath:instancePath+"/alerts/routes/" + i21+"/to/" + i22,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data158};
+const err404 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data156};
 if(vErrors === null){
 vErrors = [err404];
 }
@@ -5171,18 +5165,11 @@ vErrors.push(err404);
 errors++;
 }
 }
-let i23 = data157.length;
-let j5;
-if(i23 > 1){
-const indices5 = {};
-for(;i23--;){
-let item5 = data157[i23];
-if(typeof item5 !== "string"){
-continue;
-}
-if(typeof indices5[item5] == "number"){
-j5 = indices5[item5];
-const err405 = {instancePath:instancePath+"/alerts/routes/" + i21+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i23+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data157};
+if(data155.from !== undefined){
+let data158 = data155.from;
+if(typeof data158 === "string"){
+if(!(formats12.validate(data158))){
+const err405 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data158};
 if(vErrors === null){
 vErrors = [err405];
 }
@@ -5190,14 +5177,10 @@ else {
 vErrors.push(err405);
 }
 errors++;
-break;
-}
-indices5[item5] = i23;
-}
 }
 }
 else {
-const err406 = {instancePath:instancePath+"/alerts/routes/" + i21+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data157};
+const err406 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data158};
 if(vErrors === null){
 vErrors = [err406];
 }
@@ -5207,11 +5190,11 @@ vErrors.push(err406);
 errors++;
 }
 }
-if(data153.repeat !== undefined){
-let data159 = data153.repeat;
+if(data155.smarthost !== undefined){
+let data159 = data155.smarthost;
 if(typeof data159 === "string"){
-if(!pattern15.test(data159)){
-const err407 = {instancePath:instancePath+"/alerts/routes/" + i21+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data159};
+if(!(formats6.validate(data159))){
+const err407 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data159};
 if(vErrors === null){
 vErrors = [err407];
 }
@@ -5222,7 +5205,7 @@ errors++;
 }
 }
 else {
-const err408 = {instancePath:instancePath+"/alerts/routes/" + i21+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data159};
+const err408 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data159};
 if(vErrors === null){
 vErrors = [err408];
 }
@@ -5232,9 +5215,11 @@ vErrors.push(err408);
 errors++;
 }
 }
-let data160 = data153.continue;
-if(typeof data160 !== "boolean"){
-const err409 = {instancePath:instancePath+"/alerts/routes/" + i21+"/continue",schemaPath:"#/properties/alerts/properties/routes/items/properties/continue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.routes.items.properties.continue.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.continue,data:data160};
+if(data155.username !== undefined){
+let data160 = data155.username;
+if(typeof data160 === "string"){
+if(func3(data160) > 255){
+const err409 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
 if(vErrors === null){
 vErrors = [err409];
 }
@@ -5243,11 +5228,8 @@ vErrors.push(err409);
 }
 errors++;
 }
-if(data153.escalate !== undefined){
-let data161 = data153.escalate;
-if(Array.isArray(data161)){
-if(data161.length < 1){
-const err410 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data161};
+if(func3(data160) < 1){
+const err410 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
 if(vErrors === null){
 vErrors = [err410];
 }
@@ -5256,12 +5238,8 @@ vErrors.push(err410);
 }
 errors++;
 }
-const len18 = data161.length;
-for(let i24=0; i24<len18; i24++){
-let data162 = data161[i24];
-if(data162 && typeof data162 == "object" && !Array.isArray(data162)){
-if(data162.after === undefined){
-const err411 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "after"},message:"must have required property '"+"after"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data162};
+if(!pattern0.test(data160)){
+const err411 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
 if(vErrors === null){
 vErrors = [err411];
 }
@@ -5270,8 +5248,9 @@ vErrors.push(err411);
 }
 errors++;
 }
-if(data162.to === undefined){
-const err412 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data162};
+}
+else {
+const err412 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
 if(vErrors === null){
 vErrors = [err412];
 }
@@ -5280,9 +5259,12 @@ vErrors.push(err412);
 }
 errors++;
 }
-for(const key43 in data162){
-if(!((key43 === "after") || (key43 === "to"))){
-const err413 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data162};
+}
+if(data155.password !== undefined){
+let data161 = data155.password;
+if(data161 && typeof data161 == "object" && !Array.isArray(data161)){
+if(data161.secret === undefined){
+const err413 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data161};
 if(vErrors === null){
 vErrors = [err413];
 }
@@ -5291,12 +5273,9 @@ vErrors.push(err413);
 }
 errors++;
 }
-}
-if(data162.after !== undefined){
-let data163 = data162.after;
-if(typeof data163 === "string"){
-if(!pattern15.test(data163)){
-const err414 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data163};
+for(const key41 in data161){
+if(!(key41 === "secret")){
+const err414 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data161};
 if(vErrors === null){
 vErrors = [err414];
 }
@@ -5306,8 +5285,11 @@ vErrors.push(err414);
 errors++;
 }
 }
-else {
-const err415 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data163};
+if(data161.secret !== undefined){
+let data162 = data161.secret;
+if(typeof data162 === "string"){
+if(func3(data162) > 128){
+const err415 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data162};
 if(vErrors === null){
 vErrors = [err415];
 }
@@ -5316,12 +5298,8 @@ vErrors.push(err415);
 }
 errors++;
 }
-}
-if(data162.to !== undefined){
-let data164 = data162.to;
-if(Array.isArray(data164)){
-if(data164.length < 1){
-const err416 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data164};
+if(!pattern33.test(data162)){
+const err416 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data162};
 if(vErrors === null){
 vErrors = [err416];
 }
@@ -5330,12 +5308,9 @@ vErrors.push(err416);
 }
 errors++;
 }
-const len19 = data164.length;
-for(let i25=0; i25<len19; i25++){
-let data165 = data164[i25];
-if(typeof data165 === "string"){
-if(func3(data165) > 63){
-const err417 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/to/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data165};
+}
+else {
+const err417 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data162};
 if(vErrors === null){
 vErrors = [err417];
 }
@@ -5344,8 +5319,10 @@ vErrors.push(err417);
 }
 errors++;
 }
-if(!pattern45.test(data165)){
-const err418 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/to/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data165};
+}
+}
+else {
+const err418 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data161};
 if(vErrors === null){
 vErrors = [err418];
 }
@@ -5355,8 +5332,9 @@ vErrors.push(err418);
 errors++;
 }
 }
-else {
-const err419 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/to/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data165};
+let data163 = data155.requireTls;
+if(typeof data163 !== "boolean"){
+const err419 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/requireTls",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/requireTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls,data:data163};
 if(vErrors === null){
 vErrors = [err419];
 }
@@ -5366,18 +5344,8 @@ vErrors.push(err419);
 errors++;
 }
 }
-let i26 = data164.length;
-let j6;
-if(i26 > 1){
-const indices6 = {};
-for(;i26--;){
-let item6 = data164[i26];
-if(typeof item6 !== "string"){
-continue;
-}
-if(typeof indices6[item6] == "number"){
-j6 = indices6[item6];
-const err420 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i26, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i26+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data164};
+else {
+const err420 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
 if(vErrors === null){
 vErrors = [err420];
 }
@@ -5385,14 +5353,13 @@ else {
 vErrors.push(err420);
 }
 errors++;
-break;
-}
-indices6[item6] = i26;
 }
 }
-}
-else {
-const err421 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data164};
+if(data146.webhook !== undefined){
+let data164 = data146.webhook;
+if(data164 && typeof data164 == "object" && !Array.isArray(data164)){
+if(data164.url === undefined){
+const err421 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data164};
 if(vErrors === null){
 vErrors = [err421];
 }
@@ -5401,10 +5368,9 @@ vErrors.push(err421);
 }
 errors++;
 }
-}
-}
-else {
-const err422 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate/" + i24,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data162};
+for(const key42 in data164){
+if(!(key42 === "url")){
+const err422 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data164};
 if(vErrors === null){
 vErrors = [err422];
 }
@@ -5414,9 +5380,14 @@ vErrors.push(err422);
 errors++;
 }
 }
-}
-else {
-const err423 = {instancePath:instancePath+"/alerts/routes/" + i21+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data161};
+if(data164.url !== undefined){
+let data165 = data164.url;
+const _errs379 = errors;
+let valid86 = false;
+const _errs380 = errors;
+if(typeof data165 === "string"){
+if(func3(data165) > 2048){
+const err423 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data165};
 if(vErrors === null){
 vErrors = [err423];
 }
@@ -5425,10 +5396,8 @@ vErrors.push(err423);
 }
 errors++;
 }
-}
-}
-else {
-const err424 = {instancePath:instancePath+"/alerts/routes/" + i21,schemaPath:"#/properties/alerts/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.type,parentSchema:schema11.properties.alerts.properties.routes.items,data:data153};
+if(!(formats4.validate(data165))){
+const err424 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data165};
 if(vErrors === null){
 vErrors = [err424];
 }
@@ -5438,9 +5407,8 @@ vErrors.push(err424);
 errors++;
 }
 }
-}
 else {
-const err425 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.type,parentSchema:schema11.properties.alerts.properties.routes,data:data152};
+const err425 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data165};
 if(vErrors === null){
 vErrors = [err425];
 }
@@ -5449,21 +5417,13 @@ vErrors.push(err425);
 }
 errors++;
 }
-}
-let data166 = data128.grouping;
-if(data166 && typeof data166 == "object" && !Array.isArray(data166)){
-if(data166.by === undefined){
-data166.by = ["alertname","host"];
-}
-if(data166.interval === undefined){
-data166.interval = "5m";
-}
-if(data166.repeat === undefined){
-data166.repeat = "4h";
-}
-for(const key44 in data166){
-if(!((((((key44 === "by") || (key44 === "wait")) || (key44 === "interval")) || (key44 === "repeat")) || (key44 === "warning")) || (key44 === "info"))){
-const err426 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping,data:data166};
+var _valid1 = _errs380 === errors;
+valid86 = valid86 || _valid1;
+if(!valid86){
+const _errs382 = errors;
+if(data165 && typeof data165 == "object" && !Array.isArray(data165)){
+if(data165.secret === undefined){
+const err426 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data165};
 if(vErrors === null){
 vErrors = [err426];
 }
@@ -5472,15 +5432,9 @@ vErrors.push(err426);
 }
 errors++;
 }
-}
-let data167 = data166.by;
-if(Array.isArray(data167)){
-const len20 = data167.length;
-for(let i27=0; i27<len20; i27++){
-let data168 = data167[i27];
-if(typeof data168 === "string"){
-if(!pattern59.test(data168)){
-const err427 = {instancePath:instancePath+"/alerts/grouping/by/" + i27,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"},message:"must match pattern \""+"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"+"\"",schema:"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data168};
+for(const key43 in data165){
+if(!(key43 === "secret")){
+const err427 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data165};
 if(vErrors === null){
 vErrors = [err427];
 }
@@ -5490,8 +5444,11 @@ vErrors.push(err427);
 errors++;
 }
 }
-else {
-const err428 = {instancePath:instancePath+"/alerts/grouping/by/" + i27,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data168};
+if(data165.secret !== undefined){
+let data166 = data165.secret;
+if(typeof data166 === "string"){
+if(func3(data166) > 128){
+const err428 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data166};
 if(vErrors === null){
 vErrors = [err428];
 }
@@ -5500,19 +5457,8 @@ vErrors.push(err428);
 }
 errors++;
 }
-}
-let i28 = data167.length;
-let j7;
-if(i28 > 1){
-const indices7 = {};
-for(;i28--;){
-let item7 = data167[i28];
-if(typeof item7 !== "string"){
-continue;
-}
-if(typeof indices7[item7] == "number"){
-j7 = indices7[item7];
-const err429 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i28, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i28+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data167};
+if(!pattern33.test(data166)){
+const err429 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data166};
 if(vErrors === null){
 vErrors = [err429];
 }
@@ -5520,14 +5466,10 @@ else {
 vErrors.push(err429);
 }
 errors++;
-break;
-}
-indices7[item7] = i28;
-}
 }
 }
 else {
-const err430 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data167};
+const err430 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data166};
 if(vErrors === null){
 vErrors = [err430];
 }
@@ -5536,11 +5478,10 @@ vErrors.push(err430);
 }
 errors++;
 }
-if(data166.wait !== undefined){
-let data169 = data166.wait;
-if(typeof data169 === "string"){
-if(!pattern15.test(data169)){
-const err431 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data169};
+}
+}
+else {
+const err431 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data165};
 if(vErrors === null){
 vErrors = [err431];
 }
@@ -5549,9 +5490,11 @@ vErrors.push(err431);
 }
 errors++;
 }
+var _valid1 = _errs382 === errors;
+valid86 = valid86 || _valid1;
 }
-else {
-const err432 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data169};
+if(!valid86){
+const err432 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url,data:data165};
 if(vErrors === null){
 vErrors = [err432];
 }
@@ -5560,11 +5503,21 @@ vErrors.push(err432);
 }
 errors++;
 }
+else {
+errors = _errs379;
+if(vErrors !== null){
+if(_errs379){
+vErrors.length = _errs379;
 }
-let data170 = data166.interval;
-if(typeof data170 === "string"){
-if(!pattern15.test(data170)){
-const err433 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data170};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err433 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data164};
 if(vErrors === null){
 vErrors = [err433];
 }
@@ -5574,8 +5527,9 @@ vErrors.push(err433);
 errors++;
 }
 }
+}
 else {
-const err434 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data170};
+const err434 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
 if(vErrors === null){
 vErrors = [err434];
 }
@@ -5584,10 +5538,11 @@ vErrors.push(err434);
 }
 errors++;
 }
-let data171 = data166.repeat;
-if(typeof data171 === "string"){
-if(!pattern15.test(data171)){
-const err435 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data171};
+}
+}
+}
+else {
+const err435 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.type,parentSchema:schema11.properties.alerts.properties.receivers,data:data145};
 if(vErrors === null){
 vErrors = [err435];
 }
@@ -5597,8 +5552,9 @@ vErrors.push(err435);
 errors++;
 }
 }
-else {
-const err436 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data171};
+let data167 = data144.confirm;
+if(!(((typeof data167 == "number") && (!(data167 % 1) && !isNaN(data167))) && (isFinite(data167)))){
+const err436 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.alerts.properties.confirm.type,parentSchema:schema11.properties.alerts.properties.confirm,data:data167};
 if(vErrors === null){
 vErrors = [err436];
 }
@@ -5607,11 +5563,9 @@ vErrors.push(err436);
 }
 errors++;
 }
-if(data166.warning !== undefined){
-let data172 = data166.warning;
-if(data172 && typeof data172 == "object" && !Array.isArray(data172)){
-if(Object.keys(data172).length < 1){
-const err437 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data172};
+if((typeof data167 == "number") && (isFinite(data167))){
+if(data167 > 100 || isNaN(data167)){
+const err437 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.alerts.properties.confirm,data:data167};
 if(vErrors === null){
 vErrors = [err437];
 }
@@ -5620,9 +5574,8 @@ vErrors.push(err437);
 }
 errors++;
 }
-for(const key45 in data172){
-if(!((((key45 === "by") || (key45 === "wait")) || (key45 === "interval")) || (key45 === "repeat"))){
-const err438 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data172};
+if(data167 < 1 || isNaN(data167)){
+const err438 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.alerts.properties.confirm,data:data167};
 if(vErrors === null){
 vErrors = [err438];
 }
@@ -5632,11 +5585,11 @@ vErrors.push(err438);
 errors++;
 }
 }
-if(data172.by !== undefined){
-let data173 = data172.by;
-if(Array.isArray(data173)){
-if(data173.length < 1){
-const err439 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data173};
+if(data144.routes !== undefined){
+let data168 = data144.routes;
+if(Array.isArray(data168)){
+if(data168.length < 1){
+const err439 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes,data:data168};
 if(vErrors === null){
 vErrors = [err439];
 }
@@ -5645,12 +5598,15 @@ vErrors.push(err439);
 }
 errors++;
 }
-const len21 = data173.length;
-for(let i29=0; i29<len21; i29++){
-let data174 = data173[i29];
-if(typeof data174 === "string"){
-if(!pattern22.test(data174)){
-const err440 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i29,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data174};
+const len19 = data168.length;
+for(let i25=0; i25<len19; i25++){
+let data169 = data168[i25];
+if(data169 && typeof data169 == "object" && !Array.isArray(data169)){
+if(data169.continue === undefined){
+data169.continue = false;
+}
+if(data169.to === undefined){
+const err440 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.required,parentSchema:schema11.properties.alerts.properties.routes.items,data:data169};
 if(vErrors === null){
 vErrors = [err440];
 }
@@ -5659,9 +5615,9 @@ vErrors.push(err440);
 }
 errors++;
 }
-}
-else {
-const err441 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i29,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data174};
+for(const key44 in data169){
+if(!((((((key44 === "severity") || (key44 === "match")) || (key44 === "to")) || (key44 === "repeat")) || (key44 === "continue")) || (key44 === "escalate"))){
+const err441 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items,data:data169};
 if(vErrors === null){
 vErrors = [err441];
 }
@@ -5671,18 +5627,10 @@ vErrors.push(err441);
 errors++;
 }
 }
-let i30 = data173.length;
-let j8;
-if(i30 > 1){
-const indices8 = {};
-for(;i30--;){
-let item8 = data173[i30];
-if(typeof item8 !== "string"){
-continue;
-}
-if(typeof indices8[item8] == "number"){
-j8 = indices8[item8];
-const err442 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i30, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i30+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data173};
+if(data169.severity !== undefined){
+let data170 = data169.severity;
+if(typeof data170 !== "string"){
+const err442 = {instancePath:instancePath+"/alerts/routes/" + i25+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.severity.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data170};
 if(vErrors === null){
 vErrors = [err442];
 }
@@ -5690,14 +5638,9 @@ else {
 vErrors.push(err442);
 }
 errors++;
-break;
 }
-indices8[item8] = i30;
-}
-}
-}
-else {
-const err443 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data173};
+if(!(((data170 === "critical") || (data170 === "warning")) || (data170 === "info"))){
+const err443 = {instancePath:instancePath+"/alerts/routes/" + i25+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.alerts.properties.routes.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.alerts.properties.routes.items.properties.severity.enum,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data170};
 if(vErrors === null){
 vErrors = [err443];
 }
@@ -5707,11 +5650,12 @@ vErrors.push(err443);
 errors++;
 }
 }
-if(data172.wait !== undefined){
-let data175 = data172.wait;
-if(typeof data175 === "string"){
-if(!pattern15.test(data175)){
-const err444 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data175};
+if(data169.match !== undefined){
+let data171 = data169.match;
+if(data171 && typeof data171 == "object" && !Array.isArray(data171)){
+for(const key45 in data171){
+if(!(pattern22.test(key45))){
+const err444 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data171};
 if(vErrors === null){
 vErrors = [err444];
 }
@@ -5721,8 +5665,12 @@ vErrors.push(err444);
 errors++;
 }
 }
-else {
-const err445 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data175};
+for(const key46 in data171){
+if(pattern22.test(key46)){
+let data172 = data171[key46];
+if(typeof data172 === "string"){
+if(func3(data172) > 1024){
+const err445 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match/" + key46.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data172};
 if(vErrors === null){
 vErrors = [err445];
 }
@@ -5732,11 +5680,8 @@ vErrors.push(err445);
 errors++;
 }
 }
-if(data172.interval !== undefined){
-let data176 = data172.interval;
-if(typeof data176 === "string"){
-if(!pattern15.test(data176)){
-const err446 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data176};
+else {
+const err446 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match/" + key46.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data172};
 if(vErrors === null){
 vErrors = [err446];
 }
@@ -5746,8 +5691,10 @@ vErrors.push(err446);
 errors++;
 }
 }
+}
+}
 else {
-const err447 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data176};
+const err447 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.match.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data171};
 if(vErrors === null){
 vErrors = [err447];
 }
@@ -5757,11 +5704,11 @@ vErrors.push(err447);
 errors++;
 }
 }
-if(data172.repeat !== undefined){
-let data177 = data172.repeat;
-if(typeof data177 === "string"){
-if(!pattern15.test(data177)){
-const err448 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data177};
+if(data169.to !== undefined){
+let data173 = data169.to;
+if(Array.isArray(data173)){
+if(data173.length < 1){
+const err448 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data173};
 if(vErrors === null){
 vErrors = [err448];
 }
@@ -5770,9 +5717,12 @@ vErrors.push(err448);
 }
 errors++;
 }
-}
-else {
-const err449 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data177};
+const len20 = data173.length;
+for(let i26=0; i26<len20; i26++){
+let data174 = data173[i26];
+if(typeof data174 === "string"){
+if(func3(data174) > 63){
+const err449 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data174};
 if(vErrors === null){
 vErrors = [err449];
 }
@@ -5781,10 +5731,8 @@ vErrors.push(err449);
 }
 errors++;
 }
-}
-}
-else {
-const err450 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.warning.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data172};
+if(!pattern53.test(data174)){
+const err450 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data174};
 if(vErrors === null){
 vErrors = [err450];
 }
@@ -5794,11 +5742,8 @@ vErrors.push(err450);
 errors++;
 }
 }
-if(data166.info !== undefined){
-let data178 = data166.info;
-if(data178 && typeof data178 == "object" && !Array.isArray(data178)){
-if(Object.keys(data178).length < 1){
-const err451 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data178};
+else {
+const err451 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data174};
 if(vErrors === null){
 vErrors = [err451];
 }
@@ -5807,9 +5752,19 @@ vErrors.push(err451);
 }
 errors++;
 }
-for(const key46 in data178){
-if(!((((key46 === "by") || (key46 === "wait")) || (key46 === "interval")) || (key46 === "repeat"))){
-const err452 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data178};
+}
+let i27 = data173.length;
+let j6;
+if(i27 > 1){
+const indices6 = {};
+for(;i27--;){
+let item6 = data173[i27];
+if(typeof item6 !== "string"){
+continue;
+}
+if(typeof indices6[item6] == "number"){
+j6 = indices6[item6];
+const err452 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i27+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data173};
 if(vErrors === null){
 vErrors = [err452];
 }
@@ -5817,13 +5772,14 @@ else {
 vErrors.push(err452);
 }
 errors++;
+break;
+}
+indices6[item6] = i27;
 }
 }
-if(data178.by !== undefined){
-let data179 = data178.by;
-if(Array.isArray(data179)){
-if(data179.length < 1){
-const err453 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data179};
+}
+else {
+const err453 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data173};
 if(vErrors === null){
 vErrors = [err453];
 }
@@ -5832,12 +5788,12 @@ vErrors.push(err453);
 }
 errors++;
 }
-const len22 = data179.length;
-for(let i31=0; i31<len22; i31++){
-let data180 = data179[i31];
-if(typeof data180 === "string"){
-if(!pattern22.test(data180)){
-const err454 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data180};
+}
+if(data169.repeat !== undefined){
+let data175 = data169.repeat;
+if(typeof data175 === "string"){
+if(!pattern15.test(data175)){
+const err454 = {instancePath:instancePath+"/alerts/routes/" + i25+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data175};
 if(vErrors === null){
 vErrors = [err454];
 }
@@ -5848,7 +5804,7 @@ errors++;
 }
 }
 else {
-const err455 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data180};
+const err455 = {instancePath:instancePath+"/alerts/routes/" + i25+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data175};
 if(vErrors === null){
 vErrors = [err455];
 }
@@ -5858,18 +5814,9 @@ vErrors.push(err455);
 errors++;
 }
 }
-let i32 = data179.length;
-let j9;
-if(i32 > 1){
-const indices9 = {};
-for(;i32--;){
-let item9 = data179[i32];
-if(typeof item9 !== "string"){
-continue;
-}
-if(typeof indices9[item9] == "number"){
-j9 = indices9[item9];
-const err456 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i32, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i32+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data179};
+let data176 = data169.continue;
+if(typeof data176 !== "boolean"){
+const err456 = {instancePath:instancePath+"/alerts/routes/" + i25+"/continue",schemaPath:"#/properties/alerts/properties/routes/items/properties/continue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.routes.items.properties.continue.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.continue,data:data176};
 if(vErrors === null){
 vErrors = [err456];
 }
@@ -5877,14 +5824,12 @@ else {
 vErrors.push(err456);
 }
 errors++;
-break;
 }
-indices9[item9] = i32;
-}
-}
-}
-else {
-const err457 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data179};
+if(data169.escalate !== undefined){
+let data177 = data169.escalate;
+if(Array.isArray(data177)){
+if(data177.length < 1){
+const err457 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data177};
 if(vErrors === null){
 vErrors = [err457];
 }
@@ -5893,12 +5838,12 @@ vErrors.push(err457);
 }
 errors++;
 }
-}
-if(data178.wait !== undefined){
-let data181 = data178.wait;
-if(typeof data181 === "string"){
-if(!pattern15.test(data181)){
-const err458 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data181};
+const len21 = data177.length;
+for(let i28=0; i28<len21; i28++){
+let data178 = data177[i28];
+if(data178 && typeof data178 == "object" && !Array.isArray(data178)){
+if(data178.after === undefined){
+const err458 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "after"},message:"must have required property '"+"after"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
 if(vErrors === null){
 vErrors = [err458];
 }
@@ -5907,9 +5852,8 @@ vErrors.push(err458);
 }
 errors++;
 }
-}
-else {
-const err459 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data181};
+if(data178.to === undefined){
+const err459 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
 if(vErrors === null){
 vErrors = [err459];
 }
@@ -5918,12 +5862,9 @@ vErrors.push(err459);
 }
 errors++;
 }
-}
-if(data178.interval !== undefined){
-let data182 = data178.interval;
-if(typeof data182 === "string"){
-if(!pattern15.test(data182)){
-const err460 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data182};
+for(const key47 in data178){
+if(!((key47 === "after") || (key47 === "to"))){
+const err460 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
 if(vErrors === null){
 vErrors = [err460];
 }
@@ -5933,8 +5874,11 @@ vErrors.push(err460);
 errors++;
 }
 }
-else {
-const err461 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data182};
+if(data178.after !== undefined){
+let data179 = data178.after;
+if(typeof data179 === "string"){
+if(!pattern15.test(data179)){
+const err461 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data179};
 if(vErrors === null){
 vErrors = [err461];
 }
@@ -5944,11 +5888,8 @@ vErrors.push(err461);
 errors++;
 }
 }
-if(data178.repeat !== undefined){
-let data183 = data178.repeat;
-if(typeof data183 === "string"){
-if(!pattern15.test(data183)){
-const err462 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data183};
+else {
+const err462 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data179};
 if(vErrors === null){
 vErrors = [err462];
 }
@@ -5958,8 +5899,11 @@ vErrors.push(err462);
 errors++;
 }
 }
-else {
-const err463 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data183};
+if(data178.to !== undefined){
+let data180 = data178.to;
+if(Array.isArray(data180)){
+if(data180.length < 1){
+const err463 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data180};
 if(vErrors === null){
 vErrors = [err463];
 }
@@ -5968,10 +5912,12 @@ vErrors.push(err463);
 }
 errors++;
 }
-}
-}
-else {
-const err464 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.info.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data178};
+const len22 = data180.length;
+for(let i29=0; i29<len22; i29++){
+let data181 = data180[i29];
+if(typeof data181 === "string"){
+if(func3(data181) > 63){
+const err464 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data181};
 if(vErrors === null){
 vErrors = [err464];
 }
@@ -5980,10 +5926,8 @@ vErrors.push(err464);
 }
 errors++;
 }
-}
-}
-else {
-const err465 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.type,parentSchema:schema11.properties.alerts.properties.grouping,data:data166};
+if(!pattern53.test(data181)){
+const err465 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data181};
 if(vErrors === null){
 vErrors = [err465];
 }
@@ -5992,11 +5936,9 @@ vErrors.push(err465);
 }
 errors++;
 }
-if(data128.heartbeat !== undefined){
-let data184 = data128.heartbeat;
-if(typeof data184 === "string"){
-if(func3(data184) > 63){
-const err466 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data184};
+}
+else {
+const err466 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data181};
 if(vErrors === null){
 vErrors = [err466];
 }
@@ -6005,8 +5947,19 @@ vErrors.push(err466);
 }
 errors++;
 }
-if(!pattern45.test(data184)){
-const err467 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.heartbeat,data:data184};
+}
+let i30 = data180.length;
+let j7;
+if(i30 > 1){
+const indices7 = {};
+for(;i30--;){
+let item7 = data180[i30];
+if(typeof item7 !== "string"){
+continue;
+}
+if(typeof indices7[item7] == "number"){
+j7 = indices7[item7];
+const err467 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i30, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i30+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data180};
 if(vErrors === null){
 vErrors = [err467];
 }
@@ -6014,10 +5967,14 @@ else {
 vErrors.push(err467);
 }
 errors++;
+break;
+}
+indices7[item7] = i30;
+}
 }
 }
 else {
-const err468 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.heartbeat.type,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data184};
+const err468 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data180};
 if(vErrors === null){
 vErrors = [err468];
 }
@@ -6029,7 +5986,7 @@ errors++;
 }
 }
 else {
-const err469 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.type,parentSchema:schema11.properties.alerts,data:data128};
+const err469 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
 if(vErrors === null){
 vErrors = [err469];
 }
@@ -6039,18 +5996,9 @@ vErrors.push(err469);
 errors++;
 }
 }
-if(data.cloudAlerts !== undefined){
-let data185 = data.cloudAlerts;
-if(data185 && typeof data185 == "object" && !Array.isArray(data185)){
-if(data185.emails === undefined){
-data185.emails = [];
 }
-if(data185.slack === undefined){
-data185.slack = "none";
-}
-for(const key47 in data185){
-if(!((key47 === "emails") || (key47 === "slack"))){
-const err470 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cloudAlerts,data:data185};
+else {
+const err470 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data177};
 if(vErrors === null){
 vErrors = [err470];
 }
@@ -6060,14 +6008,9 @@ vErrors.push(err470);
 errors++;
 }
 }
-let data186 = data185.emails;
-if(Array.isArray(data186)){
-const len23 = data186.length;
-for(let i33=0; i33<len23; i33++){
-let data187 = data186[i33];
-if(typeof data187 === "string"){
-if(!(formats12.validate(data187))){
-const err471 = {instancePath:instancePath+"/cloudAlerts/emails/" + i33,schemaPath:"#/properties/cloudAlerts/properties/emails/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data187};
+}
+else {
+const err471 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.type,parentSchema:schema11.properties.alerts.properties.routes.items,data:data169};
 if(vErrors === null){
 vErrors = [err471];
 }
@@ -6077,8 +6020,9 @@ vErrors.push(err471);
 errors++;
 }
 }
+}
 else {
-const err472 = {instancePath:instancePath+"/cloudAlerts/emails/" + i33,schemaPath:"#/properties/cloudAlerts/properties/emails/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.emails.items.type,parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data187};
+const err472 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.type,parentSchema:schema11.properties.alerts.properties.routes,data:data168};
 if(vErrors === null){
 vErrors = [err472];
 }
@@ -6088,18 +6032,20 @@ vErrors.push(err472);
 errors++;
 }
 }
-let i34 = data186.length;
-let j10;
-if(i34 > 1){
-const indices10 = {};
-for(;i34--;){
-let item10 = data186[i34];
-if(typeof item10 !== "string"){
-continue;
+let data182 = data144.grouping;
+if(data182 && typeof data182 == "object" && !Array.isArray(data182)){
+if(data182.by === undefined){
+data182.by = ["alertname","host"];
 }
-if(typeof indices10[item10] == "number"){
-j10 = indices10[item10];
-const err473 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/uniqueItems",keyword:"uniqueItems",params:{i: i34, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i34+" are identical)",schema:true,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data186};
+if(data182.interval === undefined){
+data182.interval = "5m";
+}
+if(data182.repeat === undefined){
+data182.repeat = "4h";
+}
+for(const key48 in data182){
+if(!((((((key48 === "by") || (key48 === "wait")) || (key48 === "interval")) || (key48 === "repeat")) || (key48 === "warning")) || (key48 === "info"))){
+const err473 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping,data:data182};
 if(vErrors === null){
 vErrors = [err473];
 }
@@ -6107,14 +6053,16 @@ else {
 vErrors.push(err473);
 }
 errors++;
-break;
-}
-indices10[item10] = i34;
 }
 }
-}
-else {
-const err474 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.cloudAlerts.properties.emails.type,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data186};
+let data183 = data182.by;
+if(Array.isArray(data183)){
+const len23 = data183.length;
+for(let i31=0; i31<len23; i31++){
+let data184 = data183[i31];
+if(typeof data184 === "string"){
+if(!pattern67.test(data184)){
+const err474 = {instancePath:instancePath+"/alerts/grouping/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"},message:"must match pattern \""+"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"+"\"",schema:"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data184};
 if(vErrors === null){
 vErrors = [err474];
 }
@@ -6123,10 +6071,9 @@ vErrors.push(err474);
 }
 errors++;
 }
-let data188 = data185.slack;
-if(typeof data188 === "string"){
-if(!pattern45.test(data188)){
-const err475 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data188};
+}
+else {
+const err475 = {instancePath:instancePath+"/alerts/grouping/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data184};
 if(vErrors === null){
 vErrors = [err475];
 }
@@ -6136,8 +6083,18 @@ vErrors.push(err475);
 errors++;
 }
 }
-else {
-const err476 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.slack.type,parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data188};
+let i32 = data183.length;
+let j8;
+if(i32 > 1){
+const indices8 = {};
+for(;i32--;){
+let item8 = data183[i32];
+if(typeof item8 !== "string"){
+continue;
+}
+if(typeof indices8[item8] == "number"){
+j8 = indices8[item8];
+const err476 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i32, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i32+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data183};
 if(vErrors === null){
 vErrors = [err476];
 }
@@ -6145,10 +6102,14 @@ else {
 vErrors.push(err476);
 }
 errors++;
+break;
+}
+indices8[item8] = i32;
+}
 }
 }
 else {
-const err477 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cloudAlerts.type,parentSchema:schema11.properties.cloudAlerts,data:data185};
+const err477 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data183};
 if(vErrors === null){
 vErrors = [err477];
 }
@@ -6157,11 +6118,11 @@ vErrors.push(err477);
 }
 errors++;
 }
-}
-let data189 = data.maintenance;
-if(Array.isArray(data189)){
-if(data189.length > 8){
-const err478 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema11.properties.maintenance,data:data189};
+if(data182.wait !== undefined){
+let data185 = data182.wait;
+if(typeof data185 === "string"){
+if(!pattern15.test(data185)){
+const err478 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data185};
 if(vErrors === null){
 vErrors = [err478];
 }
@@ -6170,15 +6131,9 @@ vErrors.push(err478);
 }
 errors++;
 }
-const len24 = data189.length;
-for(let i35=0; i35<len24; i35++){
-let data190 = data189[i35];
-if(data190 && typeof data190 == "object" && !Array.isArray(data190)){
-if(data190.timezone === undefined){
-data190.timezone = "UTC";
 }
-if(data190.name === undefined){
-const err479 = {instancePath:instancePath+"/maintenance/" + i35,schemaPath:"#/properties/maintenance/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.maintenance.items.required,parentSchema:schema11.properties.maintenance.items,data:data190};
+else {
+const err479 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data185};
 if(vErrors === null){
 vErrors = [err479];
 }
@@ -6187,9 +6142,11 @@ vErrors.push(err479);
 }
 errors++;
 }
-for(const key48 in data190){
-if(!(((((((key48 === "name") || (key48 === "weekdays")) || (key48 === "times")) || (key48 === "timezone")) || (key48 === "hosts")) || (key48 === "alerts")) || (key48 === "match"))){
-const err480 = {instancePath:instancePath+"/maintenance/" + i35,schemaPath:"#/properties/maintenance/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items,data:data190};
+}
+let data186 = data182.interval;
+if(typeof data186 === "string"){
+if(!pattern15.test(data186)){
+const err480 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data186};
 if(vErrors === null){
 vErrors = [err480];
 }
@@ -6199,11 +6156,8 @@ vErrors.push(err480);
 errors++;
 }
 }
-if(data190.name !== undefined){
-let data191 = data190.name;
-if(typeof data191 === "string"){
-if(func3(data191) > 63){
-const err481 = {instancePath:instancePath+"/maintenance/" + i35+"/name",schemaPath:"#/properties/maintenance/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.name,data:data191};
+else {
+const err481 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data186};
 if(vErrors === null){
 vErrors = [err481];
 }
@@ -6212,8 +6166,10 @@ vErrors.push(err481);
 }
 errors++;
 }
-if(!pattern1.test(data191)){
-const err482 = {instancePath:instancePath+"/maintenance/" + i35+"/name",schemaPath:"#/properties/maintenance/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.name,data:data191};
+let data187 = data182.repeat;
+if(typeof data187 === "string"){
+if(!pattern15.test(data187)){
+const err482 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data187};
 if(vErrors === null){
 vErrors = [err482];
 }
@@ -6224,7 +6180,7 @@ errors++;
 }
 }
 else {
-const err483 = {instancePath:instancePath+"/maintenance/" + i35+"/name",schemaPath:"#/properties/maintenance/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.name.type,parentSchema:schema11.properties.maintenance.items.properties.name,data:data191};
+const err483 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data187};
 if(vErrors === null){
 vErrors = [err483];
 }
@@ -6233,12 +6189,11 @@ vErrors.push(err483);
 }
 errors++;
 }
-}
-if(data190.weekdays !== undefined){
-let data192 = data190.weekdays;
-if(Array.isArray(data192)){
-if(data192.length < 1){
-const err484 = {instancePath:instancePath+"/maintenance/" + i35+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data192};
+if(data182.warning !== undefined){
+let data188 = data182.warning;
+if(data188 && typeof data188 == "object" && !Array.isArray(data188)){
+if(Object.keys(data188).length < 1){
+const err484 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data188};
 if(vErrors === null){
 vErrors = [err484];
 }
@@ -6247,12 +6202,9 @@ vErrors.push(err484);
 }
 errors++;
 }
-const len25 = data192.length;
-for(let i36=0; i36<len25; i36++){
-let data193 = data192[i36];
-if(typeof data193 === "string"){
-if(!pattern74.test(data193)){
-const err485 = {instancePath:instancePath+"/maintenance/" + i35+"/weekdays/" + i36,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/pattern",keyword:"pattern",params:{pattern: "^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"},message:"must match pattern \""+"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"+"\"",schema:"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$",parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data193};
+for(const key49 in data188){
+if(!((((key49 === "by") || (key49 === "wait")) || (key49 === "interval")) || (key49 === "repeat"))){
+const err485 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data188};
 if(vErrors === null){
 vErrors = [err485];
 }
@@ -6262,8 +6214,11 @@ vErrors.push(err485);
 errors++;
 }
 }
-else {
-const err486 = {instancePath:instancePath+"/maintenance/" + i35+"/weekdays/" + i36,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.weekdays.items.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data193};
+if(data188.by !== undefined){
+let data189 = data188.by;
+if(Array.isArray(data189)){
+if(data189.length < 1){
+const err486 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data189};
 if(vErrors === null){
 vErrors = [err486];
 }
@@ -6272,19 +6227,12 @@ vErrors.push(err486);
 }
 errors++;
 }
-}
-let i37 = data192.length;
-let j11;
-if(i37 > 1){
-const indices11 = {};
-for(;i37--;){
-let item11 = data192[i37];
-if(typeof item11 !== "string"){
-continue;
-}
-if(typeof indices11[item11] == "number"){
-j11 = indices11[item11];
-const err487 = {instancePath:instancePath+"/maintenance/" + i35+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/uniqueItems",keyword:"uniqueItems",params:{i: i37, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i37+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data192};
+const len24 = data189.length;
+for(let i33=0; i33<len24; i33++){
+let data190 = data189[i33];
+if(typeof data190 === "string"){
+if(!pattern22.test(data190)){
+const err487 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i33,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data190};
 if(vErrors === null){
 vErrors = [err487];
 }
@@ -6292,14 +6240,10 @@ else {
 vErrors.push(err487);
 }
 errors++;
-break;
-}
-indices11[item11] = i37;
-}
 }
 }
 else {
-const err488 = {instancePath:instancePath+"/maintenance/" + i35+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.weekdays.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data192};
+const err488 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i33,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data190};
 if(vErrors === null){
 vErrors = [err488];
 }
@@ -6309,11 +6253,18 @@ vErrors.push(err488);
 errors++;
 }
 }
-if(data190.times !== undefined){
-let data194 = data190.times;
-if(Array.isArray(data194)){
-if(data194.length < 1){
-const err489 = {instancePath:instancePath+"/maintenance/" + i35+"/times",schemaPath:"#/properties/maintenance/items/properties/times/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.times,data:data194};
+let i34 = data189.length;
+let j9;
+if(i34 > 1){
+const indices9 = {};
+for(;i34--;){
+let item9 = data189[i34];
+if(typeof item9 !== "string"){
+continue;
+}
+if(typeof indices9[item9] == "number"){
+j9 = indices9[item9];
+const err489 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i34, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i34+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data189};
 if(vErrors === null){
 vErrors = [err489];
 }
@@ -6321,13 +6272,14 @@ else {
 vErrors.push(err489);
 }
 errors++;
+break;
 }
-const len26 = data194.length;
-for(let i38=0; i38<len26; i38++){
-let data195 = data194[i38];
-if(typeof data195 === "string"){
-if(!pattern75.test(data195)){
-const err490 = {instancePath:instancePath+"/maintenance/" + i35+"/times/" + i38,schemaPath:"#/properties/maintenance/items/properties/times/items/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data195};
+indices9[item9] = i34;
+}
+}
+}
+else {
+const err490 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data189};
 if(vErrors === null){
 vErrors = [err490];
 }
@@ -6337,8 +6289,11 @@ vErrors.push(err490);
 errors++;
 }
 }
-else {
-const err491 = {instancePath:instancePath+"/maintenance/" + i35+"/times/" + i38,schemaPath:"#/properties/maintenance/items/properties/times/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.times.items.type,parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data195};
+if(data188.wait !== undefined){
+let data191 = data188.wait;
+if(typeof data191 === "string"){
+if(!pattern15.test(data191)){
+const err491 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data191};
 if(vErrors === null){
 vErrors = [err491];
 }
@@ -6348,18 +6303,8 @@ vErrors.push(err491);
 errors++;
 }
 }
-let i39 = data194.length;
-let j12;
-if(i39 > 1){
-const indices12 = {};
-for(;i39--;){
-let item12 = data194[i39];
-if(typeof item12 !== "string"){
-continue;
-}
-if(typeof indices12[item12] == "number"){
-j12 = indices12[item12];
-const err492 = {instancePath:instancePath+"/maintenance/" + i35+"/times",schemaPath:"#/properties/maintenance/items/properties/times/uniqueItems",keyword:"uniqueItems",params:{i: i39, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i39+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.times,data:data194};
+else {
+const err492 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data191};
 if(vErrors === null){
 vErrors = [err492];
 }
@@ -6367,14 +6312,13 @@ else {
 vErrors.push(err492);
 }
 errors++;
-break;
-}
-indices12[item12] = i39;
 }
 }
-}
-else {
-const err493 = {instancePath:instancePath+"/maintenance/" + i35+"/times",schemaPath:"#/properties/maintenance/items/properties/times/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.times.type,parentSchema:schema11.properties.maintenance.items.properties.times,data:data194};
+if(data188.interval !== undefined){
+let data192 = data188.interval;
+if(typeof data192 === "string"){
+if(!pattern15.test(data192)){
+const err493 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data192};
 if(vErrors === null){
 vErrors = [err493];
 }
@@ -6384,10 +6328,8 @@ vErrors.push(err493);
 errors++;
 }
 }
-let data196 = data190.timezone;
-if(typeof data196 === "string"){
-if(!pattern76.test(data196)){
-const err494 = {instancePath:instancePath+"/maintenance/" + i35+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data196};
+else {
+const err494 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data192};
 if(vErrors === null){
 vErrors = [err494];
 }
@@ -6397,8 +6339,11 @@ vErrors.push(err494);
 errors++;
 }
 }
-else {
-const err495 = {instancePath:instancePath+"/maintenance/" + i35+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.timezone.type,parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data196};
+if(data188.repeat !== undefined){
+let data193 = data188.repeat;
+if(typeof data193 === "string"){
+if(!pattern15.test(data193)){
+const err495 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data193};
 if(vErrors === null){
 vErrors = [err495];
 }
@@ -6407,11 +6352,9 @@ vErrors.push(err495);
 }
 errors++;
 }
-if(data190.hosts !== undefined){
-let data197 = data190.hosts;
-if(Array.isArray(data197)){
-if(data197.length < 1){
-const err496 = {instancePath:instancePath+"/maintenance/" + i35+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data197};
+}
+else {
+const err496 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data193};
 if(vErrors === null){
 vErrors = [err496];
 }
@@ -6420,12 +6363,10 @@ vErrors.push(err496);
 }
 errors++;
 }
-const len27 = data197.length;
-for(let i40=0; i40<len27; i40++){
-let data198 = data197[i40];
-if(typeof data198 === "string"){
-if(func3(data198) > 63){
-const err497 = {instancePath:instancePath+"/maintenance/" + i35+"/hosts/" + i40,schemaPath:"#/properties/maintenance/items/properties/hosts/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data198};
+}
+}
+else {
+const err497 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.warning.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data188};
 if(vErrors === null){
 vErrors = [err497];
 }
@@ -6434,8 +6375,12 @@ vErrors.push(err497);
 }
 errors++;
 }
-if(!pattern1.test(data198)){
-const err498 = {instancePath:instancePath+"/maintenance/" + i35+"/hosts/" + i40,schemaPath:"#/properties/maintenance/items/properties/hosts/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data198};
+}
+if(data182.info !== undefined){
+let data194 = data182.info;
+if(data194 && typeof data194 == "object" && !Array.isArray(data194)){
+if(Object.keys(data194).length < 1){
+const err498 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data194};
 if(vErrors === null){
 vErrors = [err498];
 }
@@ -6444,9 +6389,9 @@ vErrors.push(err498);
 }
 errors++;
 }
-}
-else {
-const err499 = {instancePath:instancePath+"/maintenance/" + i35+"/hosts/" + i40,schemaPath:"#/properties/maintenance/items/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.hosts.items.type,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data198};
+for(const key50 in data194){
+if(!((((key50 === "by") || (key50 === "wait")) || (key50 === "interval")) || (key50 === "repeat"))){
+const err499 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data194};
 if(vErrors === null){
 vErrors = [err499];
 }
@@ -6456,18 +6401,11 @@ vErrors.push(err499);
 errors++;
 }
 }
-let i41 = data197.length;
-let j13;
-if(i41 > 1){
-const indices13 = {};
-for(;i41--;){
-let item13 = data197[i41];
-if(typeof item13 !== "string"){
-continue;
-}
-if(typeof indices13[item13] == "number"){
-j13 = indices13[item13];
-const err500 = {instancePath:instancePath+"/maintenance/" + i35+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/uniqueItems",keyword:"uniqueItems",params:{i: i41, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i41+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data197};
+if(data194.by !== undefined){
+let data195 = data194.by;
+if(Array.isArray(data195)){
+if(data195.length < 1){
+const err500 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data195};
 if(vErrors === null){
 vErrors = [err500];
 }
@@ -6475,14 +6413,13 @@ else {
 vErrors.push(err500);
 }
 errors++;
-break;
 }
-indices13[item13] = i41;
-}
-}
-}
-else {
-const err501 = {instancePath:instancePath+"/maintenance/" + i35+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.hosts.type,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data197};
+const len25 = data195.length;
+for(let i35=0; i35<len25; i35++){
+let data196 = data195[i35];
+if(typeof data196 === "string"){
+if(!pattern22.test(data196)){
+const err501 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i35,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data196};
 if(vErrors === null){
 vErrors = [err501];
 }
@@ -6492,11 +6429,8 @@ vErrors.push(err501);
 errors++;
 }
 }
-if(data190.alerts !== undefined){
-let data199 = data190.alerts;
-if(Array.isArray(data199)){
-if(data199.length < 1){
-const err502 = {instancePath:instancePath+"/maintenance/" + i35+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data199};
+else {
+const err502 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i35,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data196};
 if(vErrors === null){
 vErrors = [err502];
 }
@@ -6505,12 +6439,19 @@ vErrors.push(err502);
 }
 errors++;
 }
-const len28 = data199.length;
-for(let i42=0; i42<len28; i42++){
-let data200 = data199[i42];
-if(typeof data200 === "string"){
-if(!pattern78.test(data200)){
-const err503 = {instancePath:instancePath+"/maintenance/" + i35+"/alerts/" + i42,schemaPath:"#/properties/maintenance/items/properties/alerts/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},message:"must match pattern \""+"^[a-zA-Z_:][a-zA-Z0-9_:]*$"+"\"",schema:"^[a-zA-Z_:][a-zA-Z0-9_:]*$",parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data200};
+}
+let i36 = data195.length;
+let j10;
+if(i36 > 1){
+const indices10 = {};
+for(;i36--;){
+let item10 = data195[i36];
+if(typeof item10 !== "string"){
+continue;
+}
+if(typeof indices10[item10] == "number"){
+j10 = indices10[item10];
+const err503 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i36, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i36+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data195};
 if(vErrors === null){
 vErrors = [err503];
 }
@@ -6518,10 +6459,14 @@ else {
 vErrors.push(err503);
 }
 errors++;
+break;
+}
+indices10[item10] = i36;
+}
 }
 }
 else {
-const err504 = {instancePath:instancePath+"/maintenance/" + i35+"/alerts/" + i42,schemaPath:"#/properties/maintenance/items/properties/alerts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.alerts.items.type,parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data200};
+const err504 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data195};
 if(vErrors === null){
 vErrors = [err504];
 }
@@ -6531,18 +6476,11 @@ vErrors.push(err504);
 errors++;
 }
 }
-let i43 = data199.length;
-let j14;
-if(i43 > 1){
-const indices14 = {};
-for(;i43--;){
-let item14 = data199[i43];
-if(typeof item14 !== "string"){
-continue;
-}
-if(typeof indices14[item14] == "number"){
-j14 = indices14[item14];
-const err505 = {instancePath:instancePath+"/maintenance/" + i35+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/uniqueItems",keyword:"uniqueItems",params:{i: i43, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i43+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data199};
+if(data194.wait !== undefined){
+let data197 = data194.wait;
+if(typeof data197 === "string"){
+if(!pattern15.test(data197)){
+const err505 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data197};
 if(vErrors === null){
 vErrors = [err505];
 }
@@ -6550,14 +6488,10 @@ else {
 vErrors.push(err505);
 }
 errors++;
-break;
-}
-indices14[item14] = i43;
-}
 }
 }
 else {
-const err506 = {instancePath:instancePath+"/maintenance/" + i35+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.alerts.type,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data199};
+const err506 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data197};
 if(vErrors === null){
 vErrors = [err506];
 }
@@ -6567,11 +6501,11 @@ vErrors.push(err506);
 errors++;
 }
 }
-if(data190.match !== undefined){
-let data201 = data190.match;
-if(data201 && typeof data201 == "object" && !Array.isArray(data201)){
-if(Object.keys(data201).length < 1){
-const err507 = {instancePath:instancePath+"/maintenance/" + i35+"/match",schemaPath:"#/properties/maintenance/items/properties/match/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.maintenance.items.properties.match,data:data201};
+if(data194.interval !== undefined){
+let data198 = data194.interval;
+if(typeof data198 === "string"){
+if(!pattern15.test(data198)){
+const err507 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data198};
 if(vErrors === null){
 vErrors = [err507];
 }
@@ -6580,9 +6514,9 @@ vErrors.push(err507);
 }
 errors++;
 }
-for(const key49 in data201){
-if(!(pattern22.test(key49))){
-const err508 = {instancePath:instancePath+"/maintenance/" + i35+"/match",schemaPath:"#/properties/maintenance/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items.properties.match,data:data201};
+}
+else {
+const err508 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data198};
 if(vErrors === null){
 vErrors = [err508];
 }
@@ -6592,12 +6526,11 @@ vErrors.push(err508);
 errors++;
 }
 }
-for(const key50 in data201){
-if(pattern22.test(key50)){
-let data202 = data201[key50];
-if(typeof data202 === "string"){
-if(func3(data202) > 1024){
-const err509 = {instancePath:instancePath+"/maintenance/" + i35+"/match/" + key50.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data202};
+if(data194.repeat !== undefined){
+let data199 = data194.repeat;
+if(typeof data199 === "string"){
+if(!pattern15.test(data199)){
+const err509 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data199};
 if(vErrors === null){
 vErrors = [err509];
 }
@@ -6608,7 +6541,7 @@ errors++;
 }
 }
 else {
-const err510 = {instancePath:instancePath+"/maintenance/" + i35+"/match/" + key50.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data202};
+const err510 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data199};
 if(vErrors === null){
 vErrors = [err510];
 }
@@ -6619,9 +6552,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err511 = {instancePath:instancePath+"/maintenance/" + i35+"/match",schemaPath:"#/properties/maintenance/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.properties.match.type,parentSchema:schema11.properties.maintenance.items.properties.match,data:data201};
+const err511 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.info.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data194};
 if(vErrors === null){
 vErrors = [err511];
 }
@@ -6633,7 +6565,7 @@ errors++;
 }
 }
 else {
-const err512 = {instancePath:instancePath+"/maintenance/" + i35,schemaPath:"#/properties/maintenance/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.type,parentSchema:schema11.properties.maintenance.items,data:data190};
+const err512 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.type,parentSchema:schema11.properties.alerts.properties.grouping,data:data182};
 if(vErrors === null){
 vErrors = [err512];
 }
@@ -6642,10 +6574,11 @@ vErrors.push(err512);
 }
 errors++;
 }
-}
-}
-else {
-const err513 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.type,parentSchema:schema11.properties.maintenance,data:data189};
+if(data144.heartbeat !== undefined){
+let data200 = data144.heartbeat;
+if(typeof data200 === "string"){
+if(func3(data200) > 63){
+const err513 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data200};
 if(vErrors === null){
 vErrors = [err513];
 }
@@ -6654,20 +6587,8 @@ vErrors.push(err513);
 }
 errors++;
 }
-let data203 = data.rules;
-if(Array.isArray(data203)){
-const len29 = data203.length;
-for(let i44=0; i44<len29; i44++){
-let data204 = data203[i44];
-if(data204 && typeof data204 == "object" && !Array.isArray(data204)){
-if(data204.severity === undefined){
-data204.severity = "warning";
-}
-if(data204.labels === undefined){
-data204.labels = {};
-}
-if(data204.alert === undefined){
-const err514 = {instancePath:instancePath+"/rules/" + i44,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "alert"},message:"must have required property '"+"alert"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data204};
+if(!pattern53.test(data200)){
+const err514 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.heartbeat,data:data200};
 if(vErrors === null){
 vErrors = [err514];
 }
@@ -6676,8 +6597,9 @@ vErrors.push(err514);
 }
 errors++;
 }
-if(data204.expr === undefined){
-const err515 = {instancePath:instancePath+"/rules/" + i44,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "expr"},message:"must have required property '"+"expr"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data204};
+}
+else {
+const err515 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.heartbeat.type,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data200};
 if(vErrors === null){
 vErrors = [err515];
 }
@@ -6686,8 +6608,10 @@ vErrors.push(err515);
 }
 errors++;
 }
-if(data204.summary === undefined){
-const err516 = {instancePath:instancePath+"/rules/" + i44,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data204};
+}
+}
+else {
+const err516 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.type,parentSchema:schema11.properties.alerts,data:data144};
 if(vErrors === null){
 vErrors = [err516];
 }
@@ -6696,9 +6620,19 @@ vErrors.push(err516);
 }
 errors++;
 }
-for(const key51 in data204){
-if(!((((((((key51 === "alert") || (key51 === "expr")) || (key51 === "for")) || (key51 === "severity")) || (key51 === "summary")) || (key51 === "description")) || (key51 === "labels")) || (key51 === "runbook"))){
-const err517 = {instancePath:instancePath+"/rules/" + i44,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items,data:data204};
+}
+if(data.cloudAlerts !== undefined){
+let data201 = data.cloudAlerts;
+if(data201 && typeof data201 == "object" && !Array.isArray(data201)){
+if(data201.emails === undefined){
+data201.emails = [];
+}
+if(data201.slack === undefined){
+data201.slack = "none";
+}
+for(const key51 in data201){
+if(!((key51 === "emails") || (key51 === "slack"))){
+const err517 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cloudAlerts,data:data201};
 if(vErrors === null){
 vErrors = [err517];
 }
@@ -6708,11 +6642,14 @@ vErrors.push(err517);
 errors++;
 }
 }
-if(data204.alert !== undefined){
-let data205 = data204.alert;
-if(typeof data205 === "string"){
-if(func3(data205) > 100){
-const err518 = {instancePath:instancePath+"/rules/" + i44+"/alert",schemaPath:"#/properties/rules/items/properties/alert/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema11.properties.rules.items.properties.alert,data:data205};
+let data202 = data201.emails;
+if(Array.isArray(data202)){
+const len26 = data202.length;
+for(let i37=0; i37<len26; i37++){
+let data203 = data202[i37];
+if(typeof data203 === "string"){
+if(!(formats12.validate(data203))){
+const err518 = {instancePath:instancePath+"/cloudAlerts/emails/" + i37,schemaPath:"#/properties/cloudAlerts/properties/emails/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data203};
 if(vErrors === null){
 vErrors = [err518];
 }
@@ -6721,8 +6658,9 @@ vErrors.push(err518);
 }
 errors++;
 }
-if(!pattern81.test(data205)){
-const err519 = {instancePath:instancePath+"/rules/" + i44+"/alert",schemaPath:"#/properties/rules/items/properties/alert/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Z][A-Za-z0-9_]*$",parentSchema:schema11.properties.rules.items.properties.alert,data:data205};
+}
+else {
+const err519 = {instancePath:instancePath+"/cloudAlerts/emails/" + i37,schemaPath:"#/properties/cloudAlerts/properties/emails/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.emails.items.type,parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data203};
 if(vErrors === null){
 vErrors = [err519];
 }
@@ -6732,8 +6670,18 @@ vErrors.push(err519);
 errors++;
 }
 }
-else {
-const err520 = {instancePath:instancePath+"/rules/" + i44+"/alert",schemaPath:"#/properties/rules/items/properties/alert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.alert.type,parentSchema:schema11.properties.rules.items.properties.alert,data:data205};
+let i38 = data202.length;
+let j11;
+if(i38 > 1){
+const indices11 = {};
+for(;i38--;){
+let item11 = data202[i38];
+if(typeof item11 !== "string"){
+continue;
+}
+if(typeof indices11[item11] == "number"){
+j11 = indices11[item11];
+const err520 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/uniqueItems",keyword:"uniqueItems",params:{i: i38, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i38+" are identical)",schema:true,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data202};
 if(vErrors === null){
 vErrors = [err520];
 }
@@ -6741,13 +6689,14 @@ else {
 vErrors.push(err520);
 }
 errors++;
+break;
+}
+indices11[item11] = i38;
 }
 }
-if(data204.expr !== undefined){
-let data206 = data204.expr;
-if(typeof data206 === "string"){
-if(func3(data206) > 8192){
-const err521 = {instancePath:instancePath+"/rules/" + i44+"/expr",schemaPath:"#/properties/rules/items/properties/expr/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.rules.items.properties.expr,data:data206};
+}
+else {
+const err521 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.cloudAlerts.properties.emails.type,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data202};
 if(vErrors === null){
 vErrors = [err521];
 }
@@ -6756,8 +6705,10 @@ vErrors.push(err521);
 }
 errors++;
 }
-if(func3(data206) < 1){
-const err522 = {instancePath:instancePath+"/rules/" + i44+"/expr",schemaPath:"#/properties/rules/items/properties/expr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.expr,data:data206};
+let data204 = data201.slack;
+if(typeof data204 === "string"){
+if(!pattern53.test(data204)){
+const err522 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data204};
 if(vErrors === null){
 vErrors = [err522];
 }
@@ -6768,7 +6719,7 @@ errors++;
 }
 }
 else {
-const err523 = {instancePath:instancePath+"/rules/" + i44+"/expr",schemaPath:"#/properties/rules/items/properties/expr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.expr.type,parentSchema:schema11.properties.rules.items.properties.expr,data:data206};
+const err523 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.slack.type,parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data204};
 if(vErrors === null){
 vErrors = [err523];
 }
@@ -6778,11 +6729,8 @@ vErrors.push(err523);
 errors++;
 }
 }
-if(data204.for !== undefined){
-let data207 = data204.for;
-if(typeof data207 === "string"){
-if(!pattern15.test(data207)){
-const err524 = {instancePath:instancePath+"/rules/" + i44+"/for",schemaPath:"#/properties/rules/items/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.rules.items.properties.for,data:data207};
+else {
+const err524 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cloudAlerts.type,parentSchema:schema11.properties.cloudAlerts,data:data201};
 if(vErrors === null){
 vErrors = [err524];
 }
@@ -6792,8 +6740,10 @@ vErrors.push(err524);
 errors++;
 }
 }
-else {
-const err525 = {instancePath:instancePath+"/rules/" + i44+"/for",schemaPath:"#/properties/rules/items/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.for.type,parentSchema:schema11.properties.rules.items.properties.for,data:data207};
+let data205 = data.maintenance;
+if(Array.isArray(data205)){
+if(data205.length > 8){
+const err525 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema11.properties.maintenance,data:data205};
 if(vErrors === null){
 vErrors = [err525];
 }
@@ -6802,10 +6752,15 @@ vErrors.push(err525);
 }
 errors++;
 }
+const len27 = data205.length;
+for(let i39=0; i39<len27; i39++){
+let data206 = data205[i39];
+if(data206 && typeof data206 == "object" && !Array.isArray(data206)){
+if(data206.timezone === undefined){
+data206.timezone = "UTC";
 }
-let data208 = data204.severity;
-if(typeof data208 !== "string"){
-const err526 = {instancePath:instancePath+"/rules/" + i44+"/severity",schemaPath:"#/properties/rules/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.severity.type,parentSchema:schema11.properties.rules.items.properties.severity,data:data208};
+if(data206.name === undefined){
+const err526 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.maintenance.items.required,parentSchema:schema11.properties.maintenance.items,data:data206};
 if(vErrors === null){
 vErrors = [err526];
 }
@@ -6814,8 +6769,9 @@ vErrors.push(err526);
 }
 errors++;
 }
-if(!(((data208 === "critical") || (data208 === "warning")) || (data208 === "info"))){
-const err527 = {instancePath:instancePath+"/rules/" + i44+"/severity",schemaPath:"#/properties/rules/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.rules.items.properties.severity.enum,parentSchema:schema11.properties.rules.items.properties.severity,data:data208};
+for(const key52 in data206){
+if(!(((((((key52 === "name") || (key52 === "weekdays")) || (key52 === "times")) || (key52 === "timezone")) || (key52 === "hosts")) || (key52 === "alerts")) || (key52 === "match"))){
+const err527 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items,data:data206};
 if(vErrors === null){
 vErrors = [err527];
 }
@@ -6824,11 +6780,12 @@ vErrors.push(err527);
 }
 errors++;
 }
-if(data204.summary !== undefined){
-let data209 = data204.summary;
-if(typeof data209 === "string"){
-if(func3(data209) > 1024){
-const err528 = {instancePath:instancePath+"/rules/" + i44+"/summary",schemaPath:"#/properties/rules/items/properties/summary/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.summary,data:data209};
+}
+if(data206.name !== undefined){
+let data207 = data206.name;
+if(typeof data207 === "string"){
+if(func3(data207) > 63){
+const err528 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.name,data:data207};
 if(vErrors === null){
 vErrors = [err528];
 }
@@ -6837,8 +6794,8 @@ vErrors.push(err528);
 }
 errors++;
 }
-if(func3(data209) < 1){
-const err529 = {instancePath:instancePath+"/rules/" + i44+"/summary",schemaPath:"#/properties/rules/items/properties/summary/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.summary,data:data209};
+if(!pattern1.test(data207)){
+const err529 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.name,data:data207};
 if(vErrors === null){
 vErrors = [err529];
 }
@@ -6847,8 +6804,9 @@ vErrors.push(err529);
 }
 errors++;
 }
-if(!pattern0.test(data209)){
-const err530 = {instancePath:instancePath+"/rules/" + i44+"/summary",schemaPath:"#/properties/rules/items/properties/summary/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.summary,data:data209};
+}
+else {
+const err530 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.name.type,parentSchema:schema11.properties.maintenance.items.properties.name,data:data207};
 if(vErrors === null){
 vErrors = [err530];
 }
@@ -6858,8 +6816,11 @@ vErrors.push(err530);
 errors++;
 }
 }
-else {
-const err531 = {instancePath:instancePath+"/rules/" + i44+"/summary",schemaPath:"#/properties/rules/items/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.summary.type,parentSchema:schema11.properties.rules.items.properties.summary,data:data209};
+if(data206.weekdays !== undefined){
+let data208 = data206.weekdays;
+if(Array.isArray(data208)){
+if(data208.length < 1){
+const err531 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data208};
 if(vErrors === null){
 vErrors = [err531];
 }
@@ -6868,12 +6829,12 @@ vErrors.push(err531);
 }
 errors++;
 }
-}
-if(data204.description !== undefined){
-let data210 = data204.description;
-if(typeof data210 === "string"){
-if(func3(data210) > 4096){
-const err532 = {instancePath:instancePath+"/rules/" + i44+"/description",schemaPath:"#/properties/rules/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema11.properties.rules.items.properties.description,data:data210};
+const len28 = data208.length;
+for(let i40=0; i40<len28; i40++){
+let data209 = data208[i40];
+if(typeof data209 === "string"){
+if(!pattern82.test(data209)){
+const err532 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays/" + i40,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/pattern",keyword:"pattern",params:{pattern: "^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"},message:"must match pattern \""+"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"+"\"",schema:"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$",parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data209};
 if(vErrors === null){
 vErrors = [err532];
 }
@@ -6884,7 +6845,7 @@ errors++;
 }
 }
 else {
-const err533 = {instancePath:instancePath+"/rules/" + i44+"/description",schemaPath:"#/properties/rules/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.description.type,parentSchema:schema11.properties.rules.items.properties.description,data:data210};
+const err533 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays/" + i40,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.weekdays.items.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data209};
 if(vErrors === null){
 vErrors = [err533];
 }
@@ -6894,11 +6855,18 @@ vErrors.push(err533);
 errors++;
 }
 }
-let data211 = data204.labels;
-if(data211 && typeof data211 == "object" && !Array.isArray(data211)){
-for(const key52 in data211){
-if(!(pattern22.test(key52))){
-const err534 = {instancePath:instancePath+"/rules/" + i44+"/labels",schemaPath:"#/properties/rules/items/properties/labels/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items.properties.labels,data:data211};
+let i41 = data208.length;
+let j12;
+if(i41 > 1){
+const indices12 = {};
+for(;i41--;){
+let item12 = data208[i41];
+if(typeof item12 !== "string"){
+continue;
+}
+if(typeof indices12[item12] == "number"){
+j12 = indices12[item12];
+const err534 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/uniqueItems",keyword:"uniqueItems",params:{i: i41, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i41+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data208};
 if(vErrors === null){
 vErrors = [err534];
 }
@@ -6906,14 +6874,14 @@ else {
 vErrors.push(err534);
 }
 errors++;
+break;
+}
+indices12[item12] = i41;
 }
 }
-for(const key53 in data211){
-if(pattern22.test(key53)){
-let data212 = data211[key53];
-if(typeof data212 === "string"){
-if(func3(data212) > 1024){
-const err535 = {instancePath:instancePath+"/rules/" + i44+"/labels/" + key53.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data212};
+}
+else {
+const err535 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.weekdays.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data208};
 if(vErrors === null){
 vErrors = [err535];
 }
@@ -6922,8 +6890,12 @@ vErrors.push(err535);
 }
 errors++;
 }
-if(!pattern0.test(data212)){
-const err536 = {instancePath:instancePath+"/rules/" + i44+"/labels/" + key53.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data212};
+}
+if(data206.times !== undefined){
+let data210 = data206.times;
+if(Array.isArray(data210)){
+if(data210.length < 1){
+const err536 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.times,data:data210};
 if(vErrors === null){
 vErrors = [err536];
 }
@@ -6932,9 +6904,12 @@ vErrors.push(err536);
 }
 errors++;
 }
-}
-else {
-const err537 = {instancePath:instancePath+"/rules/" + i44+"/labels/" + key53.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data212};
+const len29 = data210.length;
+for(let i42=0; i42<len29; i42++){
+let data211 = data210[i42];
+if(typeof data211 === "string"){
+if(!pattern83.test(data211)){
+const err537 = {instancePath:instancePath+"/maintenance/" + i39+"/times/" + i42,schemaPath:"#/properties/maintenance/items/properties/times/items/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data211};
 if(vErrors === null){
 vErrors = [err537];
 }
@@ -6944,10 +6919,8 @@ vErrors.push(err537);
 errors++;
 }
 }
-}
-}
 else {
-const err538 = {instancePath:instancePath+"/rules/" + i44+"/labels",schemaPath:"#/properties/rules/items/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.properties.labels.type,parentSchema:schema11.properties.rules.items.properties.labels,data:data211};
+const err538 = {instancePath:instancePath+"/maintenance/" + i39+"/times/" + i42,schemaPath:"#/properties/maintenance/items/properties/times/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.times.items.type,parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data211};
 if(vErrors === null){
 vErrors = [err538];
 }
@@ -6956,11 +6929,19 @@ vErrors.push(err538);
 }
 errors++;
 }
-if(data204.runbook !== undefined){
-let data213 = data204.runbook;
-if(typeof data213 === "string"){
-if(func3(data213) > 2048){
-const err539 = {instancePath:instancePath+"/rules/" + i44+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.rules.items.properties.runbook,data:data213};
+}
+let i43 = data210.length;
+let j13;
+if(i43 > 1){
+const indices13 = {};
+for(;i43--;){
+let item13 = data210[i43];
+if(typeof item13 !== "string"){
+continue;
+}
+if(typeof indices13[item13] == "number"){
+j13 = indices13[item13];
+const err539 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/uniqueItems",keyword:"uniqueItems",params:{i: i43, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i43+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.times,data:data210};
 if(vErrors === null){
 vErrors = [err539];
 }
@@ -6968,9 +6949,14 @@ else {
 vErrors.push(err539);
 }
 errors++;
+break;
 }
-if(!(formats4.validate(data213))){
-const err540 = {instancePath:instancePath+"/rules/" + i44+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.rules.items.properties.runbook,data:data213};
+indices13[item13] = i43;
+}
+}
+}
+else {
+const err540 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.times.type,parentSchema:schema11.properties.maintenance.items.properties.times,data:data210};
 if(vErrors === null){
 vErrors = [err540];
 }
@@ -6980,8 +6966,10 @@ vErrors.push(err540);
 errors++;
 }
 }
-else {
-const err541 = {instancePath:instancePath+"/rules/" + i44+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.runbook.type,parentSchema:schema11.properties.rules.items.properties.runbook,data:data213};
+let data212 = data206.timezone;
+if(typeof data212 === "string"){
+if(!pattern84.test(data212)){
+const err541 = {instancePath:instancePath+"/maintenance/" + i39+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data212};
 if(vErrors === null){
 vErrors = [err541];
 }
@@ -6991,9 +6979,8 @@ vErrors.push(err541);
 errors++;
 }
 }
-}
 else {
-const err542 = {instancePath:instancePath+"/rules/" + i44,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.type,parentSchema:schema11.properties.rules.items,data:data204};
+const err542 = {instancePath:instancePath+"/maintenance/" + i39+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.timezone.type,parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data212};
 if(vErrors === null){
 vErrors = [err542];
 }
@@ -7002,10 +6989,11 @@ vErrors.push(err542);
 }
 errors++;
 }
-}
-}
-else {
-const err543 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.rules.type,parentSchema:schema11.properties.rules,data:data203};
+if(data206.hosts !== undefined){
+let data213 = data206.hosts;
+if(Array.isArray(data213)){
+if(data213.length < 1){
+const err543 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data213};
 if(vErrors === null){
 vErrors = [err543];
 }
@@ -7014,14 +7002,12 @@ vErrors.push(err543);
 }
 errors++;
 }
-let data214 = data.remoteWrite;
-if(Array.isArray(data214)){
-const len30 = data214.length;
-for(let i45=0; i45<len30; i45++){
-let data215 = data214[i45];
-if(data215 && typeof data215 == "object" && !Array.isArray(data215)){
-if(data215.name === undefined){
-const err544 = {instancePath:instancePath+"/remoteWrite/" + i45,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data215};
+const len30 = data213.length;
+for(let i44=0; i44<len30; i44++){
+let data214 = data213[i44];
+if(typeof data214 === "string"){
+if(func3(data214) > 63){
+const err544 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data214};
 if(vErrors === null){
 vErrors = [err544];
 }
@@ -7030,8 +7016,8 @@ vErrors.push(err544);
 }
 errors++;
 }
-if(data215.url === undefined){
-const err545 = {instancePath:instancePath+"/remoteWrite/" + i45,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data215};
+if(!pattern1.test(data214)){
+const err545 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data214};
 if(vErrors === null){
 vErrors = [err545];
 }
@@ -7040,9 +7026,9 @@ vErrors.push(err545);
 }
 errors++;
 }
-for(const key54 in data215){
-if(!(((((key54 === "name") || (key54 === "url")) || (key54 === "bearerToken")) || (key54 === "basicAuth")) || (key54 === "headers"))){
-const err546 = {instancePath:instancePath+"/remoteWrite/" + i45,schemaPath:"#/properties/remoteWrite/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key54},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items,data:data215};
+}
+else {
+const err546 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.hosts.items.type,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data214};
 if(vErrors === null){
 vErrors = [err546];
 }
@@ -7052,11 +7038,18 @@ vErrors.push(err546);
 errors++;
 }
 }
-if(data215.name !== undefined){
-let data216 = data215.name;
-if(typeof data216 === "string"){
-if(func3(data216) > 63){
-const err547 = {instancePath:instancePath+"/remoteWrite/" + i45+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data216};
+let i45 = data213.length;
+let j14;
+if(i45 > 1){
+const indices14 = {};
+for(;i45--;){
+let item14 = data213[i45];
+if(typeof item14 !== "string"){
+continue;
+}
+if(typeof indices14[item14] == "number"){
+j14 = indices14[item14];
+const err547 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/uniqueItems",keyword:"uniqueItems",params:{i: i45, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i45+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data213};
 if(vErrors === null){
 vErrors = [err547];
 }
@@ -7064,9 +7057,14 @@ else {
 vErrors.push(err547);
 }
 errors++;
+break;
 }
-if(!pattern1.test(data216)){
-const err548 = {instancePath:instancePath+"/remoteWrite/" + i45+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data216};
+indices14[item14] = i45;
+}
+}
+}
+else {
+const err548 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.hosts.type,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data213};
 if(vErrors === null){
 vErrors = [err548];
 }
@@ -7076,8 +7074,11 @@ vErrors.push(err548);
 errors++;
 }
 }
-else {
-const err549 = {instancePath:instancePath+"/remoteWrite/" + i45+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.name.type,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data216};
+if(data206.alerts !== undefined){
+let data215 = data206.alerts;
+if(Array.isArray(data215)){
+if(data215.length < 1){
+const err549 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data215};
 if(vErrors === null){
 vErrors = [err549];
 }
@@ -7086,12 +7087,12 @@ vErrors.push(err549);
 }
 errors++;
 }
-}
-if(data215.url !== undefined){
-let data217 = data215.url;
-if(typeof data217 === "string"){
-if(!pattern88.test(data217)){
-const err550 = {instancePath:instancePath+"/remoteWrite/" + i45+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/?#@]+(/[^\\s#]*)?$"},message:"must match pattern \""+"^https?://[^\\s/?#@]+(/[^\\s#]*)?$"+"\"",schema:"^https?://[^\\s/?#@]+(/[^\\s#]*)?$",parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data217};
+const len31 = data215.length;
+for(let i46=0; i46<len31; i46++){
+let data216 = data215[i46];
+if(typeof data216 === "string"){
+if(!pattern86.test(data216)){
+const err550 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts/" + i46,schemaPath:"#/properties/maintenance/items/properties/alerts/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},message:"must match pattern \""+"^[a-zA-Z_:][a-zA-Z0-9_:]*$"+"\"",schema:"^[a-zA-Z_:][a-zA-Z0-9_:]*$",parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data216};
 if(vErrors === null){
 vErrors = [err550];
 }
@@ -7102,7 +7103,7 @@ errors++;
 }
 }
 else {
-const err551 = {instancePath:instancePath+"/remoteWrite/" + i45+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.url.type,parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data217};
+const err551 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts/" + i46,schemaPath:"#/properties/maintenance/items/properties/alerts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.alerts.items.type,parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data216};
 if(vErrors === null){
 vErrors = [err551];
 }
@@ -7112,11 +7113,18 @@ vErrors.push(err551);
 errors++;
 }
 }
-if(data215.bearerToken !== undefined){
-let data218 = data215.bearerToken;
-if(data218 && typeof data218 == "object" && !Array.isArray(data218)){
-if(data218.secret === undefined){
-const err552 = {instancePath:instancePath+"/remoteWrite/" + i45+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.bearerToken.required,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data218};
+let i47 = data215.length;
+let j15;
+if(i47 > 1){
+const indices15 = {};
+for(;i47--;){
+let item15 = data215[i47];
+if(typeof item15 !== "string"){
+continue;
+}
+if(typeof indices15[item15] == "number"){
+j15 = indices15[item15];
+const err552 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/uniqueItems",keyword:"uniqueItems",params:{i: i47, j: j15},message:"must NOT have duplicate items (items ## "+j15+" and "+i47+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data215};
 if(vErrors === null){
 vErrors = [err552];
 }
@@ -7124,10 +7132,14 @@ else {
 vErrors.push(err552);
 }
 errors++;
+break;
 }
-for(const key55 in data218){
-if(!(key55 === "secret")){
-const err553 = {instancePath:instancePath+"/remoteWrite/" + i45+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data218};
+indices15[item15] = i47;
+}
+}
+}
+else {
+const err553 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.alerts.type,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data215};
 if(vErrors === null){
 vErrors = [err553];
 }
@@ -7137,11 +7149,11 @@ vErrors.push(err553);
 errors++;
 }
 }
-if(data218.secret !== undefined){
-let data219 = data218.secret;
-if(typeof data219 === "string"){
-if(func3(data219) > 128){
-const err554 = {instancePath:instancePath+"/remoteWrite/" + i45+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data219};
+if(data206.match !== undefined){
+let data217 = data206.match;
+if(data217 && typeof data217 == "object" && !Array.isArray(data217)){
+if(Object.keys(data217).length < 1){
+const err554 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.maintenance.items.properties.match,data:data217};
 if(vErrors === null){
 vErrors = [err554];
 }
@@ -7150,8 +7162,9 @@ vErrors.push(err554);
 }
 errors++;
 }
-if(!pattern25.test(data219)){
-const err555 = {instancePath:instancePath+"/remoteWrite/" + i45+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data219};
+for(const key53 in data217){
+if(!(pattern22.test(key53))){
+const err555 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key53},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items.properties.match,data:data217};
 if(vErrors === null){
 vErrors = [err555];
 }
@@ -7161,8 +7174,12 @@ vErrors.push(err555);
 errors++;
 }
 }
-else {
-const err556 = {instancePath:instancePath+"/remoteWrite/" + i45+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data219};
+for(const key54 in data217){
+if(pattern22.test(key54)){
+let data218 = data217[key54];
+if(typeof data218 === "string"){
+if(func3(data218) > 1024){
+const err556 = {instancePath:instancePath+"/maintenance/" + i39+"/match/" + key54.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data218};
 if(vErrors === null){
 vErrors = [err556];
 }
@@ -7172,9 +7189,8 @@ vErrors.push(err556);
 errors++;
 }
 }
-}
 else {
-const err557 = {instancePath:instancePath+"/remoteWrite/" + i45+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.bearerToken.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data218};
+const err557 = {instancePath:instancePath+"/maintenance/" + i39+"/match/" + key54.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data218};
 if(vErrors === null){
 vErrors = [err557];
 }
@@ -7184,11 +7200,10 @@ vErrors.push(err557);
 errors++;
 }
 }
-if(data215.basicAuth !== undefined){
-let data220 = data215.basicAuth;
-if(data220 && typeof data220 == "object" && !Array.isArray(data220)){
-if(data220.username === undefined){
-const err558 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data220};
+}
+}
+else {
+const err558 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.properties.match.type,parentSchema:schema11.properties.maintenance.items.properties.match,data:data217};
 if(vErrors === null){
 vErrors = [err558];
 }
@@ -7197,8 +7212,10 @@ vErrors.push(err558);
 }
 errors++;
 }
-if(data220.password === undefined){
-const err559 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data220};
+}
+}
+else {
+const err559 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.type,parentSchema:schema11.properties.maintenance.items,data:data206};
 if(vErrors === null){
 vErrors = [err559];
 }
@@ -7207,9 +7224,10 @@ vErrors.push(err559);
 }
 errors++;
 }
-for(const key56 in data220){
-if(!((key56 === "username") || (key56 === "password"))){
-const err560 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data220};
+}
+}
+else {
+const err560 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.type,parentSchema:schema11.properties.maintenance,data:data205};
 if(vErrors === null){
 vErrors = [err560];
 }
@@ -7218,12 +7236,20 @@ vErrors.push(err560);
 }
 errors++;
 }
+let data219 = data.rules;
+if(Array.isArray(data219)){
+const len32 = data219.length;
+for(let i48=0; i48<len32; i48++){
+let data220 = data219[i48];
+if(data220 && typeof data220 == "object" && !Array.isArray(data220)){
+if(data220.severity === undefined){
+data220.severity = "warning";
 }
-if(data220.username !== undefined){
-let data221 = data220.username;
-if(typeof data221 === "string"){
-if(func3(data221) > 256){
-const err561 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data221};
+if(data220.labels === undefined){
+data220.labels = {};
+}
+if(data220.alert === undefined){
+const err561 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "alert"},message:"must have required property '"+"alert"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data220};
 if(vErrors === null){
 vErrors = [err561];
 }
@@ -7232,8 +7258,8 @@ vErrors.push(err561);
 }
 errors++;
 }
-if(func3(data221) < 1){
-const err562 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data221};
+if(data220.expr === undefined){
+const err562 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "expr"},message:"must have required property '"+"expr"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data220};
 if(vErrors === null){
 vErrors = [err562];
 }
@@ -7242,8 +7268,8 @@ vErrors.push(err562);
 }
 errors++;
 }
-if(!pattern90.test(data221)){
-const err563 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f:]+$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f:]+$"+"\"",schema:"^[^\\x00-\\x1f\\x7f:]+$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data221};
+if(data220.summary === undefined){
+const err563 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data220};
 if(vErrors === null){
 vErrors = [err563];
 }
@@ -7252,9 +7278,9 @@ vErrors.push(err563);
 }
 errors++;
 }
-}
-else {
-const err564 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data221};
+for(const key55 in data220){
+if(!((((((((key55 === "alert") || (key55 === "expr")) || (key55 === "for")) || (key55 === "severity")) || (key55 === "summary")) || (key55 === "description")) || (key55 === "labels")) || (key55 === "runbook"))){
+const err564 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items,data:data220};
 if(vErrors === null){
 vErrors = [err564];
 }
@@ -7264,11 +7290,11 @@ vErrors.push(err564);
 errors++;
 }
 }
-if(data220.password !== undefined){
-let data222 = data220.password;
-if(data222 && typeof data222 == "object" && !Array.isArray(data222)){
-if(data222.secret === undefined){
-const err565 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data222};
+if(data220.alert !== undefined){
+let data221 = data220.alert;
+if(typeof data221 === "string"){
+if(func3(data221) > 100){
+const err565 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema11.properties.rules.items.properties.alert,data:data221};
 if(vErrors === null){
 vErrors = [err565];
 }
@@ -7277,9 +7303,8 @@ vErrors.push(err565);
 }
 errors++;
 }
-for(const key57 in data222){
-if(!(key57 === "secret")){
-const err566 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key57},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data222};
+if(!pattern89.test(data221)){
+const err566 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Z][A-Za-z0-9_]*$",parentSchema:schema11.properties.rules.items.properties.alert,data:data221};
 if(vErrors === null){
 vErrors = [err566];
 }
@@ -7289,11 +7314,8 @@ vErrors.push(err566);
 errors++;
 }
 }
-if(data222.secret !== undefined){
-let data223 = data222.secret;
-if(typeof data223 === "string"){
-if(func3(data223) > 128){
-const err567 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data223};
+else {
+const err567 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.alert.type,parentSchema:schema11.properties.rules.items.properties.alert,data:data221};
 if(vErrors === null){
 vErrors = [err567];
 }
@@ -7302,8 +7324,12 @@ vErrors.push(err567);
 }
 errors++;
 }
-if(!pattern25.test(data223)){
-const err568 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data223};
+}
+if(data220.expr !== undefined){
+let data222 = data220.expr;
+if(typeof data222 === "string"){
+if(func3(data222) > 8192){
+const err568 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.rules.items.properties.expr,data:data222};
 if(vErrors === null){
 vErrors = [err568];
 }
@@ -7312,9 +7338,8 @@ vErrors.push(err568);
 }
 errors++;
 }
-}
-else {
-const err569 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data223};
+if(func3(data222) < 1){
+const err569 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.expr,data:data222};
 if(vErrors === null){
 vErrors = [err569];
 }
@@ -7324,9 +7349,8 @@ vErrors.push(err569);
 errors++;
 }
 }
-}
 else {
-const err570 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data222};
+const err570 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.expr.type,parentSchema:schema11.properties.rules.items.properties.expr,data:data222};
 if(vErrors === null){
 vErrors = [err570];
 }
@@ -7336,9 +7360,11 @@ vErrors.push(err570);
 errors++;
 }
 }
-}
-else {
-const err571 = {instancePath:instancePath+"/remoteWrite/" + i45+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data220};
+if(data220.for !== undefined){
+let data223 = data220.for;
+if(typeof data223 === "string"){
+if(!pattern15.test(data223)){
+const err571 = {instancePath:instancePath+"/rules/" + i48+"/for",schemaPath:"#/properties/rules/items/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.rules.items.properties.for,data:data223};
 if(vErrors === null){
 vErrors = [err571];
 }
@@ -7348,12 +7374,8 @@ vErrors.push(err571);
 errors++;
 }
 }
-if(data215.headers !== undefined){
-let data224 = data215.headers;
-if(data224 && typeof data224 == "object" && !Array.isArray(data224)){
-for(const key58 in data224){
-if(!(pattern92.test(key58))){
-const err572 = {instancePath:instancePath+"/remoteWrite/" + i45+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data224};
+else {
+const err572 = {instancePath:instancePath+"/rules/" + i48+"/for",schemaPath:"#/properties/rules/items/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.for.type,parentSchema:schema11.properties.rules.items.properties.for,data:data223};
 if(vErrors === null){
 vErrors = [err572];
 }
@@ -7363,12 +7385,9 @@ vErrors.push(err572);
 errors++;
 }
 }
-for(const key59 in data224){
-if(pattern92.test(key59)){
-let data225 = data224[key59];
-if(typeof data225 === "string"){
-if(func3(data225) > 1024){
-const err573 = {instancePath:instancePath+"/remoteWrite/" + i45+"/headers/" + key59.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data225};
+let data224 = data220.severity;
+if(typeof data224 !== "string"){
+const err573 = {instancePath:instancePath+"/rules/" + i48+"/severity",schemaPath:"#/properties/rules/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.severity.type,parentSchema:schema11.properties.rules.items.properties.severity,data:data224};
 if(vErrors === null){
 vErrors = [err573];
 }
@@ -7377,8 +7396,8 @@ vErrors.push(err573);
 }
 errors++;
 }
-if(!pattern94.test(data225)){
-const err574 = {instancePath:instancePath+"/remoteWrite/" + i45+"/headers/" + key59.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f]*$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f]*$"+"\"",schema:"^[^\\x00-\\x1f\\x7f]*$",parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data225};
+if(!(((data224 === "critical") || (data224 === "warning")) || (data224 === "info"))){
+const err574 = {instancePath:instancePath+"/rules/" + i48+"/severity",schemaPath:"#/properties/rules/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.rules.items.properties.severity.enum,parentSchema:schema11.properties.rules.items.properties.severity,data:data224};
 if(vErrors === null){
 vErrors = [err574];
 }
@@ -7387,9 +7406,11 @@ vErrors.push(err574);
 }
 errors++;
 }
-}
-else {
-const err575 = {instancePath:instancePath+"/remoteWrite/" + i45+"/headers/" + key59.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"].type,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data225};
+if(data220.summary !== undefined){
+let data225 = data220.summary;
+if(typeof data225 === "string"){
+if(func3(data225) > 1024){
+const err575 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
 if(vErrors === null){
 vErrors = [err575];
 }
@@ -7398,11 +7419,8 @@ vErrors.push(err575);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err576 = {instancePath:instancePath+"/remoteWrite/" + i45+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.headers.type,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data224};
+if(func3(data225) < 1){
+const err576 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
 if(vErrors === null){
 vErrors = [err576];
 }
@@ -7411,10 +7429,8 @@ vErrors.push(err576);
 }
 errors++;
 }
-}
-}
-else {
-const err577 = {instancePath:instancePath+"/remoteWrite/" + i45,schemaPath:"#/properties/remoteWrite/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.type,parentSchema:schema11.properties.remoteWrite.items,data:data215};
+if(!pattern0.test(data225)){
+const err577 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
 if(vErrors === null){
 vErrors = [err577];
 }
@@ -7424,9 +7440,8 @@ vErrors.push(err577);
 errors++;
 }
 }
-}
 else {
-const err578 = {instancePath:instancePath+"/remoteWrite",schemaPath:"#/properties/remoteWrite/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.remoteWrite.type,parentSchema:schema11.properties.remoteWrite,data:data214};
+const err578 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.summary.type,parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
 if(vErrors === null){
 vErrors = [err578];
 }
@@ -7436,13 +7451,772 @@ vErrors.push(err578);
 errors++;
 }
 }
-else {
-const err579 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data220.description !== undefined){
+let data226 = data220.description;
+if(typeof data226 === "string"){
+if(func3(data226) > 4096){
+const err579 = {instancePath:instancePath+"/rules/" + i48+"/description",schemaPath:"#/properties/rules/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema11.properties.rules.items.properties.description,data:data226};
 if(vErrors === null){
 vErrors = [err579];
 }
 else {
 vErrors.push(err579);
+}
+errors++;
+}
+}
+else {
+const err580 = {instancePath:instancePath+"/rules/" + i48+"/description",schemaPath:"#/properties/rules/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.description.type,parentSchema:schema11.properties.rules.items.properties.description,data:data226};
+if(vErrors === null){
+vErrors = [err580];
+}
+else {
+vErrors.push(err580);
+}
+errors++;
+}
+}
+let data227 = data220.labels;
+if(data227 && typeof data227 == "object" && !Array.isArray(data227)){
+for(const key56 in data227){
+if(!(pattern22.test(key56))){
+const err581 = {instancePath:instancePath+"/rules/" + i48+"/labels",schemaPath:"#/properties/rules/items/properties/labels/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items.properties.labels,data:data227};
+if(vErrors === null){
+vErrors = [err581];
+}
+else {
+vErrors.push(err581);
+}
+errors++;
+}
+}
+for(const key57 in data227){
+if(pattern22.test(key57)){
+let data228 = data227[key57];
+if(typeof data228 === "string"){
+if(func3(data228) > 1024){
+const err582 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key57.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data228};
+if(vErrors === null){
+vErrors = [err582];
+}
+else {
+vErrors.push(err582);
+}
+errors++;
+}
+if(!pattern0.test(data228)){
+const err583 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key57.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data228};
+if(vErrors === null){
+vErrors = [err583];
+}
+else {
+vErrors.push(err583);
+}
+errors++;
+}
+}
+else {
+const err584 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key57.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data228};
+if(vErrors === null){
+vErrors = [err584];
+}
+else {
+vErrors.push(err584);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err585 = {instancePath:instancePath+"/rules/" + i48+"/labels",schemaPath:"#/properties/rules/items/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.properties.labels.type,parentSchema:schema11.properties.rules.items.properties.labels,data:data227};
+if(vErrors === null){
+vErrors = [err585];
+}
+else {
+vErrors.push(err585);
+}
+errors++;
+}
+if(data220.runbook !== undefined){
+let data229 = data220.runbook;
+if(typeof data229 === "string"){
+if(func3(data229) > 2048){
+const err586 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.rules.items.properties.runbook,data:data229};
+if(vErrors === null){
+vErrors = [err586];
+}
+else {
+vErrors.push(err586);
+}
+errors++;
+}
+if(!(formats4.validate(data229))){
+const err587 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.rules.items.properties.runbook,data:data229};
+if(vErrors === null){
+vErrors = [err587];
+}
+else {
+vErrors.push(err587);
+}
+errors++;
+}
+}
+else {
+const err588 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.runbook.type,parentSchema:schema11.properties.rules.items.properties.runbook,data:data229};
+if(vErrors === null){
+vErrors = [err588];
+}
+else {
+vErrors.push(err588);
+}
+errors++;
+}
+}
+}
+else {
+const err589 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.type,parentSchema:schema11.properties.rules.items,data:data220};
+if(vErrors === null){
+vErrors = [err589];
+}
+else {
+vErrors.push(err589);
+}
+errors++;
+}
+}
+}
+else {
+const err590 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.rules.type,parentSchema:schema11.properties.rules,data:data219};
+if(vErrors === null){
+vErrors = [err590];
+}
+else {
+vErrors.push(err590);
+}
+errors++;
+}
+let data230 = data.remoteWrite;
+if(Array.isArray(data230)){
+const len33 = data230.length;
+for(let i49=0; i49<len33; i49++){
+let data231 = data230[i49];
+if(data231 && typeof data231 == "object" && !Array.isArray(data231)){
+if(data231.name === undefined){
+const err591 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+if(vErrors === null){
+vErrors = [err591];
+}
+else {
+vErrors.push(err591);
+}
+errors++;
+}
+if(data231.url === undefined){
+const err592 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+if(vErrors === null){
+vErrors = [err592];
+}
+else {
+vErrors.push(err592);
+}
+errors++;
+}
+for(const key58 in data231){
+if(!(((((key58 === "name") || (key58 === "url")) || (key58 === "bearerToken")) || (key58 === "basicAuth")) || (key58 === "headers"))){
+const err593 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+if(vErrors === null){
+vErrors = [err593];
+}
+else {
+vErrors.push(err593);
+}
+errors++;
+}
+}
+if(data231.name !== undefined){
+let data232 = data231.name;
+if(typeof data232 === "string"){
+if(func3(data232) > 63){
+const err594 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data232};
+if(vErrors === null){
+vErrors = [err594];
+}
+else {
+vErrors.push(err594);
+}
+errors++;
+}
+if(!pattern1.test(data232)){
+const err595 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data232};
+if(vErrors === null){
+vErrors = [err595];
+}
+else {
+vErrors.push(err595);
+}
+errors++;
+}
+}
+else {
+const err596 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.name.type,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data232};
+if(vErrors === null){
+vErrors = [err596];
+}
+else {
+vErrors.push(err596);
+}
+errors++;
+}
+}
+if(data231.url !== undefined){
+let data233 = data231.url;
+if(typeof data233 === "string"){
+if(!pattern96.test(data233)){
+const err597 = {instancePath:instancePath+"/remoteWrite/" + i49+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/?#@]+(/[^\\s#]*)?$"},message:"must match pattern \""+"^https?://[^\\s/?#@]+(/[^\\s#]*)?$"+"\"",schema:"^https?://[^\\s/?#@]+(/[^\\s#]*)?$",parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data233};
+if(vErrors === null){
+vErrors = [err597];
+}
+else {
+vErrors.push(err597);
+}
+errors++;
+}
+}
+else {
+const err598 = {instancePath:instancePath+"/remoteWrite/" + i49+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.url.type,parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data233};
+if(vErrors === null){
+vErrors = [err598];
+}
+else {
+vErrors.push(err598);
+}
+errors++;
+}
+}
+if(data231.bearerToken !== undefined){
+let data234 = data231.bearerToken;
+if(data234 && typeof data234 == "object" && !Array.isArray(data234)){
+if(data234.secret === undefined){
+const err599 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.bearerToken.required,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data234};
+if(vErrors === null){
+vErrors = [err599];
+}
+else {
+vErrors.push(err599);
+}
+errors++;
+}
+for(const key59 in data234){
+if(!(key59 === "secret")){
+const err600 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data234};
+if(vErrors === null){
+vErrors = [err600];
+}
+else {
+vErrors.push(err600);
+}
+errors++;
+}
+}
+if(data234.secret !== undefined){
+let data235 = data234.secret;
+if(typeof data235 === "string"){
+if(func3(data235) > 128){
+const err601 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data235};
+if(vErrors === null){
+vErrors = [err601];
+}
+else {
+vErrors.push(err601);
+}
+errors++;
+}
+if(!pattern33.test(data235)){
+const err602 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data235};
+if(vErrors === null){
+vErrors = [err602];
+}
+else {
+vErrors.push(err602);
+}
+errors++;
+}
+}
+else {
+const err603 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data235};
+if(vErrors === null){
+vErrors = [err603];
+}
+else {
+vErrors.push(err603);
+}
+errors++;
+}
+}
+}
+else {
+const err604 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.bearerToken.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data234};
+if(vErrors === null){
+vErrors = [err604];
+}
+else {
+vErrors.push(err604);
+}
+errors++;
+}
+}
+if(data231.basicAuth !== undefined){
+let data236 = data231.basicAuth;
+if(data236 && typeof data236 == "object" && !Array.isArray(data236)){
+if(data236.username === undefined){
+const err605 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+if(vErrors === null){
+vErrors = [err605];
+}
+else {
+vErrors.push(err605);
+}
+errors++;
+}
+if(data236.password === undefined){
+const err606 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+if(vErrors === null){
+vErrors = [err606];
+}
+else {
+vErrors.push(err606);
+}
+errors++;
+}
+for(const key60 in data236){
+if(!((key60 === "username") || (key60 === "password"))){
+const err607 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+if(vErrors === null){
+vErrors = [err607];
+}
+else {
+vErrors.push(err607);
+}
+errors++;
+}
+}
+if(data236.username !== undefined){
+let data237 = data236.username;
+if(typeof data237 === "string"){
+if(func3(data237) > 256){
+const err608 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+if(vErrors === null){
+vErrors = [err608];
+}
+else {
+vErrors.push(err608);
+}
+errors++;
+}
+if(func3(data237) < 1){
+const err609 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+if(vErrors === null){
+vErrors = [err609];
+}
+else {
+vErrors.push(err609);
+}
+errors++;
+}
+if(!pattern98.test(data237)){
+const err610 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f:]+$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f:]+$"+"\"",schema:"^[^\\x00-\\x1f\\x7f:]+$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+if(vErrors === null){
+vErrors = [err610];
+}
+else {
+vErrors.push(err610);
+}
+errors++;
+}
+}
+else {
+const err611 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+if(vErrors === null){
+vErrors = [err611];
+}
+else {
+vErrors.push(err611);
+}
+errors++;
+}
+}
+if(data236.password !== undefined){
+let data238 = data236.password;
+if(data238 && typeof data238 == "object" && !Array.isArray(data238)){
+if(data238.secret === undefined){
+const err612 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data238};
+if(vErrors === null){
+vErrors = [err612];
+}
+else {
+vErrors.push(err612);
+}
+errors++;
+}
+for(const key61 in data238){
+if(!(key61 === "secret")){
+const err613 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key61},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data238};
+if(vErrors === null){
+vErrors = [err613];
+}
+else {
+vErrors.push(err613);
+}
+errors++;
+}
+}
+if(data238.secret !== undefined){
+let data239 = data238.secret;
+if(typeof data239 === "string"){
+if(func3(data239) > 128){
+const err614 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data239};
+if(vErrors === null){
+vErrors = [err614];
+}
+else {
+vErrors.push(err614);
+}
+errors++;
+}
+if(!pattern33.test(data239)){
+const err615 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data239};
+if(vErrors === null){
+vErrors = [err615];
+}
+else {
+vErrors.push(err615);
+}
+errors++;
+}
+}
+else {
+const err616 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data239};
+if(vErrors === null){
+vErrors = [err616];
+}
+else {
+vErrors.push(err616);
+}
+errors++;
+}
+}
+}
+else {
+const err617 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data238};
+if(vErrors === null){
+vErrors = [err617];
+}
+else {
+vErrors.push(err617);
+}
+errors++;
+}
+}
+}
+else {
+const err618 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+if(vErrors === null){
+vErrors = [err618];
+}
+else {
+vErrors.push(err618);
+}
+errors++;
+}
+}
+if(data231.headers !== undefined){
+let data240 = data231.headers;
+if(data240 && typeof data240 == "object" && !Array.isArray(data240)){
+for(const key62 in data240){
+if(!(pattern100.test(key62))){
+const err619 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data240};
+if(vErrors === null){
+vErrors = [err619];
+}
+else {
+vErrors.push(err619);
+}
+errors++;
+}
+}
+for(const key63 in data240){
+if(pattern100.test(key63)){
+let data241 = data240[key63];
+if(typeof data241 === "string"){
+if(func3(data241) > 1024){
+const err620 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key63.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data241};
+if(vErrors === null){
+vErrors = [err620];
+}
+else {
+vErrors.push(err620);
+}
+errors++;
+}
+if(!pattern102.test(data241)){
+const err621 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key63.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f]*$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f]*$"+"\"",schema:"^[^\\x00-\\x1f\\x7f]*$",parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data241};
+if(vErrors === null){
+vErrors = [err621];
+}
+else {
+vErrors.push(err621);
+}
+errors++;
+}
+}
+else {
+const err622 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key63.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"].type,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data241};
+if(vErrors === null){
+vErrors = [err622];
+}
+else {
+vErrors.push(err622);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err623 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.headers.type,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data240};
+if(vErrors === null){
+vErrors = [err623];
+}
+else {
+vErrors.push(err623);
+}
+errors++;
+}
+}
+}
+else {
+const err624 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.type,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+if(vErrors === null){
+vErrors = [err624];
+}
+else {
+vErrors.push(err624);
+}
+errors++;
+}
+}
+}
+else {
+const err625 = {instancePath:instancePath+"/remoteWrite",schemaPath:"#/properties/remoteWrite/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.remoteWrite.type,parentSchema:schema11.properties.remoteWrite,data:data230};
+if(vErrors === null){
+vErrors = [err625];
+}
+else {
+vErrors.push(err625);
+}
+errors++;
+}
+let data242 = data.heartbeats;
+if(Array.isArray(data242)){
+const len34 = data242.length;
+for(let i50=0; i50<len34; i50++){
+let data243 = data242[i50];
+if(data243 && typeof data243 == "object" && !Array.isArray(data243)){
+if(data243.grace === undefined){
+data243.grace = "5m";
+}
+if(data243.name === undefined){
+const err626 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(vErrors === null){
+vErrors = [err626];
+}
+else {
+vErrors.push(err626);
+}
+errors++;
+}
+if(data243.host === undefined){
+const err627 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(vErrors === null){
+vErrors = [err627];
+}
+else {
+vErrors.push(err627);
+}
+errors++;
+}
+if(data243.every === undefined){
+const err628 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "every"},message:"must have required property '"+"every"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(vErrors === null){
+vErrors = [err628];
+}
+else {
+vErrors.push(err628);
+}
+errors++;
+}
+for(const key64 in data243){
+if(!((((key64 === "name") || (key64 === "host")) || (key64 === "every")) || (key64 === "grace"))){
+const err629 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(vErrors === null){
+vErrors = [err629];
+}
+else {
+vErrors.push(err629);
+}
+errors++;
+}
+}
+if(data243.name !== undefined){
+let data244 = data243.name;
+if(typeof data244 === "string"){
+if(func3(data244) > 63){
+const err630 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.heartbeats.items.properties.name,data:data244};
+if(vErrors === null){
+vErrors = [err630];
+}
+else {
+vErrors.push(err630);
+}
+errors++;
+}
+if(!pattern1.test(data244)){
+const err631 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.heartbeats.items.properties.name,data:data244};
+if(vErrors === null){
+vErrors = [err631];
+}
+else {
+vErrors.push(err631);
+}
+errors++;
+}
+}
+else {
+const err632 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.name.type,parentSchema:schema11.properties.heartbeats.items.properties.name,data:data244};
+if(vErrors === null){
+vErrors = [err632];
+}
+else {
+vErrors.push(err632);
+}
+errors++;
+}
+}
+if(data243.host !== undefined){
+let data245 = data243.host;
+if(typeof data245 === "string"){
+if(func3(data245) > 63){
+const err633 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.heartbeats.items.properties.host,data:data245};
+if(vErrors === null){
+vErrors = [err633];
+}
+else {
+vErrors.push(err633);
+}
+errors++;
+}
+if(!pattern1.test(data245)){
+const err634 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.heartbeats.items.properties.host,data:data245};
+if(vErrors === null){
+vErrors = [err634];
+}
+else {
+vErrors.push(err634);
+}
+errors++;
+}
+}
+else {
+const err635 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.host.type,parentSchema:schema11.properties.heartbeats.items.properties.host,data:data245};
+if(vErrors === null){
+vErrors = [err635];
+}
+else {
+vErrors.push(err635);
+}
+errors++;
+}
+}
+if(data243.every !== undefined){
+let data246 = data243.every;
+if(typeof data246 === "string"){
+if(!pattern15.test(data246)){
+const err636 = {instancePath:instancePath+"/heartbeats/" + i50+"/every",schemaPath:"#/properties/heartbeats/items/properties/every/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.heartbeats.items.properties.every,data:data246};
+if(vErrors === null){
+vErrors = [err636];
+}
+else {
+vErrors.push(err636);
+}
+errors++;
+}
+}
+else {
+const err637 = {instancePath:instancePath+"/heartbeats/" + i50+"/every",schemaPath:"#/properties/heartbeats/items/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.every.type,parentSchema:schema11.properties.heartbeats.items.properties.every,data:data246};
+if(vErrors === null){
+vErrors = [err637];
+}
+else {
+vErrors.push(err637);
+}
+errors++;
+}
+}
+let data247 = data243.grace;
+if(typeof data247 === "string"){
+if(!pattern15.test(data247)){
+const err638 = {instancePath:instancePath+"/heartbeats/" + i50+"/grace",schemaPath:"#/properties/heartbeats/items/properties/grace/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.heartbeats.items.properties.grace,data:data247};
+if(vErrors === null){
+vErrors = [err638];
+}
+else {
+vErrors.push(err638);
+}
+errors++;
+}
+}
+else {
+const err639 = {instancePath:instancePath+"/heartbeats/" + i50+"/grace",schemaPath:"#/properties/heartbeats/items/properties/grace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.grace.type,parentSchema:schema11.properties.heartbeats.items.properties.grace,data:data247};
+if(vErrors === null){
+vErrors = [err639];
+}
+else {
+vErrors.push(err639);
+}
+errors++;
+}
+}
+else {
+const err640 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.heartbeats.items.type,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(vErrors === null){
+vErrors = [err640];
+}
+else {
+vErrors.push(err640);
+}
+errors++;
+}
+}
+}
+else {
+const err641 = {instancePath:instancePath+"/heartbeats",schemaPath:"#/properties/heartbeats/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.heartbeats.type,parentSchema:schema11.properties.heartbeats,data:data242};
+if(vErrors === null){
+vErrors = [err641];
+}
+else {
+vErrors.push(err641);
+}
+errors++;
+}
+}
+else {
+const err642 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err642];
+}
+else {
+vErrors.push(err642);
 }
 errors++;
 }

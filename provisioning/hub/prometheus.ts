@@ -20,6 +20,7 @@ import { selfRuleGroups } from "../rules/self-rules.ts";
 import { customRuleGroups } from "../rules/custom-rules.ts";
 import { logRuleGroups } from "../rules/log-rules.ts";
 import { mtailAddress, mtailScrapeConfig } from "../node/mtail.ts";
+import { heartbeatRuleGroups } from "../rules/heartbeat-rules.ts";
 import { remoteWriteConfig } from "./remote-write.ts";
 
 export const PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
@@ -36,6 +37,7 @@ export function ruleFiles(spec: Spec): { path: string; content: string }[] {
     ["app", appRuleGroups(spec)],
     ["logs", logRuleGroups(spec)],
     ["custom", customRuleGroups(spec)],
+    ["heartbeat", heartbeatRuleGroups(spec)],
     ["watchdog", watchdogRuleGroups(spec)],
   ];
   return families.map(([family, groups]) => ({ path: `${RULES_DIR}/${family}.yml`, content: ruleFileYaml(family, groups) }));

@@ -16,6 +16,7 @@ import { crowdsecSteps } from "./crowdsec.ts";
 import { netdataStreamChild } from "./netdata.ts";
 import { netdataStreamStep } from "./netdata-stream.ts";
 import { mtailSteps } from "./mtail.ts";
+import { heartbeatSteps } from "./heartbeats.ts";
 
 export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...netdataSteps(spec, host, ctx),
@@ -23,6 +24,8 @@ export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...(netdataStreamChild(spec, host) ? [netdataStreamStep(spec, host, ctx)] : []),
   ...nodeExporterSteps(spec, host, ctx),
   ...nodeExporterCollectorsSteps(spec),
+  // vigil-heartbeat for the spec's cron jobs and backups on this host (after node_exporter, whose textfile directory it uses).
+  ...heartbeatSteps(spec, host),
   ...fail2banSteps(spec),
   ...crowdsecSteps(spec),
   ...mtailSteps(spec, host, ctx),

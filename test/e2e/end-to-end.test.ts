@@ -27,7 +27,8 @@ import { stepHash, type HostPlan, type PlanStep } from "../../provisioning/plan.
 import { stepCommand } from "../../provisioning/step-script.ts";
 import { e2eOptions, SLOT_WAIT_MS } from "./support/target.ts";
 import { AlertReceiver } from "./support/receiver.ts";
-import { DISK_MOUNT, e2eSpecText, makeLoopDisk, prepareAppHost } from "./support/fixtures.ts";
+import { DISK_MOUNT, e2eSpecText, HEARTBEAT, makeLoopDisk, PM2_USER, prepareAppHost } from "./support/fixtures.ts";
+import { DECLARED_METRIC, HEARTBEAT_COMMAND, HEARTBEAT_DIR, LAST_SUCCESS_METRIC } from "../../provisioning/node/heartbeats.ts";
 import { HOST_DOWN, PARALLEL_SCENARIOS, UNIT_KILLED, type Scenario } from "./support/scenarios.ts";
 import { detectionFloorSeconds } from "../../provisioning/detection-timing.ts";
 
@@ -251,6 +252,24 @@ test("no service listens on all interfaces", async () => {
   assert.ok(listeners.length >= 5, listeners.join("\n"));
   const open = listeners.filter((l) => /^(0\.0\.0\.0|\*|\[::\]):/.test(l));
   assert.deepEqual(open, [], `bound to all interfaces:\n${open.join("\n")}`);
+});
+
+test("vigil-heartbeat: the job's user (a member of vigil-heartbeat) records success; a stranger and an unknown name are refused", async () => {
+  // The e2e timer already runs it as that user; once more by hand, then read what node_exporter serves.
+  const before = Math.floor(Date.now() / 1000) - 1;
+  assert.equal(await sh(`runuser -u ${PM2_USER} -- ${HEARTBEAT_COMMAND} ${HEARTBEAT}`), "");
+  assert.equal(await sh(`stat -c '%U %a' ${HEARTBEAT_DIR}/${HEARTBEAT}.prom`), `${PM2_USER} 644\n`);
+  const stranger = await sshRun(target, `runuser -u nobody -- ${HEARTBEAT_COMMAND} ${HEARTBEAT}`);
+  assert.equal(stranger.code, 2);
+  assert.match(stranger.stderr, /nobody may not record heartbeats: add it to the group vigil-heartbeat/);
+  const unknown = await sshRun(target, `runuser -u ${PM2_USER} -- ${HEARTBEAT_COMMAND} nightly`);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown heartbeat "nightly"/);
+  const metrics = await (await fetch("http://127.0.0.1:9100/metrics")).text();
+  assert.match(metrics, /^node_textfile_scrape_error 0$/m);
+  assert.match(metrics, new RegExp(`^${DECLARED_METRIC}\\{heartbeat="${HEARTBEAT}"\\} `, "m"));
+  const last = new RegExp(`^${LAST_SUCCESS_METRIC}\\{heartbeat="${HEARTBEAT}"\\} (\\S+)$`, "m").exec(metrics);
+  assert.ok(last && Number(last[1]) >= before, metrics.split("\n").filter((l) => l.includes("heartbeat")).join("\n"));
 });
 
 test("vigil local status and vigil local ssh -- CMD work on the running container", async () => {

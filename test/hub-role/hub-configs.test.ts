@@ -56,8 +56,8 @@ for (const stack of stacks) {
     writeFileSync(join(root, PROMETHEUS_CONFIG), config);
     const { status, output } = run("promtool", ["check", "config", join(root, PROMETHEUS_CONFIG)]);
     assert.equal(status, 0, output);
-    assert.match(output, /SUCCESS: 9 rule files found/);
-    for (const family of ["host", "agent", "uptime", "slo", "self", "app", "custom", "watchdog"]) {
+    assert.match(output, /SUCCESS: 10 rule files found/);
+    for (const family of ["host", "agent", "uptime", "slo", "self", "app", "logs", "custom", "heartbeat", "watchdog"]) {
       const rules = run("promtool", ["check", "rules", join(root, RULES_DIR, `${family}.yml`)]);
       assert.equal(rules.status, 0, rules.output);
     }

@@ -282,7 +282,7 @@ test("the harness sees a canary: an unquoted value in a step does run", () => {
 });
 
 test("the canary spec's own steps pass their validators in the harness", () => {
-  const hubAndAgent = basePlan.steps.filter((s) => ["blackbox", "prometheus", "alertmanager", "agent"].includes(s.id));
+  const hubAndAgent = basePlan.steps.filter((s) => ["blackbox", "prometheus", "alertmanager", "agent", "heartbeats"].includes(s.id));
   runAndCheck([{ label: "canary-spec.yaml", steps: hubAndAgent }]);
   for (const s of hubAndAgent) executed.add(stepKey(s));
 });

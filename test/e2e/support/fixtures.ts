@@ -15,6 +15,10 @@ export const PM2_USER = "deploy";
 export const PM2_APP = "e2e-api";
 export const PM2_VERSION = "7.0.4";
 export const PM2_HOME = `/home/${PM2_USER}/.pm2`;
+/** A job of the app's user that reports success every HEARTBEAT_EVERY through vigil-heartbeat (a systemd timer: minbase has no cron). */
+export const HEARTBEAT = "e2e-backup";
+export const HEARTBEAT_TIMER = `${HEARTBEAT}.timer`;
+export const HEARTBEAT_EVERY = "10s";
 export const pm2 = (args: string) =>
   `runuser -u ${PM2_USER} -- env HOME=/home/${PM2_USER} PM2_HOME=${PM2_HOME} node /opt/pm2/node_modules/pm2/bin/pm2 ${args}`;
 
@@ -63,6 +67,9 @@ alerts:
   # No wait: critical alerts wait one evaluation (the default under test), others 30s.
   grouping: { by: [alertname, host], interval: 5s, repeat: 1h }
   heartbeat: hook
+# Short: the stopped heartbeat must page within the parallel faults' wait (every + grace = 30s).
+heartbeats:
+  - { name: ${HEARTBEAT}, host: ${E2E_HOST}, every: ${HEARTBEAT_EVERY}, grace: 20s }
 `;
 }
 
@@ -145,8 +152,29 @@ Restart=no
 [Install]
 WantedBy=multi-user.target
 EOF
+# The job's user may record heartbeats: the operator's grant, made before vigil runs (vigil
+# creates the group only when it is missing). The timer fires every ${HEARTBEAT_EVERY} on the clock, so
+# runs before vigil installed vigil-heartbeat fail harmlessly and later ones succeed.
+getent group vigil-heartbeat >/dev/null || groupadd --system vigil-heartbeat
+usermod -aG vigil-heartbeat ${PM2_USER}
+cat > /etc/systemd/system/${HEARTBEAT}.service <<'EOF'
+[Unit]
+Description=e2e backup job: reports its success with vigil-heartbeat
+[Service]
+Type=oneshot
+User=${PM2_USER}
+ExecStart=/usr/local/bin/vigil-heartbeat ${HEARTBEAT}
+EOF
+cat > /etc/systemd/system/${HEARTBEAT_TIMER} <<'EOF'
+[Timer]
+OnCalendar=*-*-* *:*:00/${HEARTBEAT_EVERY.replace(/s$/, "")}
+AccuracySec=1s
+[Install]
+WantedBy=timers.target
+EOF
 systemctl daemon-reload
 systemctl enable --now --quiet ${SERVICE}
+systemctl enable --now --quiet ${HEARTBEAT_TIMER}
 systemd-run --quiet --unit=pm2-${PM2_USER} -p Type=oneshot -p RemainAfterExit=yes ${pm2("start /srv/e2e/ecosystem.config.js")}
 `);
 }

@@ -2,7 +2,8 @@
 import { detectionFloorSeconds } from "../../../provisioning/detection-timing.ts";
 import { durationSeconds } from "../../../schema/durations.ts";
 import type { Spec } from "../../../schema/spec-schema.ts";
-import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate } from "./fixtures.ts";
+import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, HEARTBEAT, HEARTBEAT_TIMER, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate } from "./fixtures.ts";
+import { heartbeatDeadlineSeconds } from "../../../provisioning/rules/heartbeat-rules.ts";
 
 export interface Scenario {
   name: string;
@@ -72,6 +73,15 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     repair: `rm -f ${DISK_MOUNT}/fill`,
     // The disk threshold's own `for` (5s in the e2e spec) instead of the confirm window.
     floor: (spec) => detectionFloorSeconds(spec, "scrape", durationSeconds(spec.thresholds.disk.for)),
+  },
+  {
+    name: "heartbeat stops arriving",
+    expect: [{ alertname: "HeartbeatMissed", host: E2E_HOST, heartbeat: HEARTBEAT, severity: "critical" }],
+    // The job's timer stops: its last success ages past every + grace.
+    inject: `systemctl stop ${HEARTBEAT_TIMER}`,
+    repair: `systemctl start ${HEARTBEAT_TIMER}`,
+    // every + grace instead of the confirm window (HeartbeatMissed has no `for`).
+    floor: (spec) => detectionFloorSeconds(spec, "scrape", heartbeatDeadlineSeconds(spec.heartbeats.find((b) => b.name === HEARTBEAT)!)),
   },
 ];
 
