@@ -2,9 +2,11 @@
 import { detectionFloorSeconds } from "../../../provisioning/detection-timing.ts";
 import { durationSeconds } from "../../../schema/durations.ts";
 import type { Spec } from "../../../schema/spec-schema.ts";
-import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate } from "./fixtures.ts";
+import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate, UPTIME_CHECK, WEB_SERVICE } from "./fixtures.ts";
 
 export interface Scenario {
+  /** Short name for the benchmark's --faults. */
+  id: string;
   name: string;
   /** The alert that proves detection (any one of these label sets). */
   expect: Record<string, string>[];
@@ -34,6 +36,7 @@ const integrity = (spec: Spec) => {
  */
 export const PARALLEL_SCENARIOS: Scenario[] = [
   {
+    id: "pm2-crash-loop",
     name: "pm2 app crash-looping",
     expect: [{ alertname: "Pm2AppDown", host: E2E_HOST, pm2_user: PM2_USER, app: PM2_APP }],
     inject: `touch /srv/e2e/crash && ${pm2(`restart ${PM2_APP}`)} >/dev/null`,
@@ -41,6 +44,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: agentFed,
   },
   {
+    id: "sqlite-corrupted",
     name: "sqlite database corrupted",
     expect: [
       { alertname: "SqliteIntegrityFailed", host: E2E_HOST, database: "app" },
@@ -52,6 +56,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: integrity,
   },
   {
+    id: "sqlite-deleted",
     name: "sqlite database deleted",
     expect: [{ alertname: "SqliteUnreadable", host: E2E_HOST, database: "gone" }],
     inject: `rm -f ${GONE_DB} ${GONE_DB}-wal ${GONE_DB}-shm`,
@@ -59,6 +64,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: agentFed,
   },
   {
+    id: "unit-killed",
     name: "services unit killed",
     expect: [{ alertname: "HostSystemdUnitFailed", host: E2E_HOST, unit: `${SERVICE}.service` }],
     inject: `systemctl kill -s KILL ${SERVICE}`,
@@ -66,6 +72,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: scraped,
   },
   {
+    id: "disk-filling",
     name: "disk filling",
     expect: [{ alertname: "HostDiskHigh", host: E2E_HOST, mountpoint: DISK_MOUNT, severity: "critical" }],
     inject: `avail=$(df --output=avail -B1 ${DISK_MOUNT} | tail -1); fallocate -l $((avail * 97 / 100)) ${DISK_MOUNT}/fill`,
@@ -73,9 +80,19 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     // The disk threshold's own `for` (5s in the e2e spec) instead of the confirm window.
     floor: (spec) => detectionFloorSeconds(spec, "scrape", durationSeconds(spec.thresholds.disk.for)),
   },
+  {
+    id: "uptime-down",
+    name: "uptime target down",
+    expect: [{ alertname: "UptimeProbeFailed", check: UPTIME_CHECK }],
+    // The site's web server stops: the hub's blackbox probe is refused at its next scrape.
+    inject: `systemctl stop ${WEB_SERVICE}`,
+    repair: `systemctl start ${WEB_SERVICE}`,
+    floor: scraped,
+  },
 ];
 
 export const HOST_DOWN: Scenario = {
+  id: "node-exporter-stopped",
   name: "node_exporter stopped",
   expect: [{ alertname: "HostDown", host: E2E_HOST }],
   inject: "systemctl stop prometheus-node-exporter",
@@ -83,4 +100,7 @@ export const HOST_DOWN: Scenario = {
   floor: scraped,
 };
 
-export const UNIT_KILLED = PARALLEL_SCENARIOS.find((s) => s.name === "services unit killed")!;
+export const UNIT_KILLED = PARALLEL_SCENARIOS.find((s) => s.id === "unit-killed")!;
+
+/** Every fault, in the order the benchmark reports them. */
+export const ALL_SCENARIOS: Scenario[] = [...PARALLEL_SCENARIOS, HOST_DOWN];
