@@ -7,8 +7,8 @@
 // stopped, SQLite deleted and corrupted, a PM2 app crash-looping, a disk filling, the uptime
 // check's web server stopped); each alert must arrive at a local webhook receiver within twice
 // its detection floor (computed from the spec's intervals, provisioning/detection-timing.ts),
-// never a fixed wall time. Detection times are printed as
-// diagnostics (and written to $VIGIL_E2E_RESULTS as JSON when set); medians are in bench/e2e.
+// never a fixed wall time. Detection times are printed as diagnostics (and written to
+// $VIGIL_E2E_RESULTS as JSON when set); medians are in bench/e2e.
 // A healthy soak (3 minutes, with restarts and reloads) must raise no critical alert, and a page
 // must not be lost across a reboot of the hub (issue 18).
 import { after, before, test } from "node:test";
