@@ -23,7 +23,7 @@ import { detectionFloorSeconds } from "../../provisioning/detection-timing.ts";
 import { MTAIL_PORT } from "../../provisioning/service-ports.ts";
 import { e2eOptions, SLOT_WAIT_MS } from "./support/target.ts";
 import { AlertReceiver } from "./support/receiver.ts";
-import { copyDir, E2E_HOST, PM2_USER, pm2, prepareAppHost } from "./support/fixtures.ts";
+import { copyDir, E2E_HOST, freeLoopbackPort, PM2_USER, pm2, prepareAppHost } from "./support/fixtures.ts";
 
 const o = e2eOptions();
 let target: SshTarget;
@@ -151,7 +151,8 @@ async function query(promql: string): Promise<{ metric: Record<string, string>; 
 const OURS = ["ShopErrorRatioHigh", "LogErrorsSpike", "AppScrapeDown"];
 
 test("the app host with a prom-client app under PM2 and a logging unit gets scrape targets, mtail and the custom rule", { timeout: 900_000 }, async () => {
-  await prepareAppHost(target, o.cacheDir);
+  // The uptime-check web server the fixture also starts is not used here; any free port will do.
+  await prepareAppHost(target, o.cacheDir, await freeLoopbackPort());
   // prom-client and its dependencies, from this repository's lockfile.
   const modules = mkdtempSync(join(tmpdir(), "vigil-e2e-shop-"));
   try {

@@ -3,10 +3,12 @@
 // shared, and a second file would fight over it (and over this machine's loopback ports).
 //
 // Part 1 proves the apply protocol with hand-made steps; part 2 turns the bare container into a
-// monitored host with `vigil local up`'s code path and injects faults; each alert must arrive at
-// a local webhook receiver within twice its detection floor (computed from the spec's intervals,
-// provisioning/detection-timing.ts), never a fixed wall time. Detection times are printed as
-// diagnostics (and written to $VIGIL_E2E_RESULTS as JSON when set); medians are in bench/e2e.
+// monitored host with `vigil local up`'s code path and injects faults (a unit killed, node_exporter
+// stopped, SQLite deleted and corrupted, a PM2 app crash-looping, a disk filling, the uptime
+// check's web server stopped); each alert must arrive at a local webhook receiver within twice
+// its detection floor (computed from the spec's intervals, provisioning/detection-timing.ts),
+// never a fixed wall time. Detection times are printed as diagnostics (and written to
+// $VIGIL_E2E_RESULTS as JSON when set); medians are in bench/e2e.
 // A healthy soak (3 minutes, with restarts and reloads) must raise no critical alert, and a page
 // must not be lost across a reboot of the hub (issue 18).
 import { after, before, test } from "node:test";
@@ -27,7 +29,7 @@ import { stepHash, type HostPlan, type PlanStep } from "../../provisioning/plan.
 import { stepCommand } from "../../provisioning/step-script.ts";
 import { e2eOptions, SLOT_WAIT_MS } from "./support/target.ts";
 import { AlertReceiver } from "./support/receiver.ts";
-import { DISK_MOUNT, e2eSpecText, HEARTBEAT, makeLoopDisk, PM2_USER, prepareAppHost } from "./support/fixtures.ts";
+import { DISK_MOUNT, e2eSpecText, freeLoopbackPort, HEARTBEAT, makeLoopDisk, PM2_USER, prepareAppHost } from "./support/fixtures.ts";
 import { DECLARED_METRIC, HEARTBEAT_COMMAND, HEARTBEAT_DIR, LAST_SUCCESS_METRIC } from "../../provisioning/node/heartbeats.ts";
 import { HOST_DOWN, PARALLEL_SCENARIOS, UNIT_KILLED, type Scenario } from "./support/scenarios.ts";
 import { detectionFloorSeconds } from "../../provisioning/detection-timing.ts";
@@ -36,12 +38,15 @@ const o = e2eOptions();
 let target: SshTarget;
 const receiver = new AlertReceiver();
 let receiverPort = 0;
+/** The container's web server (the uptime check's target). */
+let webPort = 0;
 let disk: ReturnType<typeof makeLoopDisk> | undefined;
 /** Measurements, by name (seconds). */
 const results: Record<string, number> = {};
 
 before(async () => {
   receiverPort = await receiver.start();
+  webPort = await freeLoopbackPort();
   disk = makeLoopDisk();
   const boot = await bootLocal(o, { fresh: true, waitSlotMs: SLOT_WAIT_MS, binds: [`${disk.hostDir}:${DISK_MOUNT}`] });
   target = boot.target;
@@ -72,9 +77,8 @@ const statuses = (o: ApplyOutcome) => o.steps.map((s) => `${s.id}:${s.status}`);
 const quiet = () => {};
 
 /**
- * Runs the CLI without blocking this process: the alert receiver (and the uptime check's target)
- * live in it, and a spawnSync would leave them unanswered for the whole command, which at a 5s
- * interval is long enough to page UptimeProbeFailed.
+ * Runs the CLI without blocking this process: the alert receiver lives in it, and a spawnSync
+ * would leave Alertmanager's deliveries unanswered (and their times wrong) for the whole command.
  */
 function vigil(args: string[], opts: { env: NodeJS.ProcessEnv; timeout: number }): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -210,7 +214,7 @@ const INTERVAL = process.env.VIGIL_E2E_INTERVAL ?? "5s";
 const FLOOR_FACTOR = 2;
 
 function e2eSpec(diskCritical?: number): Spec {
-  const r = loadSpecText(e2eSpecText({ receiverPort, interval: INTERVAL, diskCritical }), "e2e.yaml");
+  const r = loadSpecText(e2eSpecText({ receiverPort, webPort, interval: INTERVAL, diskCritical }), "e2e.yaml");
   assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.errors));
   return r.spec;
 }
@@ -227,7 +231,7 @@ const record = (t: { diagnostic: (m: string) => void }, name: string, seconds: n
 };
 
 test("vigil local up turns the bare host into a monitored one; status answers 0", { timeout: 900_000 }, async (t) => {
-  await prepareAppHost(target, o.cacheDir);
+  await prepareAppHost(target, o.cacheDir, webPort);
   basePlan = mergedLocalPlan(e2eSpec());
   editedPlan = mergedLocalPlan(e2eSpec(91));
   const t0 = performance.now();
@@ -296,7 +300,7 @@ test("a second up changes nothing", async (t) => {
 test("the vigil apply CLI on the same spec and host changes nothing and exits 0", async () => {
   const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-cli-"));
   const specFile = join(dir, "e2e.yaml");
-  writeFileSync(specFile, e2eSpecText({ receiverPort, interval: INTERVAL }));
+  writeFileSync(specFile, e2eSpecText({ receiverPort, webPort, interval: INTERVAL }));
   const r = await vigil(
     ["apply", specFile, "--host", "box", "--target", `ssh://root@127.0.0.1:${o.port}`, "--identity", `${o.stateDir}/id_ed25519`, "--address", "box=127.0.0.1"],
     { env: { ...process.env, XDG_CONFIG_HOME: dir }, timeout: 300_000 },

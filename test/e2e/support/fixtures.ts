@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { sshRun, type SshTarget } from "../../../bin/ssh-transport.ts";
 
 export const E2E_HOST = "box";
@@ -11,6 +12,9 @@ export const APP_DB = "/srv/e2e/app.db";
 export const GONE_DB = "/srv/e2e/gone.db";
 export const DISK_MOUNT = "/srv/e2e-disk";
 export const SERVICE = "e2e-app";
+/** The application's web server: a systemd unit on the container, probed by the spec's uptime check. */
+export const WEB_SERVICE = "e2e-web";
+export const UPTIME_CHECK = "web";
 export const PM2_USER = "deploy";
 export const PM2_APP = "e2e-api";
 export const PM2_VERSION = "7.0.4";
@@ -28,6 +32,13 @@ export interface SpecParams {
   interval: string;
   /** Disk critical threshold (percent). */
   diskCritical?: number;
+  /** The loopback port of the container's web server (WEB_SERVICE), the uptime check's target. */
+  webPort: number;
+  /**
+   * A variant whose apply restarts services (node_exporter: one more watched unit; the agent: a
+   * database's size limit), for the healthy soak: a re-apply must not page.
+   */
+  restartVariant?: boolean;
 }
 
 /** The e2e spec: one host with both roles, everything on loopback, alerts to the receiver. */
@@ -39,10 +50,10 @@ region: fra1
 hosts:
   - name: ${E2E_HOST}
     roles: [node, hub]
-    services: [${SERVICE}]
+    services: [${SERVICE}${p.restartVariant ? `, ${WEB_SERVICE}` : ""}]
     agent:
       sqlite:
-        - { path: ${APP_DB}, maxSizeMB: 50, integrityEvery: 1m }
+        - { path: ${APP_DB}, maxSizeMB: ${p.restartVariant ? 51 : 50}, integrityEvery: 1m }
         - { path: ${GONE_DB}, maxSizeMB: 50, integrityEvery: 1h }
       pm2:
         - { user: ${PM2_USER}, apps: [${PM2_APP}] }
@@ -57,8 +68,10 @@ thresholds:
   load: { warning: 100, critical: 200 }
   disk: { warning: 80, critical: ${p.diskCritical ?? 90}, for: 5s }
 uptime:
-  - name: receiver
-    url: http://127.0.0.1:${p.receiverPort}/health
+  # The container's own web server, not this test process: a test that keeps its event loop busy
+  # must not look like a site that is down.
+  - name: ${UPTIME_CHECK}
+    url: http://127.0.0.1:${p.webPort}/health
 alerts:
   receivers:
     hook: { webhook: { url: "http://127.0.0.1:${p.receiverPort}/alerts" } }
@@ -71,6 +84,22 @@ alerts:
 heartbeats:
   - { name: ${HEARTBEAT}, host: ${E2E_HOST}, every: ${HEARTBEAT_EVERY}, grace: 20s }
 `;
+}
+
+/**
+ * A loopback port free right now, for the container's web server. The container shares this
+ * machine's network (only one runs at a time, bin/local-target.ts), so a fixed port could meet a
+ * listener of another test on the machine.
+ */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** A 24 MB ext4 image mounted on this machine, to be bound into the container at DISK_MOUNT. */
@@ -115,6 +144,10 @@ if (fs.existsSync("/srv/e2e/crash")) { console.error("crashing on purpose"); pro
 setInterval(() => {}, 60000);
 `;
 
+const WEB_JS = `// e2e web server: the uptime check's target
+require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.argv[2]), "127.0.0.1");
+`;
+
 const ECOSYSTEM = `module.exports = { apps: [{ name: "${PM2_APP}", script: "/srv/e2e/api.js", min_uptime: 3000, max_restarts: 4, restart_delay: 500 }] };
 `;
 
@@ -122,7 +155,7 @@ export const sqliteCreate = (path: string) =>
   `rm -f ${path} ${path}-wal ${path}-shm && sqlite3 ${path} "CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<2000) INSERT INTO t SELECT randomblob(200) FROM n;" >/dev/null && chown ${PM2_USER}: ${path}`;
 
 /** Turns the bare container into an application host (not part of what vigil installs). */
-export async function prepareAppHost(target: SshTarget, cacheDir: string): Promise<void> {
+export async function prepareAppHost(target: SshTarget, cacheDir: string, webPort: number): Promise<void> {
   const run = async (command: string, stdin?: string) => {
     const r = await sshRun(target, command, { stdin, timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`preparing the app host: ${command}\n${r.stderr}${r.stdout}`);
@@ -138,6 +171,8 @@ id ${PM2_USER} >/dev/null 2>&1 || useradd -m -s /bin/bash ${PM2_USER}
 mkdir -p /srv/e2e
 cat > /srv/e2e/api.js <<'EOF'
 ${API_JS}EOF
+cat > /srv/e2e/web.js <<'EOF'
+${WEB_JS}EOF
 cat > /srv/e2e/ecosystem.config.js <<'EOF'
 ${ECOSYSTEM}EOF
 chown -R ${PM2_USER}: /srv/e2e
@@ -172,8 +207,18 @@ AccuracySec=1s
 [Install]
 WantedBy=timers.target
 EOF
+cat > /etc/systemd/system/${WEB_SERVICE}.service <<'EOF'
+[Unit]
+Description=e2e web server (uptime check target)
+[Service]
+ExecStart=/usr/bin/node /srv/e2e/web.js ${webPort}
+User=${PM2_USER}
+Restart=no
+[Install]
+WantedBy=multi-user.target
+EOF
 systemctl daemon-reload
-systemctl enable --now --quiet ${SERVICE}
+systemctl enable --now --quiet ${SERVICE} ${WEB_SERVICE}
 systemctl enable --now --quiet ${HEARTBEAT_TIMER}
 systemd-run --quiet --unit=pm2-${PM2_USER} -p Type=oneshot -p RemainAfterExit=yes ${pm2("start /srv/e2e/ecosystem.config.js")}
 `);

@@ -2,10 +2,12 @@
 import { detectionFloorSeconds } from "../../../provisioning/detection-timing.ts";
 import { durationSeconds } from "../../../schema/durations.ts";
 import type { Spec } from "../../../schema/spec-schema.ts";
-import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, HEARTBEAT, HEARTBEAT_TIMER, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate } from "./fixtures.ts";
+import { APP_DB, DISK_MOUNT, E2E_HOST, GONE_DB, HEARTBEAT, HEARTBEAT_TIMER, PM2_APP, PM2_USER, pm2, SERVICE, sqliteCreate, UPTIME_CHECK, WEB_SERVICE } from "./fixtures.ts";
 import { heartbeatDeadlineSeconds } from "../../../provisioning/rules/heartbeat-rules.ts";
 
 export interface Scenario {
+  /** Short name for the benchmark's --faults. */
+  id: string;
   name: string;
   /** The alert that proves detection (any one of these label sets). */
   expect: Record<string, string>[];
@@ -35,6 +37,7 @@ const integrity = (spec: Spec) => {
  */
 export const PARALLEL_SCENARIOS: Scenario[] = [
   {
+    id: "pm2-crash-loop",
     name: "pm2 app crash-looping",
     expect: [{ alertname: "Pm2AppDown", host: E2E_HOST, pm2_user: PM2_USER, app: PM2_APP }],
     inject: `touch /srv/e2e/crash && ${pm2(`restart ${PM2_APP}`)} >/dev/null`,
@@ -42,6 +45,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: agentFed,
   },
   {
+    id: "sqlite-corrupted",
     name: "sqlite database corrupted",
     expect: [
       { alertname: "SqliteIntegrityFailed", host: E2E_HOST, database: "app" },
@@ -53,6 +57,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: integrity,
   },
   {
+    id: "sqlite-deleted",
     name: "sqlite database deleted",
     expect: [{ alertname: "SqliteUnreadable", host: E2E_HOST, database: "gone" }],
     inject: `rm -f ${GONE_DB} ${GONE_DB}-wal ${GONE_DB}-shm`,
@@ -60,6 +65,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: agentFed,
   },
   {
+    id: "unit-killed",
     name: "services unit killed",
     expect: [{ alertname: "HostSystemdUnitFailed", host: E2E_HOST, unit: `${SERVICE}.service` }],
     inject: `systemctl kill -s KILL ${SERVICE}`,
@@ -67,6 +73,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: scraped,
   },
   {
+    id: "disk-filling",
     name: "disk filling",
     expect: [{ alertname: "HostDiskHigh", host: E2E_HOST, mountpoint: DISK_MOUNT, severity: "critical" }],
     inject: `avail=$(df --output=avail -B1 ${DISK_MOUNT} | tail -1); fallocate -l $((avail * 97 / 100)) ${DISK_MOUNT}/fill`,
@@ -75,6 +82,7 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     floor: (spec) => detectionFloorSeconds(spec, "scrape", durationSeconds(spec.thresholds.disk.for)),
   },
   {
+    id: "heartbeat-missed",
     name: "heartbeat stops arriving",
     expect: [{ alertname: "HeartbeatMissed", host: E2E_HOST, heartbeat: HEARTBEAT, severity: "critical" }],
     // The job's timer stops: its last success ages past every + grace.
@@ -83,9 +91,19 @@ export const PARALLEL_SCENARIOS: Scenario[] = [
     // every + grace instead of the confirm window (HeartbeatMissed has no `for`).
     floor: (spec) => detectionFloorSeconds(spec, "scrape", heartbeatDeadlineSeconds(spec.heartbeats.find((b) => b.name === HEARTBEAT)!)),
   },
+  {
+    id: "uptime-down",
+    name: "uptime target down",
+    expect: [{ alertname: "UptimeProbeFailed", check: UPTIME_CHECK }],
+    // The site's web server stops: the hub's blackbox probe is refused at its next scrape.
+    inject: `systemctl stop ${WEB_SERVICE}`,
+    repair: `systemctl start ${WEB_SERVICE}`,
+    floor: scraped,
+  },
 ];
 
 export const HOST_DOWN: Scenario = {
+  id: "node-exporter-stopped",
   name: "node_exporter stopped",
   expect: [{ alertname: "HostDown", host: E2E_HOST }],
   inject: "systemctl stop prometheus-node-exporter",
@@ -93,4 +111,7 @@ export const HOST_DOWN: Scenario = {
   floor: scraped,
 };
 
-export const UNIT_KILLED = PARALLEL_SCENARIOS.find((s) => s.name === "services unit killed")!;
+export const UNIT_KILLED = PARALLEL_SCENARIOS.find((s) => s.id === "unit-killed")!;
+
+/** Every fault, in the order the benchmark reports them. */
+export const ALL_SCENARIOS: Scenario[] = [...PARALLEL_SCENARIOS, HOST_DOWN];
