@@ -15,12 +15,29 @@ export const DO_RESERVED_RANGES = ["10.244.0.0/16", "10.245.0.0/16", "10.246.0.0
 /** The prefix length of a derived default range: a /24 holds 253 droplets, plenty for one environment. */
 export const DEFAULT_VPC_PREFIX = 24;
 
-/** Every /24 of 10.0.0.0/8 outside DO_RESERVED_RANGES, as its second and third octets, in order. */
+/** [first, last] address of an IPv4 CIDR, as unsigned 32-bit numbers. */
+function ipv4Span(cidr: string): [number, number] {
+  const [address, prefix] = ipaddr.IPv4.parseCIDR(cidr);
+  const size = 2 ** (32 - prefix);
+  const value = address.toByteArray().reduce((n, octet) => n * 256 + octet, 0);
+  const first = value - (value % size);
+  return [first, first + size - 1];
+}
+
+/**
+ * Every /24 of 10.0.0.0/8 outside DO_RESERVED_RANGES, as its second and third octets, in order.
+ * Integer spans, not 65,536 rangesOverlap calls: parsing that many CIDRs cost 2-4 s of CPU in
+ * every process that loads the spec (each `vigil` command, each test file).
+ */
 const candidates: readonly [number, number][] = (() => {
+  const reserved = DO_RESERVED_RANGES.map(ipv4Span);
+  const size = 2 ** (32 - DEFAULT_VPC_PREFIX);
   const out: [number, number][] = [];
   for (let b = 0; b < 256; b++) {
     for (let c = 0; c < 256; c++) {
-      if (!overlapsReserved(`10.${b}.${c}.0/${DEFAULT_VPC_PREFIX}`)) out.push([b, c]);
+      const first = ((10 * 256 + b) * 256 + c) * 256;
+      const last = first + size - 1;
+      if (!reserved.some(([lo, hi]) => first <= hi && lo <= last)) out.push([b, c]);
     }
   }
   return out;
@@ -60,10 +77,6 @@ export function rangesOverlap(a: string, b: string): boolean {
 /** The DigitalOcean reserved range `cidr` overlaps, if any. */
 export function reservedOverlap(cidr: string): string | undefined {
   return DO_RESERVED_RANGES.find((r) => rangesOverlap(cidr, r));
-}
-
-function overlapsReserved(cidr: string): boolean {
-  return reservedOverlap(cidr) !== undefined;
 }
 
 /**
