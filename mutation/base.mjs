@@ -1,28 +1,29 @@
 // Shared StrykerJS settings of the per-folder configs (`npm run mutate`, see run.ts).
-// Each folder's config lists only the fast, in-process tests that exercise it: the tap runner
-// runs one node process per test file and, with perTest coverage, only the files that reach a
-// mutant. Tests that spawn the CLI are left out (coverage inside a child process is not seen).
+// Each folder's config lists the test files that exercise it in-process. The runner
+// (node-test-runner.mjs) loads them once and, with perTest coverage, runs for each mutant only
+// the tests that reach it, cheapest first. Code a test reaches only through a child process (the
+// CLI, the Pulumi CLI) is not seen as covered, so files that only spawn are left out.
 
 /** @param {{ name: string, mutate: string[], testFiles: string[], timeoutMS?: number }} folder */
 export function folderConfig({ name, mutate, testFiles, timeoutMS = 60_000 }) {
   return {
     $schema: "../node_modules/@stryker-mutator/core/schema/stryker-schema.json",
     packageManager: "npm",
-    testRunner: "tap",
-    tap: {
-      testFiles,
-      // node:test files run directly (no --test: that would fork a child per file and hide coverage).
-      nodeArgs: ["--import", "tsx", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
-      forceBail: true,
-    },
+    // In-process node:test runner (mutation/node-test-runner.mjs): test files load once per worker.
+    testRunner: "vigil-node-test",
+    plugins: ["@stryker-mutator/*", "./mutation/node-test-runner.mjs"],
+    testRunnerNodeArgs: ["--import", "tsx"],
+    nodeTest: { testFiles },
     coverageAnalysis: "perTest",
-    // Module-level mutants (constants, top-level regexes) cannot be attributed to a test file
-    // and would each run every file; they are reported as ignored, not counted in the score.
-    ignoreStatic: true,
+    // Mutants in code run while loading (module-level constants, TypeBox declarations, regexes)
+    // are tested too: each gets a fresh worker that loads the modules with the mutant active.
+    ignoreStatic: false,
     mutate,
     // One test process at a time: the machine is shared and has 2 cores.
     concurrency: 1,
-    // Generous: a loaded machine makes a slow test look like an infinite loop.
+    // Generous: a loaded machine makes a slow test look like an infinite loop (a timeout counts as
+    // killed, so a short one would inflate the score). Real infinite loops mostly end earlier, at
+    // Stryker's hit limit.
     timeoutMS,
     timeoutFactor: 2,
     // Runs resume from the previous report: unchanged mutants and tests are not run again.
