@@ -8,6 +8,8 @@
 // - Coverage is per TEST (file > name), so a mutant runs only the tests that reach it, cheapest
 //   first; code reached while loading (module top level) is "static" and Stryker restarts this
 //   worker for such mutants (capabilities: no in-process reload), so they run on fresh modules.
+// - Child processes a test starts inherit the active mutant (__STRYKER_ACTIVE_MUTANT__), but
+//   what they run is not seen as coverage: a test is picked for a mutant by its in-process reach.
 // - A module-level cache left wrong by one mutant could fail the tests of the next ones (a false
 //   kill). After every failing run the failed test runs again with no mutant: if it still fails,
 //   the environment is spoiled and the worker exits, so Stryker retries that mutant in a fresh one.
@@ -104,6 +106,9 @@ class NodeTestRunner {
     // A fresh worker (after a static mutant, or a spoiled environment) loads the modules with the
     // mutant already active, so its module-level part is mutated too.
     n.activeMutant = id;
+    // Processes a test starts (the vigil CLI, the bundled agent) run the sandbox's code too: the
+    // instrumented modules there read the active mutant from this variable.
+    process.env.__STRYKER_ACTIVE_MUTANT__ = id;
     await this.load();
     n.currentTestId = undefined;
     const filter = options.testFilter ? new Set(options.testFilter) : undefined;
@@ -117,6 +122,7 @@ class NodeTestRunner {
       results = await this.runTests(selected, { bail: !options.disableBail, coverage: false });
     } finally {
       n.activeMutant = undefined;
+      delete process.env.__STRYKER_ACTIVE_MUTANT__;
     }
     const hitLimit = determineHitLimitReached(n.hitCount, n.hitLimit);
     n.hitCount = undefined;
