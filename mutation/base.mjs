@@ -37,6 +37,10 @@ export function folderConfig({ name, mutate, testFiles, timeoutMS = 60_000 }) {
     htmlReporter: { fileName: `reports/mutation/${name}.html` },
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
     tempDirName: ".stryker-tmp",
+    // No type checker runs (tsx strips types). Stryker's default would also prefix
+    // "// @ts-nocheck" to agent/dist/vigil-agent.js in the sandbox, changing the bundle's sha256
+    // that the golden plan.json files hold.
+    disableTypeChecks: false,
     cleanTempDir: "always",
     ignorePatterns: ["reports", "bench", "docs", ".ci", "*.log"],
     thresholds: { high: 85, low: 70, break: null },
