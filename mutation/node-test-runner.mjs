@@ -40,6 +40,8 @@ class NodeTestRunner {
   constructor(options, log) {
     this.log = log;
     this.testFiles = options.nodeTest?.testFiles ?? [];
+    /** Tests left out of the mutation run (an id containing one of these): too slow to repeat per mutant. */
+    this.skipTests = options.nodeTest?.skipTests ?? [];
     if (this.testFiles.length === 0) throw new Error("node-test runner: set nodeTest.testFiles in the Stryker config");
   }
 
@@ -83,7 +85,7 @@ class NodeTestRunner {
       };
       walk(root, [root], "");
     }
-    this.tests = tests;
+    this.tests = tests.filter((t) => !this.skipTests.some((s) => t.id.includes(s)));
   }
 
   async dryRun(options) {
@@ -225,7 +227,7 @@ export const strykerValidationSchema = {
   properties: {
     nodeTest: {
       type: "object",
-      properties: { testFiles: { type: "array", items: { type: "string" } } },
+      properties: { testFiles: { type: "array", items: { type: "string" } }, skipTests: { type: "array", items: { type: "string" } } },
       additionalProperties: false,
     },
   },
