@@ -62,6 +62,8 @@ class NodeTestRunner {
   /** Imports every test file once, recording its tests (code run here is Stryker's "static" coverage). */
   async load() {
     if (this.tests) return;
+    /** The mutant active while the modules loaded (a fresh worker's first run), if any. */
+    this.loadedWith = ns().activeMutant;
     const tests = [];
     for (const file of this.testFiles) {
       const root = { kind: "suite", name: file, options: {}, children: [], before: [], after: [], beforeEach: [], afterEach: [], parent: undefined };
@@ -132,7 +134,9 @@ class NodeTestRunner {
     if (hitLimit) return toMutantRunResult(hitLimit);
     if (results.error) return toMutantRunResult({ status: DryRunStatus.Error, errorMessage: results.error });
     const failed = results.tests.filter((t) => t.status === TestStatus.Failed);
-    if (failed.length > 0) {
+    // Modules loaded with this mutant active stay mutated: nothing to recheck (Stryker starts a
+    // fresh worker after a static mutant).
+    if (failed.length > 0 && this.loadedWith !== id) {
       const recheck = await this.runTests(this.tests.filter((t) => failed.some((f) => f.id === t.id)), { bail: false, coverage: false });
       const stillFailing = recheck.error ?? recheck.tests.find((t) => t.status === TestStatus.Failed)?.id;
       if (stillFailing) {
