@@ -10,9 +10,10 @@
 //   worker for such mutants (capabilities: no in-process reload), so they run on fresh modules.
 // - Child processes a test starts inherit the active mutant (__STRYKER_ACTIVE_MUTANT__), but
 //   what they run is not seen as coverage: a test is picked for a mutant by its in-process reach.
-// - A module-level cache left wrong by one mutant could fail the tests of the next ones (a false
-//   kill). After every failing run the failed test runs again with no mutant: if it still fails,
-//   the environment is spoiled and the worker exits, so Stryker retries that mutant in a fresh one.
+// - A module-level cache left wrong by one mutant could fail the tests of the next ones, and a
+//   test run without the earlier tests it relies on could fail by itself (false kills). After
+//   every failing run the same tests run again with no mutant: if they still fail, the worker
+//   exits and Stryker retries the mutant in a fresh one (after two retries: an error, not scored).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
 import { isAbsolute, resolve } from "node:path";
@@ -137,7 +138,9 @@ class NodeTestRunner {
     // Modules loaded with this mutant active stay mutated: nothing to recheck (Stryker starts a
     // fresh worker after a static mutant).
     if (failed.length > 0 && this.loadedWith !== id) {
-      const recheck = await this.runTests(this.tests.filter((t) => failed.some((f) => f.id === t.id)), { bail: false, coverage: false });
+      // The same tests in the same order up to the failure: a test may rely on the state an earlier one left.
+      const upTo = selected.slice(0, selected.findIndex((t) => t.id === failed[0].id) + 1);
+      const recheck = await this.runTests(upTo, { bail: false, coverage: false });
       const stillFailing = recheck.error ?? recheck.tests.find((t) => t.status === TestStatus.Failed)?.id;
       if (stillFailing) {
         this.log.warn(`mutant ${id}: ${stillFailing} fails with no mutant active afterwards; restarting the worker so Stryker retries the mutant on fresh modules`);
