@@ -1,16 +1,38 @@
 // schema/: the TypeBox spec schema, the YAML locator, cross-field checks, durations, errors.
-// Tests: the in-process spec tests (cli-validate.test.ts spawns the CLI, whose coverage Stryker
-// cannot see).
+// Tests: every spec test that validates in-process (cli-validate.test.ts only spawns the CLI,
+// whose coverage Stryker cannot see; hostile and account-checks spawn it for some cases only),
+// and the in-process tests of what a spec drives (Pulumi cloud alerts, rules, node role).
 import { folderConfig } from "./base.mjs";
 
 export default folderConfig({
   name: "schema",
   mutate: ["schema/**/*.ts", "!schema/write-json-schema.ts"],
-  // Cheapest killers first (a mutant stops at the first failing file); the fast-check properties last.
   testFiles: [
     "test/spec/helpers.test.ts",
     "test/spec/validate-errors.test.ts",
+    "test/spec/closed-schema.test.ts",
+    "test/spec/ip-ranges.test.ts",
+    "test/spec/prom-template.test.ts",
     "test/spec/json-schema.test.ts",
+    "test/spec/hostile.test.ts",
+    "test/spec/account-checks.test.ts",
     "test/spec/spec-properties.test.ts",
+    // Specs with alert routes, rules and hosts validated on the way to what they drive.
+    "test/pulumi/cloud-alerts.test.ts",
+    "test/hub-role/rule-model.test.ts",
+    "test/node-role/node-role.test.ts",
+  ],
+  // 6-9 s each at the machine's usual load, run again for every mutant they reach that survives
+  // the cheaper tests: the CLI runs (the located errors they check are validate-errors' in-process
+  // cases), the fast-check properties over the whole loader, and bash -n over every step.
+  skipTests: [
+    "test/spec/hostile.test.ts > vigil validate exits 1",
+    "test/spec/account-checks.test.ts > vigil validate of the example stacks",
+    "test/spec/account-checks.test.ts > overlapping VPC ranges across two files",
+    "test/spec/account-checks.test.ts > a clashing project name",
+    "test/spec/spec-properties.test.ts > structural mutations",
+    "test/spec/spec-properties.test.ts > text mutations",
+    "test/spec/spec-properties.test.ts > a mutated but still valid spec",
+    "test/node-role/node-role.test.ts > every step has a probe",
   ],
 });

@@ -14,7 +14,10 @@ import { agentStaleSeconds, confirmFor, confirmSeconds } from "../../provisionin
 import { diskFillLookbackSeconds, hostRuleGroups, monitoredNodes } from "../../provisioning/rules/host-rules.ts";
 import { alertLabels, alternation, matchers, num, ruleFileYaml, str, type AlertingRule, type RecordingRule, type RuleGroup } from "../../provisioning/rules/rule-file.ts";
 import { budgetFraction, burnFactor, burnThreshold, sloRuleGroups, sloRuleGroupsFor, sloWindows } from "../../provisioning/rules/slo-rules.ts";
-import { BURN_PAIRS, SLO_WINDOWS } from "../../provisioning/rules/tunables.ts";
+import { BURN_PAIRS, SLO_WINDOWS, TLS_CRITICAL_DAYS } from "../../provisioning/rules/tunables.ts";
+import { customRuleGroups } from "../../provisioning/rules/custom-rules.ts";
+import { hostSystemRuleGroups } from "../../provisioning/rules/host-system-rules.ts";
+import { selfRuleGroups } from "../../provisioning/rules/self-rules.ts";
 import { uptimeRuleGroups } from "../../provisioning/rules/uptime-rules.ts";
 import { watchdogRuleGroups, WATCHDOG_ALERT } from "../../provisioning/rules/watchdog-rules.ts";
 
@@ -386,4 +389,104 @@ test("every rule of every family is valid PromQL", () => {
     const name = "alert" in rule ? rule.alert : rule.record;
     assert.equal(promqlError(rule.expr), undefined, `${name}: ${rule.expr}`);
   }
+});
+
+/** A spec of just these hosts (YAML flow mappings) and one webhook route. */
+function specOf(hosts: string[], extra = ""): Spec {
+  const loaded = loadSpecText(
+    `version: 1
+environment: staging
+project: vigil
+region: fra1
+hosts:
+${hosts.map((h) => `  - ${h}`).join("\n")}
+alerts:
+  receivers:
+    ops: { webhook: { url: "http://127.0.0.1:9/alerts" } }
+  routes:
+    - { severity: critical, to: [ops] }
+${extra}`,
+    "rule-model.yaml",
+  );
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  return loaded.spec;
+}
+
+test("self alerts: none without a hub; the Alertmanager pair check only for two hubs", () => {
+  assert.deepEqual(selfRuleGroups(specOf(["{ name: app-1, roles: [node] }"])), []);
+  const one = alerts(selfRuleGroups(specWith("")));
+  assert.ok(one.length > 0);
+  assert.ok(!one.some((r) => r.alert === "AlertmanagerClusterDegraded"));
+  const pair = alerts(selfRuleGroups(specOf(["{ name: app-1, roles: [node] }", "{ name: hub-a, roles: [hub] }", "{ name: hub-b, roles: [hub] }"])));
+  const degraded = pair.filter((r) => r.alert === "AlertmanagerClusterDegraded");
+  assert.equal(degraded.length, 1);
+  assert.equal(degraded[0]!.expr, `min by (host) (alertmanager_cluster_members{job="alertmanager"}) < 2`);
+  assert.equal(degraded[0]!.for, "45s");
+  assert.deepEqual(degraded[0]!.labels, { severity: "warning", environment: "staging" });
+  assert.equal(degraded[0]!.annotations.summary, "Alertmanager on {{ $labels.host }} sees {{ $value }} of the 2 pair members");
+  assert.match(degraded[0]!.annotations.description!, /^The Alertmanager pair's gossip is broken for 45s: silences .* both hubs may notify the same alert, and a silence set on one does not reach the other\.$/);
+  assert.equal(promqlError(degraded[0]!.expr), undefined);
+});
+
+test("host system alerts: none without a monitored node", () => {
+  assert.deepEqual(hostSystemRuleGroups(specOf(["{ name: hub-1, roles: [hub] }"])), []);
+  assert.ok(alerts(hostSystemRuleGroups(specWith(""))).length > 0);
+});
+
+test("systemd unit alerts: services of a host as one alternation; no unless clause without watched units", () => {
+  const spec = specOf(["{ name: app-1, roles: [node], services: [nginx, postgresql] }", "{ name: hub-1, roles: [hub] }"]);
+  const [critical] = alerts(hostRuleGroups(spec)).filter((r) => r.alert === "HostSystemdUnitFailed" && r.labels.severity === "critical");
+  assert.match(critical!.expr, /state="active",name=~"nginx\[\.\]service\|postgresql\[\.\]service"\}/);
+  // Without node_exporter there is no monitored node: the catch-all warning stands alone.
+  const off = specOf(["{ name: hub-1, roles: [hub, node] }"], "stack:\n  nodeExporter: { enabled: false }\n");
+  const catchAll = alerts(hostRuleGroups(off)).filter((r) => r.alert === "HostSystemdUnitFailed");
+  assert.deepEqual(catchAll.map((r) => r.labels.severity), ["warning"]);
+  for (const r of catchAll) {
+    assert.doesNotMatch(r.expr, /unless/);
+    assert.equal(promqlError(r.expr), undefined, r.expr);
+  }
+});
+
+test("agent alerts: SQLite size only with databases, PM2 only with daemons, app clauses only for daemons that list apps", () => {
+  const names = (spec: Spec) => alerts(agentRuleGroups(spec)).map((r) => r.alert);
+  const pm2Only = specOf(["{ name: app-1, roles: [node], agent: { pm2: [{ user: deploy, apps: [api] }, { user: batch, apps: [] }] } }", "{ name: hub-1, roles: [hub] }"]);
+  assert.ok(!names(pm2Only).includes("SqliteTooLarge"));
+  const appDown = alerts(agentRuleGroups(pm2Only)).find((r) => r.alert === "Pm2AppDown");
+  assert.match(appDown!.expr, /pm2_user="deploy"/);
+  assert.doesNotMatch(appDown!.expr, /pm2_user="batch"/);
+  const noApps = specOf(["{ name: app-1, roles: [node], agent: { pm2: [{ user: batch, apps: [] }] } }", "{ name: hub-1, roles: [hub] }"]);
+  assert.ok(names(noApps).includes("Pm2DaemonDown"));
+  assert.ok(!names(noApps).includes("Pm2AppDown"));
+  const sqliteOnly = specOf(["{ name: app-1, roles: [node], agent: { sqlite: [{ path: /srv/a.db, maxSizeMB: 10 }] } }", "{ name: hub-1, roles: [hub] }"]);
+  assert.ok(names(sqliteOnly).includes("SqliteTooLarge"));
+  assert.ok(!names(sqliteOnly).some((n) => n.startsWith("Pm2")));
+  for (const spec of [pm2Only, noApps, sqliteOnly]) for (const r of alerts(agentRuleGroups(spec))) assert.equal(promqlError(r.expr), undefined, r.expr);
+});
+
+test("TLS: a check whose sslExpiryDays is the critical bound gets no warning clause", () => {
+  const spec = specWith(`uptime:
+  - name: edge
+    url: https://edge.example.test/
+    sslExpiryDays: ${TLS_CRITICAL_DAYS}
+`);
+  assert.deepEqual(alerts(uptimeRuleGroups(spec)).map((r) => `${r.alert}/${r.labels.severity}`), ["UptimeProbeFailed/critical", "TlsCertificateExpiring/critical"]);
+});
+
+test("an SLO without an SLI (neither uptime nor both queries) is refused, not written as a broken rule", () => {
+  const spec = specWith("");
+  assert.throws(() => sloRuleGroupsFor(spec, slo({ errorQuery: "sum(rate(e[5m]))" })), /SLO "s" has no SLI/);
+  assert.throws(() => sloRuleGroupsFor(spec, slo({ totalQuery: "sum(rate(t[5m]))" })), /SLO "s" has no SLI/);
+});
+
+test("custom rules: description and runbook written only when given", () => {
+  const spec = specWith(`rules:
+  - alert: QueueStuck
+    expr: queue_depth > 100
+    summary: the queue is stuck
+`);
+  const text = ruleFileYaml("custom", customRuleGroups(spec));
+  assert.match(text, /alert: QueueStuck/);
+  assert.doesNotMatch(text, /description:|runbook_url:/);
+  const [rule] = alerts(customRuleGroups(spec));
+  assert.ok(!("description" in rule!.annotations) && !("runbook_url" in rule!.annotations));
 });

@@ -6,6 +6,8 @@ import { durationSeconds, formatDuration } from "../../schema/durations.ts";
 import { databaseLabel } from "../../schema/cross-checks.ts";
 import { parseCidr } from "../../schema/ip-ranges.ts";
 import { formatPath } from "../../schema/spec-errors.ts";
+import { sloWindowWithin } from "../../schema/slo-window.ts";
+import { timeRangeMinutes } from "../../schema/time-of-week.ts";
 
 test("formatDuration and durationSeconds round-trip and pick the largest whole unit", () => {
   fc.assert(
@@ -58,4 +60,19 @@ test("formatPath writes the paths users see in error messages", () => {
   assert.equal(formatPath(["hosts", 0, "agent", "sqlite", 1, "path"]), "hosts[0].agent.sqlite[1].path");
   assert.equal(formatPath(["alerts", "receivers", "on call"]), 'alerts.receivers["on call"]');
   assert.equal(formatPath([]), "");
+});
+
+test("SLO windows: both bounds are inside, a second beyond either is not", () => {
+  assert.equal(sloWindowWithin("1d"), true);
+  assert.equal(sloWindowWithin("90d"), true);
+  assert.equal(sloWindowWithin("30d"), true);
+  assert.equal(sloWindowWithin("86399s"), false);
+  assert.equal(sloWindowWithin("7776001s"), false);
+  assert.equal(sloWindowWithin("2h", "1h", "3h"), true);
+  assert.equal(sloWindowWithin("4h", "1h", "3h"), false);
+});
+
+test("time ranges in minutes of the day", () => {
+  assert.deepEqual(timeRangeMinutes("09:30-17:45"), [570, 1065]);
+  assert.deepEqual(timeRangeMinutes("22:00-24:00"), [1320, 1440]);
 });

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { addressRange, ipv4Network, ipv4Offset, isPrivateIPv4, parseCidr, within } from "../../schema/ip-ranges.ts";
+import { rangesOverlap } from "../../schema/vpc-range.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { edited, stack } from "../node-role/helpers.ts";
 
@@ -86,4 +87,18 @@ test("offline stand-in addresses are distinct and inside the VPC range, from .2 
     }),
     { numRuns: 50 },
   );
+});
+
+test("CIDR and address edges: anchored, IPv6 prefixes up to /128, surrounding blanks trimmed, equal ranges within", () => {
+  assert.equal(typeof parseCidr("10.0.0.0/8x"), "string");
+  assert.equal(typeof parseCidr(" 10.0.0.0/8"), "string");
+  assert.equal(typeof parseCidr("x/10.0.0.0/8"), "string");
+  assert.deepEqual(parseCidr("fd00::/64"), { address: "fd00::", prefix: 64, version: 6 });
+  assert.equal(addressRange("::1")?.prefix, 128);
+  assert.equal(addressRange(" 10.0.0.1 ")?.prefix, 32);
+  const net = addressRange("10.20.0.0/24")!;
+  assert.equal(within(net, addressRange("10.20.0.0/24")!), true);
+  assert.equal(within(addressRange("10.20.0.0/23")!, net), false);
+  assert.equal(rangesOverlap("10.0.0.0/8", "fd00::/8"), false);
+  assert.equal(rangesOverlap("fd00::/8", "10.0.0.0/8"), false);
 });
