@@ -23,5 +23,5 @@ export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   ...nodeExporterSteps(spec, host, ctx),
   ...nodeExporterCollectorsSteps(spec),
   ...fail2banSteps(spec),
-  ...crowdsecSteps(spec),
+  ...crowdsecSteps(spec, host, ctx),
 ];
