@@ -302,7 +302,7 @@ fi`,
     // SIGHUP (ExecReload) re-reads config, acquisition and hub items. In a fleet the unit is
     // restarted (new credentials or a new Local API URL), without waiting for a Local API that
     // may not answer yet.
-    reload: fleet ? `systemctl restart${remoteAgent ? " --no-block" : ""} ${unit}` : `systemctl reload-or-restart ${unit}`,
+    reload: fleet ? `systemctl restart${remoteAgent ? " --no-block" : ""} ${unit}` : `systemctl reload-or-restart ${CROWDSEC_UNIT}`,
   });
 }
 
