@@ -15,7 +15,10 @@ export const ALERTMANAGER_PORT = 9093;
 /** Alertmanager's gossip between the two hubs of a pair. */
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
 export const BLACKBOX_PORT = 9115;
-/** CrowdSec's Local API (loopback only; the firewall bouncer talks to it). */
+/**
+ * CrowdSec's Local API: loopback on a lone host; in a fleet (provisioning/crowdsec-fleet.ts) the
+ * first hub's private address, open to the VPC only (the nodes' agents and bouncers).
+ */
 export const CROWDSEC_LAPI_PORT = 8080;
 /** CrowdSec's own Prometheus endpoint (loopback only). */
 export const CROWDSEC_METRICS_PORT = 6060;
@@ -47,8 +50,8 @@ export const SERVICE_PORTS: readonly number[] = [
 ];
 
 /**
- * What listens on each port a firewall may open, for policy messages. CrowdSec's ports are not
- * here: they are bound to loopback, so a firewall rule for 8080 concerns something else.
+ * What listens on each port a firewall may open, for policy messages. CrowdSec's metrics port is
+ * not here: it is bound to loopback, so a firewall rule for 6060 concerns something else.
  */
 export const PORT_NAMES: Readonly<Record<number, string>> = {
   [SSH_PORT]: "SSH",
@@ -58,6 +61,7 @@ export const PORT_NAMES: Readonly<Record<number, string>> = {
   [NODE_EXPORTER_PORT]: "node_exporter",
   [BLACKBOX_PORT]: "blackbox exporter",
   [NETDATA_PORT]: "Netdata",
+  [CROWDSEC_LAPI_PORT]: "CrowdSec Local API",
 };
 
 /** `9100 (node_exporter)`; a port of no stack service as its number. */
