@@ -328,7 +328,8 @@ export function crowdsecBouncerStep(spec?: Spec, host?: Host, ctx?: PlanContext)
   return debianServiceStep({
     id: "crowdsec-firewall-bouncer",
     description: `CrowdSec firewall bouncer (nftables) pulling the fleet's decisions from ${crowdsecLapiHost(spec)!.name}`,
-    packages: ["crowdsec-firewall-bouncer"],
+    // The package depends on "nftables | iptables"; the override says nftables, so install it.
+    packages: ["crowdsec-firewall-bouncer", "nftables"],
     units: [],
     enable: false,
     files: [
