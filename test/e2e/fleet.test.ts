@@ -272,6 +272,29 @@ test("with hub-a's Prometheus and Alertmanager stopped, a fault on app-2 still a
   }
 });
 
+/** PSS (MiB) of every process in each unit's cgroup on a host, from /proc/PID/smaps_rollup. */
+const PSS_BY_UNIT = `for u in netdata prometheus-node-exporter crowdsec crowdsec-firewall-bouncer vigil-agent fail2ban; do
+  cg=$(systemctl show -p ControlGroup --value "$u.service" 2>/dev/null)
+  kb=0
+  if [ -n "$cg" ] && [ -f "/sys/fs/cgroup$cg/cgroup.procs" ]; then
+    for pid in $(cat "/sys/fs/cgroup$cg/cgroup.procs"); do
+      v=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null); kb=$((kb + \${v:-0}))
+    done
+  fi
+  echo "$u $kb"
+done`;
+
+test("the node role's idle memory on app-1 (streaming child, fleet CrowdSec agent, the vigil agent): recorded", async (t) => {
+  const rows = (await sh("app-1", PSS_BY_UNIT)).trim().split("\n").map((l) => l.split(" ") as [string, string]);
+  let total = 0;
+  for (const [unit, kb] of rows) {
+    total += Number(kb);
+    record(t, `app-1 PSS ${unit} (MiB)`, Number(kb) / 1024);
+  }
+  record(t, "app-1 PSS node role total (MiB)", total / 1024);
+  assert.ok(total > 0);
+});
+
 test("a second up changes nothing on any host", { timeout: 600_000 }, async (t) => {
   const t0 = performance.now();
   const up = await fleetUp(o, spec, { plans, env, out: () => {} });
