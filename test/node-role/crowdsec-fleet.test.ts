@@ -47,9 +47,14 @@ const step = (spec: Spec, host: string, id = "crowdsec"): PlanStep => planForHos
 test("the fleet is on with a fleetKey, a hub and another node; a lone host and a spec without the key keep a Local API on every node", () => {
   assert.equal(crowdsecFleet(load(FLEET)), true);
   assert.equal(crowdsecFleet(load("{ centralApi: false }")), false);
-  assert.equal(crowdsecFleet(load(FLEET, "  - { name: solo, roles: [node, hub] }")), false, "one host: today's setup");
+  // One host: today's setup, and a fleetKey there is refused rather than silently ignored.
+  const solo = loadSpecText(specText(FLEET, "  - { name: solo, roles: [node, hub] }"), "s.yaml");
+  assert.equal(solo.ok, false);
+  if (!solo.ok) assert.match(formatErrors(solo.errors), /stack\.crowdsec\.fleetKey.*has no effect/);
+  const noHub = loadSpecText(specText(FLEET, "  - { name: a, roles: [node] }\n  - { name: b, roles: [node] }"), "s.yaml");
+  assert.equal(noHub.ok, false);
   assert.equal(crowdsecFleet(load("{ enabled: false, fleetKey: { secret: crowdsecFleetKey } }")), false);
-  const lone = load(FLEET, "  - { name: solo, roles: [node, hub] }");
+  const lone = load("{ centralApi: false }", "  - { name: solo, roles: [node, hub] }");
   assert.deepEqual(crowdsecRole(lone, lone.hosts[0]!, ctxOf(lone)), LONE_HOST);
 });
 
