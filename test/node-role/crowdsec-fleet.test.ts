@@ -17,7 +17,9 @@ import { planForHost } from "../../provisioning/host-plan.ts";
 import { deriveSecret, secretFileContent, secretsStdin, stepScript } from "../../provisioning/step-script.ts";
 import { credentialLabel, crowdsecFleet, crowdsecLapiUrl, registrationScript, REGISTRATIONS_DIR } from "../../provisioning/crowdsec-fleet.ts";
 import { BOUNCER_OVERRIDE, CROWDSEC_LAPI_CREDENTIALS, crowdsecConfig, crowdsecRole, LONE_HOST } from "../../provisioning/node/crowdsec.ts";
-import { run, tempDir } from "./helpers.ts";
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort, run, tempDir } from "./helpers.ts";
 
 const KEY = "k3y-for-tests-0123456789abcdef";
 const specText = (crowdsec: string, hosts = "  - { name: app-1, roles: [node] }\n  - { name: app-2, roles: [node] }\n  - { name: hub-a, roles: [hub] }\n  - { name: hub-b, roles: [hub] }") => `version: 1
@@ -128,7 +130,7 @@ test("fleetKey: hostile secret names and shapes are refused at validate, naming 
  * A CrowdSec installation in a temporary directory with one step's files written into it (paths
  * moved into the sandbox, derived files composed with KEY as the applying process does).
  */
-function sandbox(t: { after(fn: () => void): void }, s: PlanStep) {
+function sandbox(t: { after(fn: () => void): void }, s: PlanStep, more: (text: string) => string = (x) => x) {
   const root = tempDir(t, "crowdsec-fleet");
   const etc = join(root, "etc/crowdsec");
   cpSync("/etc/crowdsec", etc, { recursive: true, verbatimSymlinks: true });
@@ -136,7 +138,7 @@ function sandbox(t: { after(fn: () => void): void }, s: PlanStep) {
   for (const d of ["data", "log"]) mkdirSync(join(root, d), { recursive: true });
   for (const f of readdirSync("/usr/share/crowdsec/data")) cpSync(join("/usr/share/crowdsec/data", f), join(root, "data", f));
   const relocate = (text: string) =>
-    text.replaceAll("/etc/crowdsec/", `${etc}/`).replaceAll("/var/lib/crowdsec/data/", `${root}/data/`).replaceAll("/var/log/", `${root}/log/`);
+    more(text.replaceAll("/etc/crowdsec/", `${etc}/`).replaceAll("/var/lib/crowdsec/data/", `${root}/data/`).replaceAll("/var/log/", `${root}/log/`));
   for (const f of s.files.filter((x) => x.path.startsWith("/etc/crowdsec/"))) {
     const target = join(etc, f.path.slice("/etc/crowdsec/".length));
     mkdirSync(dirname(target), { recursive: true });
@@ -189,4 +191,37 @@ test("the hub registers every node's machine and bouncer with cscli, and removes
   assert.match(r.stdout, /removed CrowdSec machine app-2/);
   assert.deepEqual(names("machines"), ["app-1"]);
   assert.deepEqual(names("bouncers"), ["app-1"]);
+});
+
+test("a node's agent and bouncer log in to the hub's real Local API with their derived credentials; a wrong key is refused", async (t) => {
+  const spec = load(FLEET);
+  // Loopback stand-ins for the private addresses, and free ports for the Local API and metrics.
+  const ctx: PlanContext = { privateAddress: { "app-1": "127.0.0.1", "app-2": "127.0.0.1", "hub-a": "127.0.0.1", "hub-b": "127.0.0.1" } };
+  const [lapiPort, hubMetrics] = [await freePort(), await freePort()];
+  const ports = (text: string) => text.replaceAll("127.0.0.1:8080", `127.0.0.1:${lapiPort}`).replace(/listen_port: 6060/, `listen_port: ${hubMetrics}`);
+  const hub = sandbox(t, planForHost(spec, "hub-a", ctx).steps.find((s) => s.id === "crowdsec")!, ports);
+  const script = hub.relocate(registrationScript(spec)).replaceAll("cscli --error", `cscli -c ${hub.config} --error`);
+  const reg = run("bash", ["-c", `set -euo pipefail\nregister() {\n${script}\n}\nregister`], { cwd: hub.root });
+  assert.equal(reg.status, 0, reg.stderr);
+  const lapi = spawn("crowdsec", ["-c", hub.config], { cwd: hub.root, stdio: "ignore" });
+  t.after(() => void lapi.kill("SIGKILL"));
+  const url = `http://127.0.0.1:${lapiPort}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${url}/health`);
+      break;
+    } catch {
+      await sleep(200);
+    }
+  }
+  const node = planForHost(spec, "app-1", ctx);
+  const agent = sandbox(t, node.steps.find((s) => s.id === "crowdsec")!, ports);
+  const status = run("cscli", ["-c", agent.config, "lapi", "status"], { cwd: agent.root });
+  assert.equal(status.status, 0, `${status.stdout}${status.stderr}`);
+  assert.match(status.stdout + status.stderr, /successfully interact with Local API/);
+  const override = node.steps.find((s) => s.id === "crowdsec-firewall-bouncer")!.files.find((f) => f.path === BOUNCER_OVERRIDE)!;
+  const key = (parse(secretFileContent(override, KEY)) as { api_key: string }).api_key;
+  const pull = (k: string) => fetch(`${url}/v1/decisions/stream?startup=true`, { headers: { "X-Api-Key": k } }).then((r) => r.status);
+  assert.equal(await pull(key), 200);
+  assert.equal(await pull(deriveSecret(KEY, credentialLabel("bouncer", "no-such-host"))), 403);
 });
