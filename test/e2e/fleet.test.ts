@@ -152,12 +152,12 @@ test("CrowdSec as one fleet: a brute force app-1's agent detects is banned by ap
   // Both agents logged in to hub-a (1.4.6 exits when it cannot) and both bouncers pulling.
   await until("agents active and bouncers pulling from hub-a", 150_000, async () => {
     for (const n of NODES) if ((await sshRun(targets[n]!, "systemctl is-active --quiet crowdsec")).code !== 0) return undefined;
-    const bouncers = JSON.parse(await sh("hub-a", "cscli bouncers list -o json")) as { name: string; last_pull?: string }[];
+    const bouncers = (JSON.parse(await sh("hub-a", "cscli bouncers list -o json")) ?? []) as { name: string; last_pull?: string }[];
     return NODES.every((n) => bouncers.some((b) => b.name === n && (b.last_pull ?? "") !== "")) ? true : undefined;
   });
   // The machines and bouncers registered on hub-a are exactly the nodes, and no credential is in
   // a readable file: 0600 root on every host that holds one; the fleetKey itself on none.
-  const machines = JSON.parse(await sh("hub-a", "cscli machines list -o json")) as { machineId: string }[];
+  const machines = (JSON.parse(await sh("hub-a", "cscli machines list -o json")) ?? []) as { machineId: string }[];
   for (const n of NODES) assert.ok(machines.some((m) => m.machineId === n), JSON.stringify(machines));
   for (const n of NODES) {
     assert.equal(await sh(n, "stat -c '%a %U' /etc/crowdsec/local_api_credentials.yaml /etc/crowdsec/bouncers/crowdsec-firewall-bouncer.yaml.local"), "600 root\n600 root\n");
@@ -183,7 +183,8 @@ test("CrowdSec as one fleet: a brute force app-1's agent detects is banned by ap
     await until("the attacker in app-2's nftables set", 120_000, async () => ((await bannedOn("app-2")).includes(ATTACKER) ? true : undefined));
     record(t, "brute force on app-1 to ban on app-2", (performance.now() - t0) / 1000);
     // Detected by app-1's agent (not a decision added by hand): the alert names app-1 and ssh-bf.
-    const alerts = JSON.parse(await sh("hub-a", `cscli alerts list -i ${ATTACKER} -o json`)) as { machine_id: string; scenario: string }[];
+    // (cscli prints null for no alerts.)
+    const alerts = (JSON.parse(await sh("hub-a", `cscli alerts list -i ${ATTACKER} -o json`)) ?? []) as { machine_id: string; scenario: string }[];
     assert.ok(alerts.some((a) => a.machine_id === "app-1" && /^crowdsecurity\/ssh-(slow-)?bf$/.test(a.scenario)), JSON.stringify(alerts));
     assert.ok((await bannedOn("app-1")).includes(ATTACKER), "app-1 bans it too");
   } finally {
