@@ -276,12 +276,12 @@ test("with hub-a's Prometheus and Alertmanager stopped, a fault on app-2 still a
 /** PSS (MiB) of every process in each unit's cgroup on a host, from /proc/PID/smaps_rollup. */
 const PSS_BY_UNIT = `for u in netdata prometheus-node-exporter crowdsec crowdsec-firewall-bouncer vigil-agent fail2ban; do
   cg=$(systemctl show -p ControlGroup --value "$u.service" 2>/dev/null)
-  kb=0
-  if [ -n "$cg" ] && [ -f "/sys/fs/cgroup$cg/cgroup.procs" ]; then
-    for pid in $(cat "/sys/fs/cgroup$cg/cgroup.procs"); do
-      v=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null); kb=$((kb + \${v:-0}))
-    done
-  fi
+  kb=0 pids=""
+  if [ -n "$cg" ] && [ -f "/sys/fs/cgroup$cg/cgroup.procs" ]; then pids=$(cat "/sys/fs/cgroup$cg/cgroup.procs")
+  else main=$(systemctl show -p MainPID --value "$u.service" 2>/dev/null); [ "\${main:-0}" = 0 ] || pids="$main $(pgrep -P "$main" | tr '\\n' ' ')"; fi
+  for pid in $pids; do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null); kb=$((kb + \${v:-0}))
+  done
   echo "$u $kb"
 done`;
 
