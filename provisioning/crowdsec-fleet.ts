@@ -9,10 +9,10 @@
 // (SQLite here) and two LAPIs share nothing; an agent and a bouncer each talk to exactly one
 // URL. Two LAPIs (one per hub) would split the fleet in two halves that never see each other's
 // bans, which is what "one fleet" is meant to end. So the pair's second hub is not a second
-// LAPI; while the first hub is down no new ban reaches any host (agents and bouncers retry every
-// 30 s until it answers, see node/crowdsec.ts), and fail2ban, where on, still bans locally. Moving the LAPI is an apply: with
-// the first hub removed from the spec, the next hub becomes the LAPI and every host is
-// re-pointed (its database starts empty; the Central API, if on, refills the community list).
+// LAPI; while the first hub is down no new ban reaches any host (agents and bouncers retry
+// every 30 s until it answers, see node/crowdsec.ts), and fail2ban, where on, still bans
+// locally. Moving the LAPI is an apply: with the first hub removed from the spec, the next hub
+// becomes the LAPI and every host is re-pointed (its database starts empty; the Central API, if on, refills the community list).
 //
 // Credentials: each machine's password and each bouncer's API key is HMAC-SHA256(fleetKey,
 // "crowdsec <kind> <host>"), computed by the applying process (plan.ts derived files). A node
