@@ -50,8 +50,10 @@ export const SERVICE_PORTS: readonly number[] = [
 ];
 
 /**
- * What listens on each port a firewall may open, for policy messages. CrowdSec's metrics port is
- * not here: it is bound to loopback, so a firewall rule for 6060 concerns something else.
+ * What listens on each port a firewall may open, for policy messages. CrowdSec's ports are not
+ * here: they are bound to loopback (the Local API of a fleet to the first hub's private address,
+ * opened to the VPC by the base firewall), so a rule that opens 8080 wider concerns an
+ * application's port, the common one for HTTP services.
  */
 export const PORT_NAMES: Readonly<Record<number, string>> = {
   [SSH_PORT]: "SSH",
@@ -61,7 +63,6 @@ export const PORT_NAMES: Readonly<Record<number, string>> = {
   [NODE_EXPORTER_PORT]: "node_exporter",
   [BLACKBOX_PORT]: "blackbox exporter",
   [NETDATA_PORT]: "Netdata",
-  [CROWDSEC_LAPI_PORT]: "CrowdSec Local API",
 };
 
 /** `9100 (node_exporter)`; a port of no stack service as its number. */
