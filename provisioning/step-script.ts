@@ -64,7 +64,8 @@ export const deriveSecret = (secretValue: string, label: string): string => crea
 /** What a secret file holds: the secret's value, or its template with the derived value in. */
 export function secretFileContent(f: PlanFile, secretValue: string): string {
   if (f.derived === undefined) return secretValue;
-  if (secretValue === "") throw new Error(`secret "${f.secret}" is empty: it cannot derive ${f.path}`);
+  // Every host's credential hangs on this one value: refuse a guessable one (never naming it).
+  if (secretValue.length < 16) throw new Error(`secret "${f.secret}" is shorter than 16 characters: too weak to derive ${f.path} (make one with openssl rand -hex 32)`);
   return f.derived.template.replaceAll(DERIVED_PLACEHOLDER, deriveSecret(secretValue, f.derived.label));
 }
 

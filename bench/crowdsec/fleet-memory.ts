@@ -21,7 +21,7 @@ import { registrationScript } from "../../provisioning/crowdsec-fleet.ts";
 import { CROWDSEC_HUB, ENABLE_HUB_ITEM_FUNCTION } from "../../provisioning/node/crowdsec.ts";
 
 const idleSeconds = Number(process.argv[2] ?? 30);
-const KEY = "bench-fleet-key";
+const KEY = "bench-fleet-key-0123456789";
 const spec = (fleet: boolean) => {
   const r = loadSpecText(
     `version: 1

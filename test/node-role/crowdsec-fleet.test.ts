@@ -109,7 +109,8 @@ test("credentials: derived per host and kind at apply time, never in the plan; a
   assert.deepEqual(stepSecrets(step(spec, "app-1")), ["crowdsecFleetKey"]);
   const f = step(spec, "app-1").files.find((x) => x.path === CROWDSEC_LAPI_CREDENTIALS)!;
   assert.match(secretInputName(f), /^crowdsecFleetKey_d[0-9a-f]{16}$/);
-  assert.throws(() => secretFileContent(f, ""), /is empty/);
+  assert.throws(() => secretFileContent(f, ""), /shorter than 16 characters/);
+  assert.throws(() => secretFileContent(f, "short-key"), (e: Error) => /too weak/.test(e.message) && !e.message.includes("short-key"));
 });
 
 test("fleetKey: hostile secret names and shapes are refused at validate, naming the field", () => {
