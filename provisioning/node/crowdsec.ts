@@ -189,18 +189,26 @@ const collectionLink = (collection: string) => `/etc/crowdsec/collections/${coll
 
 /**
  * systemd drop-in for a fleet's CrowdSec units: the agent exits when it cannot log in to the
- * Local API (1.4.6: "authenticate watcher", fatal) and Debian's units do not restart, so without
- * this a node applied before its hub, or a node whose hub rebooted, would stay without CrowdSec.
- * Every 30 s, without a start limit, until the Local API answers.
+ * Local API (1.4.6: "authenticate watcher", fatal, status 1), the bouncer too (0.0.25: "stream api
+ * init failed", removing its nftables tables, with status 0: hence Restart=always, seen in the
+ * fleet e2e), and Debian's units do not restart, so without this a node applied before its hub, or
+ * a node whose hub rebooted, would stay unprotected. Every 30 s, without a start limit, until the
+ * Local API answers. `systemctl stop` still stops them.
  */
 export const FLEET_RESTART_DROP_IN = `# Written by vigil: keep retrying while the fleet's Local API (first hub) is unreachable.
 [Unit]
 StartLimitIntervalSec=0
 
 [Service]
-Restart=on-failure
+Restart=always
 RestartSec=30s
 `;
+
+/** Probe lines: the unit enabled, and running or waiting to restart (ActiveState activating). */
+const enabledAndRunningOrRetrying = (unit: string): string[] => [
+  `systemctl is-enabled --quiet ${unit} || exit 1`,
+  `case "$(systemctl show -p ActiveState --value ${unit})" in active|activating) ;; *) exit 1 ;; esac`,
+];
 
 /** The agent's credentials for the fleet's Local API: URL, its host name as login, its derived password. */
 export const agentCredentialsTemplate = (url: string, login: string): string =>
@@ -297,7 +305,7 @@ fi`,
         ? c.collections.map((col) => `{ [ -e ${shq(collectionLink(col) + ".yaml")} ] || [ -e ${shq(collectionLink(col) + ".yml")} ]; } || exit 1`)
         : []),
       // Enabled, and running or waiting to retry the Local API (not given up).
-      ...(remoteAgent ? [`systemctl is-enabled --quiet ${unit} || exit 1`, `! systemctl is-failed --quiet ${unit} || exit 1`] : []),
+      ...(remoteAgent ? enabledAndRunningOrRetrying(unit) : []),
     ].join("\n"),
     // SIGHUP (ExecReload) re-reads config, acquisition and hub items. In a fleet the unit is
     // restarted (new credentials or a new Local API URL), without waiting for a Local API that
@@ -341,8 +349,7 @@ export function crowdsecBouncerStep(spec?: Spec, host?: Host, ctx?: PlanContext)
 fi`,
     beforeInstall: "systemctl daemon-reload",
     afterInstall: `systemctl enable --quiet ${unit}`,
-    probe: `systemctl is-enabled --quiet ${unit} || exit 1
-! systemctl is-failed --quiet ${unit} || exit 1`,
+    probe: enabledAndRunningOrRetrying(unit).join("\n"),
     // The Local API may not answer yet: the drop-in's restarts take over from here.
     reload: `systemctl restart --no-block ${unit}`,
   });

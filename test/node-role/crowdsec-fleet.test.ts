@@ -81,6 +81,12 @@ test("roles: the first hub runs the Local API on its private address only; nodes
   const bouncer = step(spec, "app-1", "crowdsec-firewall-bouncer").files.find((f) => f.path === BOUNCER_OVERRIDE)!;
   assert.match(bouncer.derived!.template, new RegExp(`^api_url: http://${hubA.replaceAll(".", "\\.")}:8080/$`, "m"));
   assert.equal(bouncer.mode, "0600");
+  // Both exit when the Local API does not answer (the bouncer with status 0): always restarted.
+  for (const id of ["crowdsec", "crowdsec-firewall-bouncer"]) {
+    const dropIn = step(spec, "app-1", id).files.find((f) => f.path.endsWith(".service.d/vigil.conf"))!;
+    assert.match(dropIn.content ?? "", /^Restart=always$/m, id);
+    assert.match(step(spec, "app-1", id).probe ?? "", /ActiveState --value .*active\|activating/);
+  }
 });
 
 test("credentials: derived per host and kind at apply time, never in the plan; a node receives only its own", () => {
