@@ -1,7 +1,7 @@
 // The environment's private network and its firewalls.
 import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
-import { METRICS_PORTS, SSH_PORT } from "../provisioning/service-ports.ts";
+import { CROWDSEC_LAPI_PORT, METRICS_PORTS, SSH_PORT } from "../provisioning/service-ports.ts";
 
 
 const WORLD = ["0.0.0.0/0", "::/0"];
@@ -27,6 +27,11 @@ export interface NetworkArgs {
    * where the hub scrapes them, like vigil's own exporters.
    */
   appMetricsPorts?: number[];
+  /**
+   * CrowdSec runs as one fleet (stack.crowdsec.fleetKey): the first hub's Local API port is open
+   * to the VPC only, where the nodes' agents and bouncers reach it.
+   */
+  crowdsecLapi?: boolean;
 }
 
 /**
@@ -58,7 +63,7 @@ export class Network extends pulumi.ComponentResource {
 
     const inboundRules: digitalocean.types.input.FirewallInboundRule[] = [
       ...(args.sshAllowFrom.length > 0 ? [{ protocol: "tcp", portRange: String(SSH_PORT), sourceAddresses: args.sshAllowFrom }] : []),
-      ...[...new Set([...METRICS_PORTS, ...(args.appMetricsPorts ?? [])])].map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [args.ipRange] })),
+      ...[...new Set([...METRICS_PORTS, ...(args.appMetricsPorts ?? []), ...(args.crowdsecLapi ? [CROWDSEC_LAPI_PORT] : [])])].map((port) => ({ protocol: "tcp", portRange: String(port), sourceAddresses: [args.ipRange] })),
       { protocol: "icmp", sourceAddresses: WORLD },
     ];
     this.firewall = new digitalocean.Firewall(

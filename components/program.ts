@@ -1,5 +1,6 @@
 // Everything `pulumi up` creates for one spec. index.ts calls it with config secrets; the offline
 // planner (cloud-preview.ts, `vigil plan`, `vigil check`) calls it under mocks with placeholders.
+import { crowdsecFleet } from "../provisioning/crowdsec-fleet.ts";
 import * as pulumi from "@pulumi/pulumi";
 import * as digitalocean from "@pulumi/digitalocean";
 import { isSecretRef, type Spec } from "../schema/spec-schema.ts";
@@ -121,6 +122,7 @@ export function buildVigil(args: ProgramArgs): VigilOutputs {
     environmentTag: environmentTag.name,
     nodeTag: roleTags.node?.name,
     appMetricsPorts: spec.hosts.flatMap((h) => h.scrape.map((t) => t.port)),
+    crowdsecLapi: crowdsecFleet(spec),
   });
 
   const hosts = spec.hosts.map(

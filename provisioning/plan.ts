@@ -19,7 +19,18 @@ export interface PlanFile {
    * never part of the plan: it travels on the step's stdin at apply time (see step-script.ts).
    */
   secret?: string;
+  /**
+   * With `secret`: the file is not the secret itself but `template` with every
+   * DERIVED_PLACEHOLDER replaced by hex HMAC-SHA256(secret value, `label`), computed at apply
+   * time (step-script.ts secretsStdin). One spec secret so gives each machine its own credential
+   * (CrowdSec's machine passwords and bouncer keys): a host receives only the values derived for
+   * it, and neither the plan nor the step script ever holds one.
+   */
+  derived?: { label: string; template: string };
 }
+
+/** Where a derived secret file's template takes the derived value (64 hex digits). */
+export const DERIVED_PLACEHOLDER = "__VIGIL_DERIVED_SECRET__";
 
 /** One idempotent unit of work on a host, applied as: files → validate → run → reload. */
 export interface PlanStep {
@@ -72,7 +83,9 @@ export function stepHash(step: PlanStep): string {
   const canonical = JSON.stringify([
     step.id,
     step.description,
-    step.files.map((f) => [f.path, f.mode, f.owner, f.content ?? null, f.secret ?? null]),
+    // A derived file's label and template join the identity only where they exist, so every
+    // other step keeps the hash (and the state on hosts) it had before derived files existed.
+    step.files.map((f) => [f.path, f.mode, f.owner, f.content ?? null, f.secret ?? null, ...(f.derived ? [f.derived.label, f.derived.template] : [])]),
     step.probe ?? null,
     step.validate ?? null,
     step.run ?? null,
@@ -81,6 +94,21 @@ export function stepHash(step: PlanStep): string {
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }
 
-/** Names of the secrets a step's files need. */
+/** Names of the spec secrets a step's files need (a derived file needs the secret it derives from). */
 export const stepSecrets = (step: PlanStep): string[] =>
   [...new Set(step.files.flatMap((f) => (f.secret ? [f.secret] : [])))].sort();
+
+/**
+ * The name a secret file's value travels under on the step's stdin (and its file name under the
+ * step's $secrets): the spec secret's own name, or for a derived file that name plus a digest of
+ * its label and template (still [A-Za-z][A-Za-z0-9_]*; different files, different names).
+ */
+export function secretInputName(f: PlanFile): string {
+  if (f.secret === undefined) throw new Error(`${f.path} is not a secret file`);
+  if (f.derived === undefined) return f.secret;
+  return `${f.secret}_d${createHash("sha256").update(JSON.stringify([f.derived.label, f.derived.template])).digest("hex").slice(0, 16)}`;
+}
+
+/** The stdin names of a step's secret files, sorted, each once. */
+export const stepSecretInputs = (step: PlanStep): string[] =>
+  [...new Set(step.files.flatMap((f) => (f.secret !== undefined ? [secretInputName(f)] : [])))].sort();

@@ -15,7 +15,7 @@ export function planJson(plan: HostPlan, opts: { sudo?: boolean } = {}): string 
     command: stepCommand(step, opts),
     files: step.files.map((f) =>
       f.secret !== undefined
-        ? { path: f.path, mode: f.mode, owner: f.owner, secret: f.secret }
+        ? { path: f.path, mode: f.mode, owner: f.owner, secret: f.secret, ...(f.derived ? { derivedFor: f.derived.label } : {}) }
         : {
             path: f.path,
             mode: f.mode,

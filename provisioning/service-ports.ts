@@ -15,7 +15,10 @@ export const ALERTMANAGER_PORT = 9093;
 /** Alertmanager's gossip between the two hubs of a pair. */
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
 export const BLACKBOX_PORT = 9115;
-/** CrowdSec's Local API (loopback only; the firewall bouncer talks to it). */
+/**
+ * CrowdSec's Local API: loopback on a lone host; in a fleet (provisioning/crowdsec-fleet.ts) the
+ * first hub's private address, open to the VPC only (the nodes' agents and bouncers).
+ */
 export const CROWDSEC_LAPI_PORT = 8080;
 /** CrowdSec's own Prometheus endpoint (loopback only). */
 export const CROWDSEC_METRICS_PORT = 6060;
@@ -52,7 +55,9 @@ export const SERVICE_PORTS: readonly number[] = [
 
 /**
  * What listens on each port a firewall may open, for policy messages. CrowdSec's ports are not
- * here: they are bound to loopback, so a firewall rule for 8080 concerns something else.
+ * here: they are bound to loopback (the Local API of a fleet to the first hub's private address,
+ * opened to the VPC by the base firewall), so a rule that opens 8080 wider concerns an
+ * application's port, the common one for HTTP services.
  */
 export const PORT_NAMES: Readonly<Record<number, string>> = {
   [SSH_PORT]: "SSH",

@@ -6,7 +6,8 @@
 //   1. upload `stagedFiles(step)` into `stageDir(step)` (content files + step.sh);
 //   2. run `stepCommand(step)` with `secretsStdin(step, values)` on stdin;
 //   3. the last line of stdout is `vigil-step: changed` or `vigil-step: unchanged`; exit 1 on failure.
-import { stepHash, stepSecrets, type PlanStep } from "./plan.ts";
+import { createHmac } from "node:crypto";
+import { DERIVED_PLACEHOLDER, secretInputName, stepHash, stepSecretInputs, type PlanFile, type PlanStep } from "./plan.ts";
 import { shq } from "./shell-quote.ts";
 
 /** Where vigil keeps its own state on a host. */
@@ -45,25 +46,39 @@ export const stepCommand = (step: PlanStep, opts: { sudo?: boolean } = {}): stri
  * secret without a value; the value itself never appears in a message.
  */
 export function secretsStdin(step: PlanStep, values: Readonly<Record<string, string | undefined>>): string {
-  return stepSecrets(step)
-    .map((name) => {
-      const value = values[name];
-      if (value === undefined) throw new Error(`secret "${name}" has no value (step ${step.id})`);
-      return `${name} ${Buffer.from(value, "utf8").toString("base64")}\n`;
+  const byInput = new Map<string, PlanFile>();
+  for (const f of step.files) if (f.secret !== undefined && !byInput.has(secretInputName(f))) byInput.set(secretInputName(f), f);
+  return [...byInput.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, f]) => {
+      const value = values[f.secret!];
+      if (value === undefined) throw new Error(`secret "${f.secret}" has no value (step ${step.id})`);
+      return `${name} ${Buffer.from(secretFileContent(f, value), "utf8").toString("base64")}\n`;
     })
     .join("");
+}
+
+/** Hex HMAC-SHA256 of `label` under a secret: one credential per label from one spec secret. */
+export const deriveSecret = (secretValue: string, label: string): string => createHmac("sha256", secretValue).update(label, "utf8").digest("hex");
+
+/** What a secret file holds: the secret's value, or its template with the derived value in. */
+export function secretFileContent(f: PlanFile, secretValue: string): string {
+  if (f.derived === undefined) return secretValue;
+  // Every host's credential hangs on this one value: refuse a guessable one (never naming it).
+  if (secretValue.length < 16) throw new Error(`secret "${f.secret}" is shorter than 16 characters: too weak to derive ${f.path} (make one with openssl rand -hex 32)`);
+  return f.derived.template.replaceAll(DERIVED_PLACEHOLDER, deriveSecret(secretValue, f.derived.label));
 }
 
 /** The bash script of a step. Deterministic: the same step gives the same bytes. */
 export function stepScript(step: PlanStep): string {
   const hash = stepHash(step);
   const dir = stageDir(step);
-  const secrets = stepSecrets(step);
+  const secrets = stepSecretInputs(step);
   for (const name of secrets) {
     if (!SECRET_NAME.test(name)) throw new Error(`step ${step.id}: ${JSON.stringify(name)} is not a secret name`);
   }
   const fileLines = step.files.map((f) => {
-    const source = f.secret !== undefined ? `"$secrets"/${shq(f.secret)}` : `"$stage"/${shq(`files${f.path}`)}`;
+    const source = f.secret !== undefined ? `"$secrets"/${shq(secretInputName(f))}` : `"$stage"/${shq(`files${f.path}`)}`;
     return `  ${shq(f.path)} ${source} ${shq(f.mode)} ${shq(f.owner)}`;
   });
   const block = (name: string, body: string | undefined) =>

@@ -42,6 +42,25 @@ export function crossCheck(spec: Spec): Problem[] {
     ...checkRules(spec),
     ...checkRemoteWrite(spec),
     ...checkHeartbeats(spec),
+    ...checkCrowdsecFleet(spec),
+  ];
+}
+
+/**
+ * stack.crowdsec.fleetKey makes the first hub the fleet's CrowdSec Local API for the other node
+ * hosts (provisioning/crowdsec-fleet.ts); without a hub, or with no node besides it, the key would
+ * silently do nothing.
+ */
+function checkCrowdsecFleet(spec: Spec): Problem[] {
+  if (spec.stack.crowdsec.fleetKey === undefined) return [];
+  const hub = spec.hosts.find((h) => h.roles.includes("hub"));
+  if (hub !== undefined && spec.hosts.some((h) => h.roles.includes("node") && h.name !== hub.name)) return [];
+  return [
+    {
+      path: ["stack", "crowdsec", "fleetKey"],
+      key: true,
+      message: "has no effect: CrowdSec runs as one fleet with a hub and at least one node host besides the first hub (a lone host keeps its own Local API); remove it",
+    },
   ];
 }
 

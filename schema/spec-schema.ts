@@ -271,6 +271,11 @@ export const Stack = Type.Object(
           default: ["crowdsecurity/linux", "crowdsecurity/sshd"],
           uniqueItems: true,
         }),
+        fleetKey: Type.Optional({
+          ...SecretRef,
+          description:
+            "{ secret: NAME } holding a long random string (openssl rand -hex 32): CrowdSec runs as one fleet, the first hub runs the Local API and every node's agent and firewall bouncer use it (credentials derived per host from this secret)",
+        }),
       },
       "CrowdSec with journald acquisition",
     ),

@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"vigil.schema.json","additionalProperties":false,"title":"vigil spec","type":"object","required":["version","environment","project","region","hosts","alerts"],"properties":{"$schema":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"version":{"description":"spec format version","const":1,"type":"number"},"environment":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"environment name; a Pulumi stack of this name reads this file","type":"string"},"project":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"prefix for every cloud resource name and tag","type":"string"},"region":{"type":"string","enum":["nyc1","nyc2","nyc3","sfo2","sfo3","ams3","sgp1","lon1","fra1","tor1","blr1","syd1","atl1"],"description":"DigitalOcean region slug"},"vpc":{"additionalProperties":false,"default":{},"type":"object","properties":{"ipRange":{"pattern":"^[0-9./]+$","description":"private CIDR of the VPC; default: a /24 in 10.0.0.0/8 derived from project and environment (schema/vpc-range.ts)","type":"string"}}},"access":{"additionalProperties":false,"default":{},"type":"object","properties":{"sshKeys":{"default":[],"description":"keys installed on every droplet: a public key vigil uploads, or { fingerprint } / { name } of a key already on the account","type":"array","items":{"description":"an OpenSSH public key line (type, base64 key, then an optional comment without control characters), { fingerprint: aa:bb:... } or { name: NAME }","anyOf":[{"pattern":"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$","description":"an OpenSSH public key: vigil uploads it","type":"string"},{"additionalProperties":false,"description":"a key already on the account, by fingerprint","type":"object","required":["fingerprint"],"properties":{"fingerprint":{"pattern":"^[0-9a-f]{2}(:[0-9a-f]{2}){15}$","description":"MD5 fingerprint, as the control panel shows it","type":"string"}}},{"additionalProperties":false,"description":"a key already on the account, by name","type":"object","required":["name"],"properties":{"name":{"minLength":1,"maxLength":255,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]+$","description":"the key's name on the account","type":"string"}}}]}},"sshAllowFrom":{"default":[],"description":"CIDRs allowed to reach SSH","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}},"user":{"default":"root","pattern":"^[a-z_][a-z0-9_-]*$","description":"provisioning user","type":"string"}}},"hosts":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","roles"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"host name, unique in the spec","type":"string"},"size":{"default":"s-1vcpu-1gb","pattern":"^[a-z0-9-]+$","description":"droplet size slug","type":"string"},"image":{"default":"debian-12-x64","pattern":"^[a-z0-9][a-z0-9._-]*$","maxLength":128,"description":"droplet image slug; Debian 12 is supported","type":"string"},"roles":{"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["node","hub"],"description":"node | hub"}},"existing":{"additionalProperties":false,"description":"an existing server: provisioned, not created","type":"object","required":["address"],"properties":{"address":{"format":"host","description":"address vigil connects to over SSH: an IP address or host name","type":"string"},"privateAddress":{"format":"host","description":"IP address other hosts use (default: address)","type":"string"},"port":{"minimum":1,"maximum":65535,"default":22,"type":"integer"}}},"backups":{"default":false,"description":"DigitalOcean droplet backups","type":"boolean"},"services":{"default":[],"uniqueItems":true,"description":"systemd units that must stay active","type":"array","items":{"pattern":"^[A-Za-z0-9@:._-]+$","type":"string"}},"agent":{"additionalProperties":false,"description":"the vigil health agent's checks on this host","type":"object","properties":{"sqlite":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["path","maxSizeMB"],"properties":{"path":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"absolute path of the database file","type":"string"},"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"value of the `database` label (default: the file name without extension)","type":"string"},"maxSizeMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteTooLarge above this size","type":"number"},"maxWalMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteWalTooLarge above this WAL size","type":"number"},"integrityEvery":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often PRAGMA quick_check runs","type":"string","default":"6h"}}}},"pm2":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["user","apps"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"PM2_HOME (default ~user/.pm2)","type":"string"},"apps":{"uniqueItems":true,"description":"expected apps","type":"array","items":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"a PM2 app name","type":"string"}}}}}}},"scrape":{"default":[],"description":"the application's own metrics endpoints on this host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","port"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `app` label of its series","type":"string"},"port":{"minimum":1,"maximum":65535,"description":"TCP port of the metrics endpoint","type":"integer"},"path":{"default":"/metrics","pattern":"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$","maxLength":256,"description":"HTTP path","type":"string"},"scheme":{"type":"string","enum":["http","https"],"description":"http | https","default":"http"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"scrape interval (default intervals.scrape)","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels on every series of the target","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}}}}},"logs":{"default":[],"description":"log-derived metrics: mtail counts matching lines (vigil_log_lines_total)","type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `log` label of its series","type":"string"},"files":{"minItems":1,"uniqueItems":true,"description":"log files mtail follows (rotation included)","type":"array","items":{"pattern":"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$","maxLength":4096,"description":"an absolute path of letters, digits and ._@+=:~- (* and ? match within one path segment)","type":"string"}},"pm2":{"additionalProperties":false,"description":"the app's PM2 logs (PM2_HOME/logs/APP-out.log and APP-error.log); every error-log line counts as pattern `error`","type":"object","required":["user","app"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"app":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"the PM2 app name","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$","maxLength":4096,"description":"an absolute path, PM2_HOME (default /home/USER/.pm2, /root/.pm2 for root)","type":"string"}}},"journal":{"additionalProperties":false,"description":"a unit's journal, followed by vigil-journal-NAME.service into a FIFO mtail reads","type":"object","required":["unit"],"properties":{"unit":{"pattern":"^[A-Za-z0-9@:._-]+$","maxLength":256,"description":"a systemd unit name (letters, digits, @:._-) whose journal mtail reads","type":"string"}}},"count":{"default":[],"description":"what to count (a pm2 source counts its error-log lines as `error` without it)","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","regex"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `pattern` label of the count; a count named `error` feeds LogErrorsSpike","type":"string"},"regex":{"minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","description":"an RE2 regular expression (mtail's syntax, not PCRE: no lookaround or backreferences); a line matching it anywhere counts once","type":"string"}}}}}}}}}},"stack":{"additionalProperties":false,"default":{},"type":"object","properties":{"netdata":{"additionalProperties":false,"default":{},"description":"Netdata dashboard on 127.0.0.1:19999 (and the VPC address)","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"notifications":{"default":false,"description":"Netdata's own alarm notifications","type":"boolean"},"streamApiKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME } holding a UUID (uuidgen): nodes stream to the hubs' Netdata (the fleet dashboard) and keep only a short history in RAM","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"nodeExporter":{"additionalProperties":false,"default":{},"description":"Prometheus node_exporter","type":"object","properties":{"enabled":{"default":true,"type":"boolean"}}},"fail2ban":{"additionalProperties":false,"default":{},"description":"fail2ban with the sshd jail on the systemd journal","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"bantime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"1h"},"findtime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"},"maxretry":{"minimum":1,"default":5,"type":"integer"},"ignoreIp":{"default":[],"description":"IPs or CIDRs never banned","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}}}},"crowdsec":{"additionalProperties":false,"default":{},"description":"CrowdSec with journald acquisition","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"centralApi":{"default":true,"description":"share signals with and receive the community blocklist","type":"boolean"},"firewallBouncer":{"default":true,"description":"install crowdsec-firewall-bouncer","type":"boolean"},"collections":{"default":["crowdsecurity/linux","crowdsecurity/sshd"],"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9-]+/[a-z0-9-]+$","type":"string"}}}}}},"intervals":{"additionalProperties":false,"default":{},"type":"object","properties":{"scrape":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub scrapes every target","type":"string","default":"15s"},"evaluation":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub evaluates the alert rules","type":"string","default":"15s"},"agent":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the vigil agent collects (default: intervals.scrape; never slower than it)","type":"string"}}},"thresholds":{"additionalProperties":false,"default":{},"type":"object","properties":{"cpu":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":70,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"memory":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"disk":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"load":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"exclusiveMinimum":0,"maximum":1000,"default":2,"type":"number"},"critical":{"exclusiveMinimum":0,"maximum":1000,"default":5,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"}}},"diskFillHours":{"exclusiveMinimum":0,"maximum":8760,"default":24,"description":"HostDiskWillFill horizon (at most a year)","type":"number"},"inodes":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":85,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"clockSkewMs":{"exclusiveMinimum":0,"maximum":60000,"default":50,"description":"HostClockSkew above this NTP offset (milliseconds)","type":"number"},"fileDescriptors":{"minimum":0,"maximum":100,"default":80,"description":"HostFileDescriptorsHigh above this percent of the kernel's file-max","type":"number"},"conntrack":{"minimum":0,"maximum":100,"default":75,"description":"HostConntrackHigh above this percent of nf_conntrack_max","type":"number"},"cpuSteal":{"minimum":0,"maximum":100,"default":10,"description":"HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)","type":"number"},"networkErrors":{"minimum":0,"maximum":100,"default":1,"description":"HostNetworkErrors above this percent of an interface's packets with errors","type":"number"},"logErrors":{"exclusiveMinimum":0,"maximum":1000000000,"default":50,"description":"LogErrorsSpike above this many `error` lines of one log within 5 minutes","type":"number"}}},"uptime":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"check name; the `check` label","type":"string"},"url":{"format":"http-url","maxLength":2048,"description":"http(s) URL","type":"string"},"tcp":{"format":"host-port","maxLength":260,"description":"host:port","type":"string"},"icmp":{"format":"host","maxLength":253,"description":"host to ping","type":"string"},"regions":{"default":["us_east","eu_west"],"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["us_east","us_west","eu_west","se_asia"],"description":"DigitalOcean uptime region"}},"latencyMs":{"minimum":1,"maximum":600000,"description":"UptimeProbeSlow (and DigitalOcean's latency alert) above this many ms","type":"integer"},"sslExpiryDays":{"minimum":1,"maximum":3650,"description":"TlsCertificateExpiring below this","type":"integer"},"expectStatus":{"default":[],"description":"accepted HTTP codes (default 2xx)","type":"array","items":{"minimum":100,"maximum":599,"type":"integer"}},"alertPeriod":{"type":"string","enum":["2m","3m","5m","10m","15m","30m","1h"],"description":"how long before the DigitalOcean alert fires","default":"5m"}}}},"slos":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","objective"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"SLO name; the `slo` label","type":"string"},"description":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"uptime":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"uptime check whose probes are the SLI","type":"string"},"objective":{"exclusiveMinimum":0,"exclusiveMaximum":100,"description":"percent good over the window","type":"number"},"window":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"30d"},"latencyMs":{"exclusiveMinimum":0,"maximum":600000,"description":"a probe slower than this is bad","type":"number"},"errorQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of bad events; {{window}} is replaced","type":"string"},"totalQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of all events; {{window}} is replaced","type":"string"},"minEventsPerHour":{"minimum":0,"maximum":1000000000,"default":0,"description":"burn alerts stay quiet while fewer events than this per hour arrive (low-traffic guard)","type":"number"}}}},"alerts":{"additionalProperties":false,"type":"object","required":["receivers","routes"],"properties":{"receivers":{"minProperties":1,"additionalProperties":false,"description":"receivers by name","type":"object","patternProperties":{"^[a-z0-9][a-z0-9_-]*$":{"additionalProperties":false,"minProperties":1,"maxProperties":1,"description":"exactly one of pagerduty, slack, email, webhook","type":"object","properties":{"pagerduty":{"additionalProperties":false,"type":"object","required":["routingKey"],"properties":{"routingKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"url":{"format":"https-url","maxLength":2048,"type":"string"}}},"slack":{"additionalProperties":false,"type":"object","required":["webhook"],"properties":{"webhook":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"channel":{"pattern":"^[#@]?[a-z0-9._-]+$","type":"string"}}},"email":{"additionalProperties":false,"type":"object","required":["to","from","smarthost"],"properties":{"to":{"minItems":1,"type":"array","items":{"format":"email","type":"string"}},"from":{"format":"email","type":"string"},"smarthost":{"format":"host-port","description":"host:port","type":"string"},"username":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"requireTls":{"default":true,"type":"boolean"}}},"webhook":{"additionalProperties":false,"type":"object","required":["url"],"properties":{"url":{"description":"an http(s) URL or { secret: NAME }","anyOf":[{"format":"http-url","maxLength":2048,"type":"string"},{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}]}}}}}}},"confirm":{"minimum":1,"maximum":100,"default":3,"description":"consecutive bad evaluations before a state alert fires: its `for` is confirm x intervals.evaluation","type":"integer"},"routes":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["to"],"properties":{"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info"},"match":{"additionalProperties":false,"description":"label name -> exact value","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}},"to":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"continue":{"default":false,"description":"keep matching later routes","type":"boolean"},"escalate":{"minItems":1,"description":"receivers added when an alert is STILL FIRING after a delay (not 'unacknowledged': Alertmanager has no acknowledgement)","type":"array","items":{"additionalProperties":false,"type":"object","required":["after","to"],"properties":{"after":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"notify `to` too when an alert of the route is still firing this long after it started","type":"string"},"to":{"minItems":1,"uniqueItems":true,"description":"the receivers added (a secondary on-call)","type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}}}}}}}},"grouping":{"additionalProperties":false,"default":{},"type":"object","properties":{"by":{"default":["alertname","host"],"uniqueItems":true,"description":"label names, or [...] for all labels","type":"array","items":{"pattern":"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"Alertmanager group_wait for every alert (default: intervals.evaluation for critical alerts, 30s for the rest)","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"4h"},"warning":{"additionalProperties":false,"minProperties":1,"description":"grouping of warning notifications (e.g. a longer interval)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}},"info":{"additionalProperties":false,"minProperties":1,"description":"grouping of info notifications (e.g. a daily repeat)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}}}},"heartbeat":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver of the always-firing VigilWatchdog","type":"string"}}},"cloudAlerts":{"additionalProperties":false,"description":"recipients of DigitalOcean's uptime and monitor alerts","type":"object","properties":{"emails":{"default":[],"uniqueItems":true,"description":"addresses verified on the DigitalOcean account","type":"array","items":{"format":"email","type":"string"}},"slack":{"default":"none","pattern":"^[a-z0-9][a-z0-9_-]*$","description":"a Slack receiver of alerts.receivers (its webhook and channel), or none","type":"string"}}},"maintenance":{"default":[],"maxItems":8,"description":"recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)","type":"array","items":{"additionalProperties":false,"description":"recurring window in which notifications of the alerts it names are muted (alerts still fire)","type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"window name (an Alertmanager time interval of this name)","type":"string"},"weekdays":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$","description":"a day or a range within sunday..saturday: monday, monday:friday","type":"string"}},"times":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$","description":"HH:MM-HH:MM in the window's time zone, end excluded","type":"string"}},"timezone":{"default":"UTC","pattern":"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$","description":"IANA time zone, e.g. Europe/Berlin","type":"string"},"hosts":{"minItems":1,"uniqueItems":true,"description":"mute these hosts' alerts","type":"array","items":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"a host of the spec","type":"string"}},"alerts":{"minItems":1,"uniqueItems":true,"description":"mute these alert names","type":"array","items":{"pattern":"^[a-zA-Z_:][a-zA-Z0-9_:]*$","type":"string"}},"match":{"additionalProperties":false,"minProperties":1,"description":"mute alerts carrying all these labels","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}}}}},"rules":{"default":[],"description":"custom alert rules on the application's metrics","type":"array","items":{"additionalProperties":false,"type":"object","required":["alert","expr","summary"],"properties":{"alert":{"pattern":"^[A-Z][A-Za-z0-9_]*$","maxLength":100,"description":"alert name, CamelCase","type":"string"},"expr":{"minLength":1,"maxLength":8192,"description":"PromQL; the alert fires for every series it returns","type":"string"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how long expr must hold (default: the confirm window, alerts.confirm x intervals.evaluation)","type":"string"},"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info; routed like vigil's own alerts","default":"warning"},"summary":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"minLength":1,"description":"one line; a Prometheus template","type":"string"},"description":{"maxLength":4096,"description":"a Prometheus template","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels (routes can match them)","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}},"runbook":{"format":"http-url","maxLength":2048,"description":"runbook URL (annotation runbook_url)","type":"string"}}}},"remoteWrite":{"default":[],"description":"long-term storage: every hub's Prometheus sends its samples to each","type":"array","items":{"additionalProperties":false,"description":"one remote_write target; at most one of bearerToken, basicAuth","type":"object","required":["name","url"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"name of this remote write; Prometheus' remote_write `name` and its metrics' `remote_name`","type":"string"},"url":{"pattern":"^https?://[^\\s/?#@]+(/[^\\s#]*)?$","description":"the store's push URL (e.g. https://mimir.example.com/api/v1/push)","type":"string"},"bearerToken":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"basicAuth":{"additionalProperties":false,"type":"object","required":["username","password"],"properties":{"username":{"minLength":1,"maxLength":256,"pattern":"^[^\\x00-\\x1f\\x7f:]+$","description":"user name (no colon)","type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"headers":{"additionalProperties":false,"description":"extra HTTP headers, e.g. X-Scope-OrgID for a Mimir tenant","type":"object","patternProperties":{"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$":{"pattern":"^[^\\x00-\\x1f\\x7f]*$","maxLength":1024,"description":"header value (not a secret: credentials go in bearerToken or basicAuth)","type":"string"}}}}}},"heartbeats":{"default":[],"description":"cron jobs and backups that must report success: vigil-heartbeat NAME on the host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","host","every"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"heartbeat name, unique in the spec: the argument of vigil-heartbeat and the `heartbeat` label","type":"string"},"host":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the host (with the node role) the job runs on","type":"string"},"every":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the job succeeds when all is well (its schedule: 1d for a nightly backup)","type":"string"},"grace":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how late a success may be before HeartbeatMissed (the job's own run time, a slow night)","type":"string","default":"5m"}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"vigil.schema.json","additionalProperties":false,"title":"vigil spec","type":"object","required":["version","environment","project","region","hosts","alerts"],"properties":{"$schema":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"version":{"description":"spec format version","const":1,"type":"number"},"environment":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"environment name; a Pulumi stack of this name reads this file","type":"string"},"project":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"prefix for every cloud resource name and tag","type":"string"},"region":{"type":"string","enum":["nyc1","nyc2","nyc3","sfo2","sfo3","ams3","sgp1","lon1","fra1","tor1","blr1","syd1","atl1"],"description":"DigitalOcean region slug"},"vpc":{"additionalProperties":false,"default":{},"type":"object","properties":{"ipRange":{"pattern":"^[0-9./]+$","description":"private CIDR of the VPC; default: a /24 in 10.0.0.0/8 derived from project and environment (schema/vpc-range.ts)","type":"string"}}},"access":{"additionalProperties":false,"default":{},"type":"object","properties":{"sshKeys":{"default":[],"description":"keys installed on every droplet: a public key vigil uploads, or { fingerprint } / { name } of a key already on the account","type":"array","items":{"description":"an OpenSSH public key line (type, base64 key, then an optional comment without control characters), { fingerprint: aa:bb:... } or { name: NAME }","anyOf":[{"pattern":"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\\u0000-\\u001f\\u007f-\\u009f]*)?$","description":"an OpenSSH public key: vigil uploads it","type":"string"},{"additionalProperties":false,"description":"a key already on the account, by fingerprint","type":"object","required":["fingerprint"],"properties":{"fingerprint":{"pattern":"^[0-9a-f]{2}(:[0-9a-f]{2}){15}$","description":"MD5 fingerprint, as the control panel shows it","type":"string"}}},{"additionalProperties":false,"description":"a key already on the account, by name","type":"object","required":["name"],"properties":{"name":{"minLength":1,"maxLength":255,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]+$","description":"the key's name on the account","type":"string"}}}]}},"sshAllowFrom":{"default":[],"description":"CIDRs allowed to reach SSH","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}},"user":{"default":"root","pattern":"^[a-z_][a-z0-9_-]*$","description":"provisioning user","type":"string"}}},"hosts":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","roles"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"host name, unique in the spec","type":"string"},"size":{"default":"s-1vcpu-1gb","pattern":"^[a-z0-9-]+$","description":"droplet size slug","type":"string"},"image":{"default":"debian-12-x64","pattern":"^[a-z0-9][a-z0-9._-]*$","maxLength":128,"description":"droplet image slug; Debian 12 is supported","type":"string"},"roles":{"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["node","hub"],"description":"node | hub"}},"existing":{"additionalProperties":false,"description":"an existing server: provisioned, not created","type":"object","required":["address"],"properties":{"address":{"format":"host","description":"address vigil connects to over SSH: an IP address or host name","type":"string"},"privateAddress":{"format":"host","description":"IP address other hosts use (default: address)","type":"string"},"port":{"minimum":1,"maximum":65535,"default":22,"type":"integer"}}},"backups":{"default":false,"description":"DigitalOcean droplet backups","type":"boolean"},"services":{"default":[],"uniqueItems":true,"description":"systemd units that must stay active","type":"array","items":{"pattern":"^[A-Za-z0-9@:._-]+$","type":"string"}},"agent":{"additionalProperties":false,"description":"the vigil health agent's checks on this host","type":"object","properties":{"sqlite":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["path","maxSizeMB"],"properties":{"path":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"absolute path of the database file","type":"string"},"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"value of the `database` label (default: the file name without extension)","type":"string"},"maxSizeMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteTooLarge above this size","type":"number"},"maxWalMB":{"exclusiveMinimum":0,"maximum":1000000000,"description":"SqliteWalTooLarge above this WAL size","type":"number"},"integrityEvery":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often PRAGMA quick_check runs","type":"string","default":"6h"}}}},"pm2":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["user","apps"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[^/\\u0000-\\u001f\\u007f-\\u009f]+)+$","maxLength":4096,"description":"PM2_HOME (default ~user/.pm2)","type":"string"},"apps":{"uniqueItems":true,"description":"expected apps","type":"array","items":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"a PM2 app name","type":"string"}}}}}}},"scrape":{"default":[],"description":"the application's own metrics endpoints on this host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","port"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `app` label of its series","type":"string"},"port":{"minimum":1,"maximum":65535,"description":"TCP port of the metrics endpoint","type":"integer"},"path":{"default":"/metrics","pattern":"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$","maxLength":256,"description":"HTTP path","type":"string"},"scheme":{"type":"string","enum":["http","https"],"description":"http | https","default":"http"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"scrape interval (default intervals.scrape)","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels on every series of the target","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}}}}},"logs":{"default":[],"description":"log-derived metrics: mtail counts matching lines (vigil_log_lines_total)","type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `log` label of its series","type":"string"},"files":{"minItems":1,"uniqueItems":true,"description":"log files mtail follows (rotation included)","type":"array","items":{"pattern":"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$","maxLength":4096,"description":"an absolute path of letters, digits and ._@+=:~- (* and ? match within one path segment)","type":"string"}},"pm2":{"additionalProperties":false,"description":"the app's PM2 logs (PM2_HOME/logs/APP-out.log and APP-error.log); every error-log line counts as pattern `error`","type":"object","required":["user","app"],"properties":{"user":{"pattern":"^[a-z_][a-z0-9_-]*$","description":"owner of the PM2 daemon","type":"string"},"app":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"description":"the PM2 app name","type":"string"},"pm2Home":{"pattern":"^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$","maxLength":4096,"description":"an absolute path, PM2_HOME (default /home/USER/.pm2, /root/.pm2 for root)","type":"string"}}},"journal":{"additionalProperties":false,"description":"a unit's journal, followed by vigil-journal-NAME.service into a FIFO mtail reads","type":"object","required":["unit"],"properties":{"unit":{"pattern":"^[A-Za-z0-9@:._-]+$","maxLength":256,"description":"a systemd unit name (letters, digits, @:._-) whose journal mtail reads","type":"string"}}},"count":{"default":[],"description":"what to count (a pm2 source counts its error-log lines as `error` without it)","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","regex"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the `pattern` label of the count; a count named `error` feeds LogErrorsSpike","type":"string"},"regex":{"minLength":1,"maxLength":1024,"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","description":"an RE2 regular expression (mtail's syntax, not PCRE: no lookaround or backreferences); a line matching it anywhere counts once","type":"string"}}}}}}}}}},"stack":{"additionalProperties":false,"default":{},"type":"object","properties":{"netdata":{"additionalProperties":false,"default":{},"description":"Netdata dashboard on 127.0.0.1:19999 (and the VPC address)","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"notifications":{"default":false,"description":"Netdata's own alarm notifications","type":"boolean"},"streamApiKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME } holding a UUID (uuidgen): nodes stream to the hubs' Netdata (the fleet dashboard) and keep only a short history in RAM","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"nodeExporter":{"additionalProperties":false,"default":{},"description":"Prometheus node_exporter","type":"object","properties":{"enabled":{"default":true,"type":"boolean"}}},"fail2ban":{"additionalProperties":false,"default":{},"description":"fail2ban with the sshd jail on the systemd journal","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"bantime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"1h"},"findtime":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"},"maxretry":{"minimum":1,"default":5,"type":"integer"},"ignoreIp":{"default":[],"description":"IPs or CIDRs never banned","type":"array","items":{"pattern":"^[0-9A-Fa-f.:/]+$","type":"string"}}}},"crowdsec":{"additionalProperties":false,"default":{},"description":"CrowdSec with journald acquisition","type":"object","properties":{"enabled":{"default":true,"type":"boolean"},"centralApi":{"default":true,"description":"share signals with and receive the community blocklist","type":"boolean"},"firewallBouncer":{"default":true,"description":"install crowdsec-firewall-bouncer","type":"boolean"},"collections":{"default":["crowdsecurity/linux","crowdsecurity/sshd"],"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9-]+/[a-z0-9-]+$","type":"string"}},"fleetKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME } holding a long random string (openssl rand -hex 32): CrowdSec runs as one fleet, the first hub runs the Local API and every node's agent and firewall bouncer use it (credentials derived per host from this secret)","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}}}},"intervals":{"additionalProperties":false,"default":{},"type":"object","properties":{"scrape":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub scrapes every target","type":"string","default":"15s"},"evaluation":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the hub evaluates the alert rules","type":"string","default":"15s"},"agent":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the vigil agent collects (default: intervals.scrape; never slower than it)","type":"string"}}},"thresholds":{"additionalProperties":false,"default":{},"type":"object","properties":{"cpu":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":70,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"memory":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"disk":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":80,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":90,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"load":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"exclusiveMinimum":0,"maximum":1000,"default":2,"type":"number"},"critical":{"exclusiveMinimum":0,"maximum":1000,"default":5,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"10m"}}},"diskFillHours":{"exclusiveMinimum":0,"maximum":8760,"default":24,"description":"HostDiskWillFill horizon (at most a year)","type":"number"},"inodes":{"additionalProperties":false,"default":{},"type":"object","properties":{"warning":{"minimum":0,"maximum":100,"default":85,"type":"number"},"critical":{"minimum":0,"maximum":100,"default":95,"type":"number"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"}}},"clockSkewMs":{"exclusiveMinimum":0,"maximum":60000,"default":50,"description":"HostClockSkew above this NTP offset (milliseconds)","type":"number"},"fileDescriptors":{"minimum":0,"maximum":100,"default":80,"description":"HostFileDescriptorsHigh above this percent of the kernel's file-max","type":"number"},"conntrack":{"minimum":0,"maximum":100,"default":75,"description":"HostConntrackHigh above this percent of nf_conntrack_max","type":"number"},"cpuSteal":{"minimum":0,"maximum":100,"default":10,"description":"HostCpuSteal above this percent of CPU time taken by the hypervisor (a busy neighbour on a shared droplet)","type":"number"},"networkErrors":{"minimum":0,"maximum":100,"default":1,"description":"HostNetworkErrors above this percent of an interface's packets with errors","type":"number"},"logErrors":{"exclusiveMinimum":0,"maximum":1000000000,"default":50,"description":"LogErrorsSpike above this many `error` lines of one log within 5 minutes","type":"number"}}},"uptime":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"check name; the `check` label","type":"string"},"url":{"format":"http-url","maxLength":2048,"description":"http(s) URL","type":"string"},"tcp":{"format":"host-port","maxLength":260,"description":"host:port","type":"string"},"icmp":{"format":"host","maxLength":253,"description":"host to ping","type":"string"},"regions":{"default":["us_east","eu_west"],"minItems":1,"uniqueItems":true,"type":"array","items":{"type":"string","enum":["us_east","us_west","eu_west","se_asia"],"description":"DigitalOcean uptime region"}},"latencyMs":{"minimum":1,"maximum":600000,"description":"UptimeProbeSlow (and DigitalOcean's latency alert) above this many ms","type":"integer"},"sslExpiryDays":{"minimum":1,"maximum":3650,"description":"TlsCertificateExpiring below this","type":"integer"},"expectStatus":{"default":[],"description":"accepted HTTP codes (default 2xx)","type":"array","items":{"minimum":100,"maximum":599,"type":"integer"}},"alertPeriod":{"type":"string","enum":["2m","3m","5m","10m","15m","30m","1h"],"description":"how long before the DigitalOcean alert fires","default":"5m"}}}},"slos":{"default":[],"type":"array","items":{"additionalProperties":false,"type":"object","required":["name","objective"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"SLO name; the `slo` label","type":"string"},"description":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"},"uptime":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"uptime check whose probes are the SLI","type":"string"},"objective":{"exclusiveMinimum":0,"exclusiveMaximum":100,"description":"percent good over the window","type":"number"},"window":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"30d"},"latencyMs":{"exclusiveMinimum":0,"maximum":600000,"description":"a probe slower than this is bad","type":"number"},"errorQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of bad events; {{window}} is replaced","type":"string"},"totalQuery":{"pattern":"\\{\\{window\\}\\}","maxLength":8192,"description":"PromQL rate of all events; {{window}} is replaced","type":"string"},"minEventsPerHour":{"minimum":0,"maximum":1000000000,"default":0,"description":"burn alerts stay quiet while fewer events than this per hour arrive (low-traffic guard)","type":"number"}}}},"alerts":{"additionalProperties":false,"type":"object","required":["receivers","routes"],"properties":{"receivers":{"minProperties":1,"additionalProperties":false,"description":"receivers by name","type":"object","patternProperties":{"^[a-z0-9][a-z0-9_-]*$":{"additionalProperties":false,"minProperties":1,"maxProperties":1,"description":"exactly one of pagerduty, slack, email, webhook","type":"object","properties":{"pagerduty":{"additionalProperties":false,"type":"object","required":["routingKey"],"properties":{"routingKey":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"url":{"format":"https-url","maxLength":2048,"type":"string"}}},"slack":{"additionalProperties":false,"type":"object","required":["webhook"],"properties":{"webhook":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"channel":{"pattern":"^[#@]?[a-z0-9._-]+$","type":"string"}}},"email":{"additionalProperties":false,"type":"object","required":["to","from","smarthost"],"properties":{"to":{"minItems":1,"type":"array","items":{"format":"email","type":"string"}},"from":{"format":"email","type":"string"},"smarthost":{"format":"host-port","description":"host:port","type":"string"},"username":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":255,"minLength":1,"type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"requireTls":{"default":true,"type":"boolean"}}},"webhook":{"additionalProperties":false,"type":"object","required":["url"],"properties":{"url":{"description":"an http(s) URL or { secret: NAME }","anyOf":[{"format":"http-url","maxLength":2048,"type":"string"},{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}]}}}}}}},"confirm":{"minimum":1,"maximum":100,"default":3,"description":"consecutive bad evaluations before a state alert fires: its `for` is confirm x intervals.evaluation","type":"integer"},"routes":{"minItems":1,"type":"array","items":{"additionalProperties":false,"type":"object","required":["to"],"properties":{"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info"},"match":{"additionalProperties":false,"description":"label name -> exact value","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}},"to":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"continue":{"default":false,"description":"keep matching later routes","type":"boolean"},"escalate":{"minItems":1,"description":"receivers added when an alert is STILL FIRING after a delay (not 'unacknowledged': Alertmanager has no acknowledgement)","type":"array","items":{"additionalProperties":false,"type":"object","required":["after","to"],"properties":{"after":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"notify `to` too when an alert of the route is still firing this long after it started","type":"string"},"to":{"minItems":1,"uniqueItems":true,"description":"the receivers added (a secondary on-call)","type":"array","items":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver name","type":"string"}}}}}}}},"grouping":{"additionalProperties":false,"default":{},"type":"object","properties":{"by":{"default":["alertname","host"],"uniqueItems":true,"description":"label names, or [...] for all labels","type":"array","items":{"pattern":"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"Alertmanager group_wait for every alert (default: intervals.evaluation for critical alerts, 30s for the rest)","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"5m"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string","default":"4h"},"warning":{"additionalProperties":false,"minProperties":1,"description":"grouping of warning notifications (e.g. a longer interval)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}},"info":{"additionalProperties":false,"minProperties":1,"description":"grouping of info notifications (e.g. a daily repeat)","type":"object","properties":{"by":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$","type":"string"}},"wait":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"interval":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"},"repeat":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"a duration like 30s, 5m, 6h, 30d","type":"string"}}}}},"heartbeat":{"pattern":"^[a-z0-9][a-z0-9_-]*$","maxLength":63,"description":"receiver of the always-firing VigilWatchdog","type":"string"}}},"cloudAlerts":{"additionalProperties":false,"description":"recipients of DigitalOcean's uptime and monitor alerts","type":"object","properties":{"emails":{"default":[],"uniqueItems":true,"description":"addresses verified on the DigitalOcean account","type":"array","items":{"format":"email","type":"string"}},"slack":{"default":"none","pattern":"^[a-z0-9][a-z0-9_-]*$","description":"a Slack receiver of alerts.receivers (its webhook and channel), or none","type":"string"}}},"maintenance":{"default":[],"maxItems":8,"description":"recurring maintenance windows (at most 8: windows that can overlap are rendered as nested Alertmanager routes)","type":"array","items":{"additionalProperties":false,"description":"recurring window in which notifications of the alerts it names are muted (alerts still fire)","type":"object","required":["name"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"window name (an Alertmanager time interval of this name)","type":"string"},"weekdays":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$","description":"a day or a range within sunday..saturday: monday, monday:friday","type":"string"}},"times":{"minItems":1,"uniqueItems":true,"type":"array","items":{"pattern":"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$","description":"HH:MM-HH:MM in the window's time zone, end excluded","type":"string"}},"timezone":{"default":"UTC","pattern":"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$","description":"IANA time zone, e.g. Europe/Berlin","type":"string"},"hosts":{"minItems":1,"uniqueItems":true,"description":"mute these hosts' alerts","type":"array","items":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"a host of the spec","type":"string"}},"alerts":{"minItems":1,"uniqueItems":true,"description":"mute these alert names","type":"array","items":{"pattern":"^[a-zA-Z_:][a-zA-Z0-9_:]*$","type":"string"}},"match":{"additionalProperties":false,"minProperties":1,"description":"mute alerts carrying all these labels","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"maxLength":1024,"type":"string"}}}}}},"rules":{"default":[],"description":"custom alert rules on the application's metrics","type":"array","items":{"additionalProperties":false,"type":"object","required":["alert","expr","summary"],"properties":{"alert":{"pattern":"^[A-Z][A-Za-z0-9_]*$","maxLength":100,"description":"alert name, CamelCase","type":"string"},"expr":{"minLength":1,"maxLength":8192,"description":"PromQL; the alert fires for every series it returns","type":"string"},"for":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how long expr must hold (default: the confirm window, alerts.confirm x intervals.evaluation)","type":"string"},"severity":{"type":"string","enum":["critical","warning","info"],"description":"critical | warning | info; routed like vigil's own alerts","default":"warning"},"summary":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"minLength":1,"description":"one line; a Prometheus template","type":"string"},"description":{"maxLength":4096,"description":"a Prometheus template","type":"string"},"labels":{"additionalProperties":false,"default":{},"description":"extra labels (routes can match them)","type":"object","patternProperties":{"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$":{"pattern":"^[^\\u0000-\\u001f\\u007f-\\u009f]*$","maxLength":1024,"type":"string"}}},"runbook":{"format":"http-url","maxLength":2048,"description":"runbook URL (annotation runbook_url)","type":"string"}}}},"remoteWrite":{"default":[],"description":"long-term storage: every hub's Prometheus sends its samples to each","type":"array","items":{"additionalProperties":false,"description":"one remote_write target; at most one of bearerToken, basicAuth","type":"object","required":["name","url"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"name of this remote write; Prometheus' remote_write `name` and its metrics' `remote_name`","type":"string"},"url":{"pattern":"^https?://[^\\s/?#@]+(/[^\\s#]*)?$","description":"the store's push URL (e.g. https://mimir.example.com/api/v1/push)","type":"string"},"bearerToken":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}},"basicAuth":{"additionalProperties":false,"type":"object","required":["username","password"],"properties":{"username":{"minLength":1,"maxLength":256,"pattern":"^[^\\x00-\\x1f\\x7f:]+$","description":"user name (no colon)","type":"string"},"password":{"additionalProperties":false,"title":"secret reference","description":"{ secret: NAME }","type":"object","required":["secret"],"properties":{"secret":{"pattern":"^[A-Za-z][A-Za-z0-9_]*$","maxLength":128,"description":"secret name","type":"string"}}}}},"headers":{"additionalProperties":false,"description":"extra HTTP headers, e.g. X-Scope-OrgID for a Mimir tenant","type":"object","patternProperties":{"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$":{"pattern":"^[^\\x00-\\x1f\\x7f]*$","maxLength":1024,"description":"header value (not a secret: credentials go in bearerToken or basicAuth)","type":"string"}}}}}},"heartbeats":{"default":[],"description":"cron jobs and backups that must report success: vigil-heartbeat NAME on the host","type":"array","items":{"additionalProperties":false,"type":"object","required":["name","host","every"],"properties":{"name":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"heartbeat name, unique in the spec: the argument of vigil-heartbeat and the `heartbeat` label","type":"string"},"host":{"pattern":"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$","maxLength":63,"description":"the host (with the node role) the job runs on","type":"string"},"every":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how often the job succeeds when all is well (its schedule: 1d for a nightly backup)","type":"string"},"grace":{"pattern":"^[1-9][0-9]*(s|m|h|d|w)$","description":"how late a success may be before HeartbeatMissed (the job's own run time, a slow night)","type":"string","default":"5m"}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[^\\u0000-\\u001f\\u007f-\\u009f]*$", "u");
@@ -28,19 +28,19 @@ const pattern22 = new RegExp("^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$", "u");
 const pattern26 = new RegExp("^(/(?!\\.\\.?(/|$))[A-Za-z0-9._@+=:~*?-]+)+$", "u");
 const pattern33 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
 const pattern37 = new RegExp("^[a-z0-9-]+/[a-z0-9-]+$", "u");
-const pattern51 = new RegExp("\\{\\{window\\}\\}", "u");
-const pattern53 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
-const pattern57 = new RegExp("^[#@]?[a-z0-9._-]+$", "u");
-const pattern67 = new RegExp("^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$", "u");
-const pattern82 = new RegExp("^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$", "u");
-const pattern83 = new RegExp("^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "u");
-const pattern84 = new RegExp("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "u");
-const pattern86 = new RegExp("^[a-zA-Z_:][a-zA-Z0-9_:]*$", "u");
-const pattern89 = new RegExp("^[A-Z][A-Za-z0-9_]*$", "u");
-const pattern96 = new RegExp("^https?://[^\\s/?#@]+(/[^\\s#]*)?$", "u");
-const pattern98 = new RegExp("^[^\\x00-\\x1f\\x7f:]+$", "u");
-const pattern100 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
-const pattern102 = new RegExp("^[^\\x00-\\x1f\\x7f]*$", "u");
+const pattern52 = new RegExp("\\{\\{window\\}\\}", "u");
+const pattern54 = new RegExp("^[a-z0-9][a-z0-9_-]*$", "u");
+const pattern58 = new RegExp("^[#@]?[a-z0-9._-]+$", "u");
+const pattern68 = new RegExp("^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$", "u");
+const pattern83 = new RegExp("^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$", "u");
+const pattern84 = new RegExp("^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "u");
+const pattern85 = new RegExp("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", "u");
+const pattern87 = new RegExp("^[a-zA-Z_:][a-zA-Z0-9_:]*$", "u");
+const pattern90 = new RegExp("^[A-Z][A-Za-z0-9_]*$", "u");
+const pattern97 = new RegExp("^https?://[^\\s/?#@]+(/[^\\s#]*)?$", "u");
+const pattern99 = new RegExp("^[^\\x00-\\x1f\\x7f:]+$", "u");
+const pattern101 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+const pattern103 = new RegExp("^[^\\x00-\\x1f\\x7f]*$", "u");
 const formats0 = AJV_FORMATS.host;
 const formats4 = AJV_FORMATS["http-url"];
 const formats6 = AJV_FORMATS["host-port"];
@@ -2769,7 +2769,7 @@ if(data82.collections === undefined){
 data82.collections = ["crowdsecurity/linux","crowdsecurity/sshd"];
 }
 for(const key22 in data82){
-if(!((((key22 === "enabled") || (key22 === "centralApi")) || (key22 === "firewallBouncer")) || (key22 === "collections"))){
+if(!(((((key22 === "enabled") || (key22 === "centralApi")) || (key22 === "firewallBouncer")) || (key22 === "collections")) || (key22 === "fleetKey"))){
 const err211 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.crowdsec,data:data82};
 if(vErrors === null){
 vErrors = [err211];
@@ -2876,9 +2876,11 @@ vErrors.push(err218);
 }
 errors++;
 }
-}
-else {
-const err219 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.crowdsec.type,parentSchema:schema11.properties.stack.properties.crowdsec,data:data82};
+if(data82.fleetKey !== undefined){
+let data88 = data82.fleetKey;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.secret === undefined){
+const err219 = {instancePath:instancePath+"/stack/crowdsec/fleetKey",schemaPath:"#/properties/stack/properties/crowdsec/properties/fleetKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.stack.properties.crowdsec.properties.fleetKey.required,parentSchema:schema11.properties.stack.properties.crowdsec.properties.fleetKey,data:data88};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2887,9 +2889,9 @@ vErrors.push(err219);
 }
 errors++;
 }
-}
-else {
-const err220 = {instancePath:instancePath+"/stack",schemaPath:"#/properties/stack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.type,parentSchema:schema11.properties.stack,data:data67};
+for(const key23 in data88){
+if(!(key23 === "secret")){
+const err220 = {instancePath:instancePath+"/stack/crowdsec/fleetKey",schemaPath:"#/properties/stack/properties/crowdsec/properties/fleetKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.stack.properties.crowdsec.properties.fleetKey,data:data88};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2898,17 +2900,12 @@ vErrors.push(err220);
 }
 errors++;
 }
-let data88 = data.intervals;
-if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
-if(data88.scrape === undefined){
-data88.scrape = "15s";
 }
-if(data88.evaluation === undefined){
-data88.evaluation = "15s";
-}
-for(const key23 in data88){
-if(!(((key23 === "scrape") || (key23 === "evaluation")) || (key23 === "agent"))){
-const err221 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.intervals,data:data88};
+if(data88.secret !== undefined){
+let data89 = data88.secret;
+if(typeof data89 === "string"){
+if(func3(data89) > 128){
+const err221 = {instancePath:instancePath+"/stack/crowdsec/fleetKey/secret",schemaPath:"#/properties/stack/properties/crowdsec/properties/fleetKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.stack.properties.crowdsec.properties.fleetKey.properties.secret,data:data89};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2917,11 +2914,8 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-let data89 = data88.scrape;
-if(typeof data89 === "string"){
-if(!pattern15.test(data89)){
-const err222 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.scrape,data:data89};
+if(!pattern33.test(data89)){
+const err222 = {instancePath:instancePath+"/stack/crowdsec/fleetKey/secret",schemaPath:"#/properties/stack/properties/crowdsec/properties/fleetKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.stack.properties.crowdsec.properties.fleetKey.properties.secret,data:data89};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2932,7 +2926,7 @@ errors++;
 }
 }
 else {
-const err223 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.scrape.type,parentSchema:schema11.properties.intervals.properties.scrape,data:data89};
+const err223 = {instancePath:instancePath+"/stack/crowdsec/fleetKey/secret",schemaPath:"#/properties/stack/properties/crowdsec/properties/fleetKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.stack.properties.crowdsec.properties.fleetKey.properties.secret.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.fleetKey.properties.secret,data:data89};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2941,10 +2935,10 @@ vErrors.push(err223);
 }
 errors++;
 }
-let data90 = data88.evaluation;
-if(typeof data90 === "string"){
-if(!pattern15.test(data90)){
-const err224 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.evaluation,data:data90};
+}
+}
+else {
+const err224 = {instancePath:instancePath+"/stack/crowdsec/fleetKey",schemaPath:"#/properties/stack/properties/crowdsec/properties/fleetKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.crowdsec.properties.fleetKey.type,parentSchema:schema11.properties.stack.properties.crowdsec.properties.fleetKey,data:data88};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2954,8 +2948,9 @@ vErrors.push(err224);
 errors++;
 }
 }
+}
 else {
-const err225 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.evaluation.type,parentSchema:schema11.properties.intervals.properties.evaluation,data:data90};
+const err225 = {instancePath:instancePath+"/stack/crowdsec",schemaPath:"#/properties/stack/properties/crowdsec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.properties.crowdsec.type,parentSchema:schema11.properties.stack.properties.crowdsec,data:data82};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2964,11 +2959,9 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data88.agent !== undefined){
-let data91 = data88.agent;
-if(typeof data91 === "string"){
-if(!pattern15.test(data91)){
-const err226 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.agent,data:data91};
+}
+else {
+const err226 = {instancePath:instancePath+"/stack",schemaPath:"#/properties/stack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.stack.type,parentSchema:schema11.properties.stack,data:data67};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2977,9 +2970,17 @@ vErrors.push(err226);
 }
 errors++;
 }
+let data90 = data.intervals;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+if(data90.scrape === undefined){
+data90.scrape = "15s";
 }
-else {
-const err227 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.agent.type,parentSchema:schema11.properties.intervals.properties.agent,data:data91};
+if(data90.evaluation === undefined){
+data90.evaluation = "15s";
+}
+for(const key24 in data90){
+if(!(((key24 === "scrape") || (key24 === "evaluation")) || (key24 === "agent"))){
+const err227 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.intervals,data:data90};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2989,9 +2990,10 @@ vErrors.push(err227);
 errors++;
 }
 }
-}
-else {
-const err228 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.intervals.type,parentSchema:schema11.properties.intervals,data:data88};
+let data91 = data90.scrape;
+if(typeof data91 === "string"){
+if(!pattern15.test(data91)){
+const err228 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.scrape,data:data91};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3000,47 +3002,9 @@ vErrors.push(err228);
 }
 errors++;
 }
-let data92 = data.thresholds;
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-if(data92.cpu === undefined){
-data92.cpu = {};
 }
-if(data92.memory === undefined){
-data92.memory = {};
-}
-if(data92.disk === undefined){
-data92.disk = {};
-}
-if(data92.load === undefined){
-data92.load = {};
-}
-if(data92.diskFillHours === undefined){
-data92.diskFillHours = 24;
-}
-if(data92.inodes === undefined){
-data92.inodes = {};
-}
-if(data92.clockSkewMs === undefined){
-data92.clockSkewMs = 50;
-}
-if(data92.fileDescriptors === undefined){
-data92.fileDescriptors = 80;
-}
-if(data92.conntrack === undefined){
-data92.conntrack = 75;
-}
-if(data92.cpuSteal === undefined){
-data92.cpuSteal = 10;
-}
-if(data92.networkErrors === undefined){
-data92.networkErrors = 1;
-}
-if(data92.logErrors === undefined){
-data92.logErrors = 50;
-}
-for(const key24 in data92){
-if(!(func2.call(schema11.properties.thresholds.properties, key24))){
-const err229 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds,data:data92};
+else {
+const err229 = {instancePath:instancePath+"/intervals/scrape",schemaPath:"#/properties/intervals/properties/scrape/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.scrape.type,parentSchema:schema11.properties.intervals.properties.scrape,data:data91};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3049,21 +3013,10 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-let data93 = data92.cpu;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.warning === undefined){
-data93.warning = 70;
-}
-if(data93.critical === undefined){
-data93.critical = 90;
-}
-if(data93.for === undefined){
-data93.for = "5m";
-}
-for(const key25 in data93){
-if(!(((key25 === "warning") || (key25 === "critical")) || (key25 === "for"))){
-const err230 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.cpu,data:data93};
+let data92 = data90.evaluation;
+if(typeof data92 === "string"){
+if(!pattern15.test(data92)){
+const err230 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.evaluation,data:data92};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3073,10 +3026,8 @@ vErrors.push(err230);
 errors++;
 }
 }
-let data94 = data93.warning;
-if((typeof data94 == "number") && (isFinite(data94))){
-if(data94 > 100 || isNaN(data94)){
-const err231 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data94};
+else {
+const err231 = {instancePath:instancePath+"/intervals/evaluation",schemaPath:"#/properties/intervals/properties/evaluation/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.evaluation.type,parentSchema:schema11.properties.intervals.properties.evaluation,data:data92};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3085,8 +3036,11 @@ vErrors.push(err231);
 }
 errors++;
 }
-if(data94 < 0 || isNaN(data94)){
-const err232 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data94};
+if(data90.agent !== undefined){
+let data93 = data90.agent;
+if(typeof data93 === "string"){
+if(!pattern15.test(data93)){
+const err232 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.intervals.properties.agent,data:data93};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3097,7 +3051,7 @@ errors++;
 }
 }
 else {
-const err233 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data94};
+const err233 = {instancePath:instancePath+"/intervals/agent",schemaPath:"#/properties/intervals/properties/agent/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.intervals.properties.agent.type,parentSchema:schema11.properties.intervals.properties.agent,data:data93};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3106,10 +3060,10 @@ vErrors.push(err233);
 }
 errors++;
 }
-let data95 = data93.critical;
-if((typeof data95 == "number") && (isFinite(data95))){
-if(data95 > 100 || isNaN(data95)){
-const err234 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data95};
+}
+}
+else {
+const err234 = {instancePath:instancePath+"/intervals",schemaPath:"#/properties/intervals/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.intervals.type,parentSchema:schema11.properties.intervals,data:data90};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3118,8 +3072,47 @@ vErrors.push(err234);
 }
 errors++;
 }
-if(data95 < 0 || isNaN(data95)){
-const err235 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data95};
+let data94 = data.thresholds;
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+if(data94.cpu === undefined){
+data94.cpu = {};
+}
+if(data94.memory === undefined){
+data94.memory = {};
+}
+if(data94.disk === undefined){
+data94.disk = {};
+}
+if(data94.load === undefined){
+data94.load = {};
+}
+if(data94.diskFillHours === undefined){
+data94.diskFillHours = 24;
+}
+if(data94.inodes === undefined){
+data94.inodes = {};
+}
+if(data94.clockSkewMs === undefined){
+data94.clockSkewMs = 50;
+}
+if(data94.fileDescriptors === undefined){
+data94.fileDescriptors = 80;
+}
+if(data94.conntrack === undefined){
+data94.conntrack = 75;
+}
+if(data94.cpuSteal === undefined){
+data94.cpuSteal = 10;
+}
+if(data94.networkErrors === undefined){
+data94.networkErrors = 1;
+}
+if(data94.logErrors === undefined){
+data94.logErrors = 50;
+}
+for(const key25 in data94){
+if(!(func2.call(schema11.properties.thresholds.properties, key25))){
+const err235 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds,data:data94};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3129,8 +3122,20 @@ vErrors.push(err235);
 errors++;
 }
 }
-else {
-const err236 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data95};
+let data95 = data94.cpu;
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+if(data95.warning === undefined){
+data95.warning = 70;
+}
+if(data95.critical === undefined){
+data95.critical = 90;
+}
+if(data95.for === undefined){
+data95.for = "5m";
+}
+for(const key26 in data95){
+if(!(((key26 === "warning") || (key26 === "critical")) || (key26 === "for"))){
+const err236 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.cpu,data:data95};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3139,10 +3144,11 @@ vErrors.push(err236);
 }
 errors++;
 }
-let data96 = data93.for;
-if(typeof data96 === "string"){
-if(!pattern15.test(data96)){
-const err237 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data96};
+}
+let data96 = data95.warning;
+if((typeof data96 == "number") && (isFinite(data96))){
+if(data96 > 100 || isNaN(data96)){
+const err237 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data96};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3151,9 +3157,8 @@ vErrors.push(err237);
 }
 errors++;
 }
-}
-else {
-const err238 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.cpu.properties.for.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data96};
+if(data96 < 0 || isNaN(data96)){
+const err238 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data96};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3164,7 +3169,7 @@ errors++;
 }
 }
 else {
-const err239 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.cpu.type,parentSchema:schema11.properties.thresholds.properties.cpu,data:data93};
+const err239 = {instancePath:instancePath+"/thresholds/cpu/warning",schemaPath:"#/properties/thresholds/properties/cpu/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.warning,data:data96};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3173,20 +3178,10 @@ vErrors.push(err239);
 }
 errors++;
 }
-let data97 = data92.memory;
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-if(data97.warning === undefined){
-data97.warning = 80;
-}
-if(data97.critical === undefined){
-data97.critical = 95;
-}
-if(data97.for === undefined){
-data97.for = "5m";
-}
-for(const key26 in data97){
-if(!(((key26 === "warning") || (key26 === "critical")) || (key26 === "for"))){
-const err240 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.memory,data:data97};
+let data97 = data95.critical;
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 > 100 || isNaN(data97)){
+const err240 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data97};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3195,11 +3190,8 @@ vErrors.push(err240);
 }
 errors++;
 }
-}
-let data98 = data97.warning;
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 > 100 || isNaN(data98)){
-const err241 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data98};
+if(data97 < 0 || isNaN(data97)){
+const err241 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data97};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3208,8 +3200,9 @@ vErrors.push(err241);
 }
 errors++;
 }
-if(data98 < 0 || isNaN(data98)){
-const err242 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data98};
+}
+else {
+const err242 = {instancePath:instancePath+"/thresholds/cpu/critical",schemaPath:"#/properties/thresholds/properties/cpu/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpu.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.critical,data:data97};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3218,9 +3211,10 @@ vErrors.push(err242);
 }
 errors++;
 }
-}
-else {
-const err243 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data98};
+let data98 = data95.for;
+if(typeof data98 === "string"){
+if(!pattern15.test(data98)){
+const err243 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data98};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3229,10 +3223,9 @@ vErrors.push(err243);
 }
 errors++;
 }
-let data99 = data97.critical;
-if((typeof data99 == "number") && (isFinite(data99))){
-if(data99 > 100 || isNaN(data99)){
-const err244 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data99};
+}
+else {
+const err244 = {instancePath:instancePath+"/thresholds/cpu/for",schemaPath:"#/properties/thresholds/properties/cpu/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.cpu.properties.for.type,parentSchema:schema11.properties.thresholds.properties.cpu.properties.for,data:data98};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3241,8 +3234,9 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(data99 < 0 || isNaN(data99)){
-const err245 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data99};
+}
+else {
+const err245 = {instancePath:instancePath+"/thresholds/cpu",schemaPath:"#/properties/thresholds/properties/cpu/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.cpu.type,parentSchema:schema11.properties.thresholds.properties.cpu,data:data95};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3251,9 +3245,20 @@ vErrors.push(err245);
 }
 errors++;
 }
+let data99 = data94.memory;
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.warning === undefined){
+data99.warning = 80;
 }
-else {
-const err246 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data99};
+if(data99.critical === undefined){
+data99.critical = 95;
+}
+if(data99.for === undefined){
+data99.for = "5m";
+}
+for(const key27 in data99){
+if(!(((key27 === "warning") || (key27 === "critical")) || (key27 === "for"))){
+const err246 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.memory,data:data99};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3262,10 +3267,11 @@ vErrors.push(err246);
 }
 errors++;
 }
-let data100 = data97.for;
-if(typeof data100 === "string"){
-if(!pattern15.test(data100)){
-const err247 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data100};
+}
+let data100 = data99.warning;
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 > 100 || isNaN(data100)){
+const err247 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data100};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3274,9 +3280,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-else {
-const err248 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.memory.properties.for.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data100};
+if(data100 < 0 || isNaN(data100)){
+const err248 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data100};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3287,7 +3292,7 @@ errors++;
 }
 }
 else {
-const err249 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.memory.type,parentSchema:schema11.properties.thresholds.properties.memory,data:data97};
+const err249 = {instancePath:instancePath+"/thresholds/memory/warning",schemaPath:"#/properties/thresholds/properties/memory/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.warning,data:data100};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3296,20 +3301,10 @@ vErrors.push(err249);
 }
 errors++;
 }
-let data101 = data92.disk;
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-if(data101.warning === undefined){
-data101.warning = 80;
-}
-if(data101.critical === undefined){
-data101.critical = 90;
-}
-if(data101.for === undefined){
-data101.for = "5m";
-}
-for(const key27 in data101){
-if(!(((key27 === "warning") || (key27 === "critical")) || (key27 === "for"))){
-const err250 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.disk,data:data101};
+let data101 = data99.critical;
+if((typeof data101 == "number") && (isFinite(data101))){
+if(data101 > 100 || isNaN(data101)){
+const err250 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data101};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3318,11 +3313,8 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-let data102 = data101.warning;
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 > 100 || isNaN(data102)){
-const err251 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data102};
+if(data101 < 0 || isNaN(data101)){
+const err251 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data101};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3331,8 +3323,9 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data102 < 0 || isNaN(data102)){
-const err252 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data102};
+}
+else {
+const err252 = {instancePath:instancePath+"/thresholds/memory/critical",schemaPath:"#/properties/thresholds/properties/memory/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.memory.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.critical,data:data101};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3341,9 +3334,10 @@ vErrors.push(err252);
 }
 errors++;
 }
-}
-else {
-const err253 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data102};
+let data102 = data99.for;
+if(typeof data102 === "string"){
+if(!pattern15.test(data102)){
+const err253 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data102};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3352,10 +3346,9 @@ vErrors.push(err253);
 }
 errors++;
 }
-let data103 = data101.critical;
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 100 || isNaN(data103)){
-const err254 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data103};
+}
+else {
+const err254 = {instancePath:instancePath+"/thresholds/memory/for",schemaPath:"#/properties/thresholds/properties/memory/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.memory.properties.for.type,parentSchema:schema11.properties.thresholds.properties.memory.properties.for,data:data102};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3364,8 +3357,9 @@ vErrors.push(err254);
 }
 errors++;
 }
-if(data103 < 0 || isNaN(data103)){
-const err255 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data103};
+}
+else {
+const err255 = {instancePath:instancePath+"/thresholds/memory",schemaPath:"#/properties/thresholds/properties/memory/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.memory.type,parentSchema:schema11.properties.thresholds.properties.memory,data:data99};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3374,9 +3368,20 @@ vErrors.push(err255);
 }
 errors++;
 }
+let data103 = data94.disk;
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+if(data103.warning === undefined){
+data103.warning = 80;
 }
-else {
-const err256 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data103};
+if(data103.critical === undefined){
+data103.critical = 90;
+}
+if(data103.for === undefined){
+data103.for = "5m";
+}
+for(const key28 in data103){
+if(!(((key28 === "warning") || (key28 === "critical")) || (key28 === "for"))){
+const err256 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.disk,data:data103};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3385,10 +3390,11 @@ vErrors.push(err256);
 }
 errors++;
 }
-let data104 = data101.for;
-if(typeof data104 === "string"){
-if(!pattern15.test(data104)){
-const err257 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data104};
+}
+let data104 = data103.warning;
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 100 || isNaN(data104)){
+const err257 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data104};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3397,9 +3403,8 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-else {
-const err258 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.disk.properties.for.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data104};
+if(data104 < 0 || isNaN(data104)){
+const err258 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data104};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3410,7 +3415,7 @@ errors++;
 }
 }
 else {
-const err259 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.disk.type,parentSchema:schema11.properties.thresholds.properties.disk,data:data101};
+const err259 = {instancePath:instancePath+"/thresholds/disk/warning",schemaPath:"#/properties/thresholds/properties/disk/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.warning,data:data104};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3419,20 +3424,10 @@ vErrors.push(err259);
 }
 errors++;
 }
-let data105 = data92.load;
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-if(data105.warning === undefined){
-data105.warning = 2;
-}
-if(data105.critical === undefined){
-data105.critical = 5;
-}
-if(data105.for === undefined){
-data105.for = "10m";
-}
-for(const key28 in data105){
-if(!(((key28 === "warning") || (key28 === "critical")) || (key28 === "for"))){
-const err260 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.load,data:data105};
+let data105 = data103.critical;
+if((typeof data105 == "number") && (isFinite(data105))){
+if(data105 > 100 || isNaN(data105)){
+const err260 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data105};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3441,11 +3436,8 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-let data106 = data105.warning;
-if((typeof data106 == "number") && (isFinite(data106))){
-if(data106 > 1000 || isNaN(data106)){
-const err261 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data106};
+if(data105 < 0 || isNaN(data105)){
+const err261 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data105};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3454,8 +3446,9 @@ vErrors.push(err261);
 }
 errors++;
 }
-if(data106 <= 0 || isNaN(data106)){
-const err262 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data106};
+}
+else {
+const err262 = {instancePath:instancePath+"/thresholds/disk/critical",schemaPath:"#/properties/thresholds/properties/disk/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.disk.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.critical,data:data105};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3464,9 +3457,10 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-else {
-const err263 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data106};
+let data106 = data103.for;
+if(typeof data106 === "string"){
+if(!pattern15.test(data106)){
+const err263 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data106};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3475,10 +3469,9 @@ vErrors.push(err263);
 }
 errors++;
 }
-let data107 = data105.critical;
-if((typeof data107 == "number") && (isFinite(data107))){
-if(data107 > 1000 || isNaN(data107)){
-const err264 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data107};
+}
+else {
+const err264 = {instancePath:instancePath+"/thresholds/disk/for",schemaPath:"#/properties/thresholds/properties/disk/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.disk.properties.for.type,parentSchema:schema11.properties.thresholds.properties.disk.properties.for,data:data106};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3487,8 +3480,9 @@ vErrors.push(err264);
 }
 errors++;
 }
-if(data107 <= 0 || isNaN(data107)){
-const err265 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data107};
+}
+else {
+const err265 = {instancePath:instancePath+"/thresholds/disk",schemaPath:"#/properties/thresholds/properties/disk/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.disk.type,parentSchema:schema11.properties.thresholds.properties.disk,data:data103};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3497,9 +3491,20 @@ vErrors.push(err265);
 }
 errors++;
 }
+let data107 = data94.load;
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.warning === undefined){
+data107.warning = 2;
 }
-else {
-const err266 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data107};
+if(data107.critical === undefined){
+data107.critical = 5;
+}
+if(data107.for === undefined){
+data107.for = "10m";
+}
+for(const key29 in data107){
+if(!(((key29 === "warning") || (key29 === "critical")) || (key29 === "for"))){
+const err266 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.load,data:data107};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3508,10 +3513,11 @@ vErrors.push(err266);
 }
 errors++;
 }
-let data108 = data105.for;
-if(typeof data108 === "string"){
-if(!pattern15.test(data108)){
-const err267 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data108};
+}
+let data108 = data107.warning;
+if((typeof data108 == "number") && (isFinite(data108))){
+if(data108 > 1000 || isNaN(data108)){
+const err267 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data108};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3520,9 +3526,8 @@ vErrors.push(err267);
 }
 errors++;
 }
-}
-else {
-const err268 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.load.properties.for.type,parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data108};
+if(data108 <= 0 || isNaN(data108)){
+const err268 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data108};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3533,7 +3538,7 @@ errors++;
 }
 }
 else {
-const err269 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.load.type,parentSchema:schema11.properties.thresholds.properties.load,data:data105};
+const err269 = {instancePath:instancePath+"/thresholds/load/warning",schemaPath:"#/properties/thresholds/properties/load/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.load.properties.warning,data:data108};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3542,10 +3547,10 @@ vErrors.push(err269);
 }
 errors++;
 }
-let data109 = data92.diskFillHours;
+let data109 = data107.critical;
 if((typeof data109 == "number") && (isFinite(data109))){
-if(data109 > 8760 || isNaN(data109)){
-const err270 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 8760},message:"must be <= 8760",schema:8760,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data109};
+if(data109 > 1000 || isNaN(data109)){
+const err270 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data109};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3555,7 +3560,7 @@ vErrors.push(err270);
 errors++;
 }
 if(data109 <= 0 || isNaN(data109)){
-const err271 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data109};
+const err271 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data109};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3566,7 +3571,7 @@ errors++;
 }
 }
 else {
-const err272 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.diskFillHours.type,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data109};
+const err272 = {instancePath:instancePath+"/thresholds/load/critical",schemaPath:"#/properties/thresholds/properties/load/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.load.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.load.properties.critical,data:data109};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3575,20 +3580,10 @@ vErrors.push(err272);
 }
 errors++;
 }
-let data110 = data92.inodes;
-if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
-if(data110.warning === undefined){
-data110.warning = 85;
-}
-if(data110.critical === undefined){
-data110.critical = 95;
-}
-if(data110.for === undefined){
-data110.for = "5m";
-}
-for(const key29 in data110){
-if(!(((key29 === "warning") || (key29 === "critical")) || (key29 === "for"))){
-const err273 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.inodes,data:data110};
+let data110 = data107.for;
+if(typeof data110 === "string"){
+if(!pattern15.test(data110)){
+const err273 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data110};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3598,10 +3593,8 @@ vErrors.push(err273);
 errors++;
 }
 }
-let data111 = data110.warning;
-if((typeof data111 == "number") && (isFinite(data111))){
-if(data111 > 100 || isNaN(data111)){
-const err274 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data111};
+else {
+const err274 = {instancePath:instancePath+"/thresholds/load/for",schemaPath:"#/properties/thresholds/properties/load/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.load.properties.for.type,parentSchema:schema11.properties.thresholds.properties.load.properties.for,data:data110};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3610,8 +3603,9 @@ vErrors.push(err274);
 }
 errors++;
 }
-if(data111 < 0 || isNaN(data111)){
-const err275 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data111};
+}
+else {
+const err275 = {instancePath:instancePath+"/thresholds/load",schemaPath:"#/properties/thresholds/properties/load/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.load.type,parentSchema:schema11.properties.thresholds.properties.load,data:data107};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3620,9 +3614,10 @@ vErrors.push(err275);
 }
 errors++;
 }
-}
-else {
-const err276 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data111};
+let data111 = data94.diskFillHours;
+if((typeof data111 == "number") && (isFinite(data111))){
+if(data111 > 8760 || isNaN(data111)){
+const err276 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 8760},message:"must be <= 8760",schema:8760,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data111};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3631,10 +3626,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-let data112 = data110.critical;
-if((typeof data112 == "number") && (isFinite(data112))){
-if(data112 > 100 || isNaN(data112)){
-const err277 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data112};
+if(data111 <= 0 || isNaN(data111)){
+const err277 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data111};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3643,8 +3636,9 @@ vErrors.push(err277);
 }
 errors++;
 }
-if(data112 < 0 || isNaN(data112)){
-const err278 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data112};
+}
+else {
+const err278 = {instancePath:instancePath+"/thresholds/diskFillHours",schemaPath:"#/properties/thresholds/properties/diskFillHours/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.diskFillHours.type,parentSchema:schema11.properties.thresholds.properties.diskFillHours,data:data111};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3653,9 +3647,20 @@ vErrors.push(err278);
 }
 errors++;
 }
+let data112 = data94.inodes;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.warning === undefined){
+data112.warning = 85;
 }
-else {
-const err279 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data112};
+if(data112.critical === undefined){
+data112.critical = 95;
+}
+if(data112.for === undefined){
+data112.for = "5m";
+}
+for(const key30 in data112){
+if(!(((key30 === "warning") || (key30 === "critical")) || (key30 === "for"))){
+const err279 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.thresholds.properties.inodes,data:data112};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3664,10 +3669,11 @@ vErrors.push(err279);
 }
 errors++;
 }
-let data113 = data110.for;
-if(typeof data113 === "string"){
-if(!pattern15.test(data113)){
-const err280 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data113};
+}
+let data113 = data112.warning;
+if((typeof data113 == "number") && (isFinite(data113))){
+if(data113 > 100 || isNaN(data113)){
+const err280 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data113};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3676,9 +3682,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-else {
-const err281 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.inodes.properties.for.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data113};
+if(data113 < 0 || isNaN(data113)){
+const err281 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data113};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3689,7 +3694,7 @@ errors++;
 }
 }
 else {
-const err282 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.inodes.type,parentSchema:schema11.properties.thresholds.properties.inodes,data:data110};
+const err282 = {instancePath:instancePath+"/thresholds/inodes/warning",schemaPath:"#/properties/thresholds/properties/inodes/properties/warning/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.warning.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.warning,data:data113};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3698,10 +3703,10 @@ vErrors.push(err282);
 }
 errors++;
 }
-let data114 = data92.clockSkewMs;
+let data114 = data112.critical;
 if((typeof data114 == "number") && (isFinite(data114))){
-if(data114 > 60000 || isNaN(data114)){
-const err283 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000",schema:60000,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data114};
+if(data114 > 100 || isNaN(data114)){
+const err283 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data114};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3710,8 +3715,8 @@ vErrors.push(err283);
 }
 errors++;
 }
-if(data114 <= 0 || isNaN(data114)){
-const err284 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data114};
+if(data114 < 0 || isNaN(data114)){
+const err284 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data114};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3722,7 +3727,7 @@ errors++;
 }
 }
 else {
-const err285 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.clockSkewMs.type,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data114};
+const err285 = {instancePath:instancePath+"/thresholds/inodes/critical",schemaPath:"#/properties/thresholds/properties/inodes/properties/critical/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.inodes.properties.critical.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.critical,data:data114};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3731,10 +3736,10 @@ vErrors.push(err285);
 }
 errors++;
 }
-let data115 = data92.fileDescriptors;
-if((typeof data115 == "number") && (isFinite(data115))){
-if(data115 > 100 || isNaN(data115)){
-const err286 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data115};
+let data115 = data112.for;
+if(typeof data115 === "string"){
+if(!pattern15.test(data115)){
+const err286 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data115};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3743,8 +3748,9 @@ vErrors.push(err286);
 }
 errors++;
 }
-if(data115 < 0 || isNaN(data115)){
-const err287 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data115};
+}
+else {
+const err287 = {instancePath:instancePath+"/thresholds/inodes/for",schemaPath:"#/properties/thresholds/properties/inodes/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.thresholds.properties.inodes.properties.for.type,parentSchema:schema11.properties.thresholds.properties.inodes.properties.for,data:data115};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3755,7 +3761,7 @@ errors++;
 }
 }
 else {
-const err288 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.fileDescriptors.type,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data115};
+const err288 = {instancePath:instancePath+"/thresholds/inodes",schemaPath:"#/properties/thresholds/properties/inodes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.properties.inodes.type,parentSchema:schema11.properties.thresholds.properties.inodes,data:data112};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3764,10 +3770,10 @@ vErrors.push(err288);
 }
 errors++;
 }
-let data116 = data92.conntrack;
+let data116 = data94.clockSkewMs;
 if((typeof data116 == "number") && (isFinite(data116))){
-if(data116 > 100 || isNaN(data116)){
-const err289 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data116};
+if(data116 > 60000 || isNaN(data116)){
+const err289 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60000},message:"must be <= 60000",schema:60000,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data116};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3776,8 +3782,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-if(data116 < 0 || isNaN(data116)){
-const err290 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data116};
+if(data116 <= 0 || isNaN(data116)){
+const err290 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data116};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3788,7 +3794,7 @@ errors++;
 }
 }
 else {
-const err291 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.conntrack.type,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data116};
+const err291 = {instancePath:instancePath+"/thresholds/clockSkewMs",schemaPath:"#/properties/thresholds/properties/clockSkewMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.clockSkewMs.type,parentSchema:schema11.properties.thresholds.properties.clockSkewMs,data:data116};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3797,10 +3803,10 @@ vErrors.push(err291);
 }
 errors++;
 }
-let data117 = data92.cpuSteal;
+let data117 = data94.fileDescriptors;
 if((typeof data117 == "number") && (isFinite(data117))){
 if(data117 > 100 || isNaN(data117)){
-const err292 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data117};
+const err292 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data117};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3810,7 +3816,7 @@ vErrors.push(err292);
 errors++;
 }
 if(data117 < 0 || isNaN(data117)){
-const err293 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data117};
+const err293 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data117};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3821,7 +3827,7 @@ errors++;
 }
 }
 else {
-const err294 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpuSteal.type,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data117};
+const err294 = {instancePath:instancePath+"/thresholds/fileDescriptors",schemaPath:"#/properties/thresholds/properties/fileDescriptors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.fileDescriptors.type,parentSchema:schema11.properties.thresholds.properties.fileDescriptors,data:data117};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3830,10 +3836,10 @@ vErrors.push(err294);
 }
 errors++;
 }
-let data118 = data92.networkErrors;
+let data118 = data94.conntrack;
 if((typeof data118 == "number") && (isFinite(data118))){
 if(data118 > 100 || isNaN(data118)){
-const err295 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data118};
+const err295 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data118};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3843,7 +3849,7 @@ vErrors.push(err295);
 errors++;
 }
 if(data118 < 0 || isNaN(data118)){
-const err296 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data118};
+const err296 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data118};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3854,7 +3860,7 @@ errors++;
 }
 }
 else {
-const err297 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.networkErrors.type,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data118};
+const err297 = {instancePath:instancePath+"/thresholds/conntrack",schemaPath:"#/properties/thresholds/properties/conntrack/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.conntrack.type,parentSchema:schema11.properties.thresholds.properties.conntrack,data:data118};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3863,10 +3869,10 @@ vErrors.push(err297);
 }
 errors++;
 }
-let data119 = data92.logErrors;
+let data119 = data94.cpuSteal;
 if((typeof data119 == "number") && (isFinite(data119))){
-if(data119 > 1000000000 || isNaN(data119)){
-const err298 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data119};
+if(data119 > 100 || isNaN(data119)){
+const err298 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data119};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3875,8 +3881,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-if(data119 <= 0 || isNaN(data119)){
-const err299 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data119};
+if(data119 < 0 || isNaN(data119)){
+const err299 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data119};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3887,7 +3893,7 @@ errors++;
 }
 }
 else {
-const err300 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.logErrors.type,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data119};
+const err300 = {instancePath:instancePath+"/thresholds/cpuSteal",schemaPath:"#/properties/thresholds/properties/cpuSteal/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.cpuSteal.type,parentSchema:schema11.properties.thresholds.properties.cpuSteal,data:data119};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3896,9 +3902,10 @@ vErrors.push(err300);
 }
 errors++;
 }
-}
-else {
-const err301 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.type,parentSchema:schema11.properties.thresholds,data:data92};
+let data120 = data94.networkErrors;
+if((typeof data120 == "number") && (isFinite(data120))){
+if(data120 > 100 || isNaN(data120)){
+const err301 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data120};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3907,23 +3914,8 @@ vErrors.push(err301);
 }
 errors++;
 }
-let data120 = data.uptime;
-if(Array.isArray(data120)){
-const len14 = data120.length;
-for(let i19=0; i19<len14; i19++){
-let data121 = data120[i19];
-if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
-if(data121.regions === undefined){
-data121.regions = ["us_east","eu_west"];
-}
-if(data121.expectStatus === undefined){
-data121.expectStatus = [];
-}
-if(data121.alertPeriod === undefined){
-data121.alertPeriod = "5m";
-}
-if(data121.name === undefined){
-const err302 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.uptime.items.required,parentSchema:schema11.properties.uptime.items,data:data121};
+if(data120 < 0 || isNaN(data120)){
+const err302 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data120};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3932,9 +3924,9 @@ vErrors.push(err302);
 }
 errors++;
 }
-for(const key30 in data121){
-if(!(func2.call(schema11.properties.uptime.items.properties, key30))){
-const err303 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.uptime.items,data:data121};
+}
+else {
+const err303 = {instancePath:instancePath+"/thresholds/networkErrors",schemaPath:"#/properties/thresholds/properties/networkErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.networkErrors.type,parentSchema:schema11.properties.thresholds.properties.networkErrors,data:data120};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3943,12 +3935,10 @@ vErrors.push(err303);
 }
 errors++;
 }
-}
-if(data121.name !== undefined){
-let data122 = data121.name;
-if(typeof data122 === "string"){
-if(func3(data122) > 63){
-const err304 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.uptime.items.properties.name,data:data122};
+let data121 = data94.logErrors;
+if((typeof data121 == "number") && (isFinite(data121))){
+if(data121 > 1000000000 || isNaN(data121)){
+const err304 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data121};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3957,8 +3947,8 @@ vErrors.push(err304);
 }
 errors++;
 }
-if(!pattern1.test(data122)){
-const err305 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.uptime.items.properties.name,data:data122};
+if(data121 <= 0 || isNaN(data121)){
+const err305 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data121};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3969,7 +3959,7 @@ errors++;
 }
 }
 else {
-const err306 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.name.type,parentSchema:schema11.properties.uptime.items.properties.name,data:data122};
+const err306 = {instancePath:instancePath+"/thresholds/logErrors",schemaPath:"#/properties/thresholds/properties/logErrors/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.thresholds.properties.logErrors.type,parentSchema:schema11.properties.thresholds.properties.logErrors,data:data121};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -3979,11 +3969,8 @@ vErrors.push(err306);
 errors++;
 }
 }
-if(data121.url !== undefined){
-let data123 = data121.url;
-if(typeof data123 === "string"){
-if(func3(data123) > 2048){
-const err307 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.uptime.items.properties.url,data:data123};
+else {
+const err307 = {instancePath:instancePath+"/thresholds",schemaPath:"#/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.thresholds.type,parentSchema:schema11.properties.thresholds,data:data94};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -3992,8 +3979,23 @@ vErrors.push(err307);
 }
 errors++;
 }
-if(!(formats4.validate(data123))){
-const err308 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.uptime.items.properties.url,data:data123};
+let data122 = data.uptime;
+if(Array.isArray(data122)){
+const len14 = data122.length;
+for(let i19=0; i19<len14; i19++){
+let data123 = data122[i19];
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+if(data123.regions === undefined){
+data123.regions = ["us_east","eu_west"];
+}
+if(data123.expectStatus === undefined){
+data123.expectStatus = [];
+}
+if(data123.alertPeriod === undefined){
+data123.alertPeriod = "5m";
+}
+if(data123.name === undefined){
+const err308 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.uptime.items.required,parentSchema:schema11.properties.uptime.items,data:data123};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4002,9 +4004,9 @@ vErrors.push(err308);
 }
 errors++;
 }
-}
-else {
-const err309 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.url.type,parentSchema:schema11.properties.uptime.items.properties.url,data:data123};
+for(const key31 in data123){
+if(!(func2.call(schema11.properties.uptime.items.properties, key31))){
+const err309 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.uptime.items,data:data123};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4014,11 +4016,11 @@ vErrors.push(err309);
 errors++;
 }
 }
-if(data121.tcp !== undefined){
-let data124 = data121.tcp;
+if(data123.name !== undefined){
+let data124 = data123.name;
 if(typeof data124 === "string"){
-if(func3(data124) > 260){
-const err310 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters",schema:260,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data124};
+if(func3(data124) > 63){
+const err310 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.uptime.items.properties.name,data:data124};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4027,8 +4029,8 @@ vErrors.push(err310);
 }
 errors++;
 }
-if(!(formats6.validate(data124))){
-const err311 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.uptime.items.properties.tcp,data:data124};
+if(!pattern1.test(data124)){
+const err311 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.uptime.items.properties.name,data:data124};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4039,7 +4041,7 @@ errors++;
 }
 }
 else {
-const err312 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.tcp.type,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data124};
+const err312 = {instancePath:instancePath+"/uptime/" + i19+"/name",schemaPath:"#/properties/uptime/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.name.type,parentSchema:schema11.properties.uptime.items.properties.name,data:data124};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4049,11 +4051,11 @@ vErrors.push(err312);
 errors++;
 }
 }
-if(data121.icmp !== undefined){
-let data125 = data121.icmp;
+if(data123.url !== undefined){
+let data125 = data123.url;
 if(typeof data125 === "string"){
-if(func3(data125) > 253){
-const err313 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data125};
+if(func3(data125) > 2048){
+const err313 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.uptime.items.properties.url,data:data125};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4062,8 +4064,8 @@ vErrors.push(err313);
 }
 errors++;
 }
-if(!(formats0.validate(data125))){
-const err314 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/format",keyword:"format",params:{format: "host"},message:"must match format \""+"host"+"\"",schema:"host",parentSchema:schema11.properties.uptime.items.properties.icmp,data:data125};
+if(!(formats4.validate(data125))){
+const err314 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.uptime.items.properties.url,data:data125};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4074,7 +4076,7 @@ errors++;
 }
 }
 else {
-const err315 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.icmp.type,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data125};
+const err315 = {instancePath:instancePath+"/uptime/" + i19+"/url",schemaPath:"#/properties/uptime/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.url.type,parentSchema:schema11.properties.uptime.items.properties.url,data:data125};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4084,10 +4086,11 @@ vErrors.push(err315);
 errors++;
 }
 }
-let data126 = data121.regions;
-if(Array.isArray(data126)){
-if(data126.length < 1){
-const err316 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.uptime.items.properties.regions,data:data126};
+if(data123.tcp !== undefined){
+let data126 = data123.tcp;
+if(typeof data126 === "string"){
+if(func3(data126) > 260){
+const err316 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/maxLength",keyword:"maxLength",params:{limit: 260},message:"must NOT have more than 260 characters",schema:260,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data126};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -4096,11 +4099,8 @@ vErrors.push(err316);
 }
 errors++;
 }
-const len15 = data126.length;
-for(let i20=0; i20<len15; i20++){
-let data127 = data126[i20];
-if(typeof data127 !== "string"){
-const err317 = {instancePath:instancePath+"/uptime/" + i19+"/regions/" + i20,schemaPath:"#/properties/uptime/items/properties/regions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.regions.items.type,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data127};
+if(!(formats6.validate(data126))){
+const err317 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.uptime.items.properties.tcp,data:data126};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -4109,8 +4109,9 @@ vErrors.push(err317);
 }
 errors++;
 }
-if(!((((data127 === "us_east") || (data127 === "us_west")) || (data127 === "eu_west")) || (data127 === "se_asia"))){
-const err318 = {instancePath:instancePath+"/uptime/" + i19+"/regions/" + i20,schemaPath:"#/properties/uptime/items/properties/regions/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.regions.items.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.regions.items.enum,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data127};
+}
+else {
+const err318 = {instancePath:instancePath+"/uptime/" + i19+"/tcp",schemaPath:"#/properties/uptime/items/properties/tcp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.tcp.type,parentSchema:schema11.properties.uptime.items.properties.tcp,data:data126};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4120,23 +4121,94 @@ vErrors.push(err318);
 errors++;
 }
 }
-let i21 = data126.length;
-let j5;
-if(i21 > 1){
-const indices5 = {};
-for(;i21--;){
-let item5 = data126[i21];
-if(typeof item5 !== "string"){
-continue;
-}
-if(typeof indices5[item5] == "number"){
-j5 = indices5[item5];
-const err319 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i21+" are identical)",schema:true,parentSchema:schema11.properties.uptime.items.properties.regions,data:data126};
+if(data123.icmp !== undefined){
+let data127 = data123.icmp;
+if(typeof data127 === "string"){
+if(func3(data127) > 253){
+const err319 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data127};
 if(vErrors === null){
 vErrors = [err319];
 }
 else {
 vErrors.push(err319);
+}
+errors++;
+}
+if(!(formats0.validate(data127))){
+const err320 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/format",keyword:"format",params:{format: "host"},message:"must match format \""+"host"+"\"",schema:"host",parentSchema:schema11.properties.uptime.items.properties.icmp,data:data127};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+else {
+const err321 = {instancePath:instancePath+"/uptime/" + i19+"/icmp",schemaPath:"#/properties/uptime/items/properties/icmp/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.icmp.type,parentSchema:schema11.properties.uptime.items.properties.icmp,data:data127};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+}
+let data128 = data123.regions;
+if(Array.isArray(data128)){
+if(data128.length < 1){
+const err322 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.uptime.items.properties.regions,data:data128};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+const len15 = data128.length;
+for(let i20=0; i20<len15; i20++){
+let data129 = data128[i20];
+if(typeof data129 !== "string"){
+const err323 = {instancePath:instancePath+"/uptime/" + i19+"/regions/" + i20,schemaPath:"#/properties/uptime/items/properties/regions/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.regions.items.type,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data129};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+if(!((((data129 === "us_east") || (data129 === "us_west")) || (data129 === "eu_west")) || (data129 === "se_asia"))){
+const err324 = {instancePath:instancePath+"/uptime/" + i19+"/regions/" + i20,schemaPath:"#/properties/uptime/items/properties/regions/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.regions.items.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.regions.items.enum,parentSchema:schema11.properties.uptime.items.properties.regions.items,data:data129};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+let i21 = data128.length;
+let j5;
+if(i21 > 1){
+const indices5 = {};
+for(;i21--;){
+let item5 = data128[i21];
+if(typeof item5 !== "string"){
+continue;
+}
+if(typeof indices5[item5] == "number"){
+j5 = indices5[item5];
+const err325 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i21+" are identical)",schema:true,parentSchema:schema11.properties.uptime.items.properties.regions,data:data128};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
 }
 errors++;
 break;
@@ -4146,75 +4218,7 @@ indices5[item5] = i21;
 }
 }
 else {
-const err320 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.regions.type,parentSchema:schema11.properties.uptime.items.properties.regions,data:data126};
-if(vErrors === null){
-vErrors = [err320];
-}
-else {
-vErrors.push(err320);
-}
-errors++;
-}
-if(data121.latencyMs !== undefined){
-let data128 = data121.latencyMs;
-if(!(((typeof data128 == "number") && (!(data128 % 1) && !isNaN(data128))) && (isFinite(data128)))){
-const err321 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.latencyMs.type,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data128};
-if(vErrors === null){
-vErrors = [err321];
-}
-else {
-vErrors.push(err321);
-}
-errors++;
-}
-if((typeof data128 == "number") && (isFinite(data128))){
-if(data128 > 600000 || isNaN(data128)){
-const err322 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data128};
-if(vErrors === null){
-vErrors = [err322];
-}
-else {
-vErrors.push(err322);
-}
-errors++;
-}
-if(data128 < 1 || isNaN(data128)){
-const err323 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data128};
-if(vErrors === null){
-vErrors = [err323];
-}
-else {
-vErrors.push(err323);
-}
-errors++;
-}
-}
-}
-if(data121.sslExpiryDays !== undefined){
-let data129 = data121.sslExpiryDays;
-if(!(((typeof data129 == "number") && (!(data129 % 1) && !isNaN(data129))) && (isFinite(data129)))){
-const err324 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.sslExpiryDays.type,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data129};
-if(vErrors === null){
-vErrors = [err324];
-}
-else {
-vErrors.push(err324);
-}
-errors++;
-}
-if((typeof data129 == "number") && (isFinite(data129))){
-if(data129 > 3650 || isNaN(data129)){
-const err325 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650",schema:3650,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data129};
-if(vErrors === null){
-vErrors = [err325];
-}
-else {
-vErrors.push(err325);
-}
-errors++;
-}
-if(data129 < 1 || isNaN(data129)){
-const err326 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data129};
+const err326 = {instancePath:instancePath+"/uptime/" + i19+"/regions",schemaPath:"#/properties/uptime/items/properties/regions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.regions.type,parentSchema:schema11.properties.uptime.items.properties.regions,data:data128};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4223,15 +4227,10 @@ vErrors.push(err326);
 }
 errors++;
 }
-}
-}
-let data130 = data121.expectStatus;
-if(Array.isArray(data130)){
-const len16 = data130.length;
-for(let i22=0; i22<len16; i22++){
-let data131 = data130[i22];
-if(!(((typeof data131 == "number") && (!(data131 % 1) && !isNaN(data131))) && (isFinite(data131)))){
-const err327 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.expectStatus.items.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data131};
+if(data123.latencyMs !== undefined){
+let data130 = data123.latencyMs;
+if(!(((typeof data130 == "number") && (!(data130 % 1) && !isNaN(data130))) && (isFinite(data130)))){
+const err327 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.latencyMs.type,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data130};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4240,9 +4239,9 @@ vErrors.push(err327);
 }
 errors++;
 }
-if((typeof data131 == "number") && (isFinite(data131))){
-if(data131 > 599 || isNaN(data131)){
-const err328 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599",schema:599,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data131};
+if((typeof data130 == "number") && (isFinite(data130))){
+if(data130 > 600000 || isNaN(data130)){
+const err328 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data130};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4251,8 +4250,8 @@ vErrors.push(err328);
 }
 errors++;
 }
-if(data131 < 100 || isNaN(data131)){
-const err329 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data131};
+if(data130 < 1 || isNaN(data130)){
+const err329 = {instancePath:instancePath+"/uptime/" + i19+"/latencyMs",schemaPath:"#/properties/uptime/items/properties/latencyMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.latencyMs,data:data130};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4263,9 +4262,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err330 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus",schemaPath:"#/properties/uptime/items/properties/expectStatus/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.expectStatus.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus,data:data130};
+if(data123.sslExpiryDays !== undefined){
+let data131 = data123.sslExpiryDays;
+if(!(((typeof data131 == "number") && (!(data131 % 1) && !isNaN(data131))) && (isFinite(data131)))){
+const err330 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.sslExpiryDays.type,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data131};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4274,9 +4274,9 @@ vErrors.push(err330);
 }
 errors++;
 }
-let data132 = data121.alertPeriod;
-if(typeof data132 !== "string"){
-const err331 = {instancePath:instancePath+"/uptime/" + i19+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.alertPeriod.type,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data132};
+if((typeof data131 == "number") && (isFinite(data131))){
+if(data131 > 3650 || isNaN(data131)){
+const err331 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/maximum",keyword:"maximum",params:{comparison: "<=", limit: 3650},message:"must be <= 3650",schema:3650,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data131};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4285,8 +4285,8 @@ vErrors.push(err331);
 }
 errors++;
 }
-if(!(((((((data132 === "2m") || (data132 === "3m")) || (data132 === "5m")) || (data132 === "10m")) || (data132 === "15m")) || (data132 === "30m")) || (data132 === "1h"))){
-const err332 = {instancePath:instancePath+"/uptime/" + i19+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.alertPeriod.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.alertPeriod.enum,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data132};
+if(data131 < 1 || isNaN(data131)){
+const err332 = {instancePath:instancePath+"/uptime/" + i19+"/sslExpiryDays",schemaPath:"#/properties/uptime/items/properties/sslExpiryDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.uptime.items.properties.sslExpiryDays,data:data131};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4296,8 +4296,14 @@ vErrors.push(err332);
 errors++;
 }
 }
-else {
-const err333 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.uptime.items.type,parentSchema:schema11.properties.uptime.items,data:data121};
+}
+let data132 = data123.expectStatus;
+if(Array.isArray(data132)){
+const len16 = data132.length;
+for(let i22=0; i22<len16; i22++){
+let data133 = data132[i22];
+if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
+const err333 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.uptime.items.properties.expectStatus.items.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data133};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4306,10 +4312,9 @@ vErrors.push(err333);
 }
 errors++;
 }
-}
-}
-else {
-const err334 = {instancePath:instancePath+"/uptime",schemaPath:"#/properties/uptime/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.type,parentSchema:schema11.properties.uptime,data:data120};
+if((typeof data133 == "number") && (isFinite(data133))){
+if(data133 > 599 || isNaN(data133)){
+const err334 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599",schema:599,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data133};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4318,20 +4323,8 @@ vErrors.push(err334);
 }
 errors++;
 }
-let data133 = data.slos;
-if(Array.isArray(data133)){
-const len17 = data133.length;
-for(let i23=0; i23<len17; i23++){
-let data134 = data133[i23];
-if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
-if(data134.window === undefined){
-data134.window = "30d";
-}
-if(data134.minEventsPerHour === undefined){
-data134.minEventsPerHour = 0;
-}
-if(data134.name === undefined){
-const err335 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data134};
+if(data133 < 100 || isNaN(data133)){
+const err335 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus/" + i22,schemaPath:"#/properties/uptime/items/properties/expectStatus/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100",schema:100,parentSchema:schema11.properties.uptime.items.properties.expectStatus.items,data:data133};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4340,8 +4333,11 @@ vErrors.push(err335);
 }
 errors++;
 }
-if(data134.objective === undefined){
-const err336 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "objective"},message:"must have required property '"+"objective"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data134};
+}
+}
+}
+else {
+const err336 = {instancePath:instancePath+"/uptime/" + i19+"/expectStatus",schemaPath:"#/properties/uptime/items/properties/expectStatus/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.items.properties.expectStatus.type,parentSchema:schema11.properties.uptime.items.properties.expectStatus,data:data132};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4350,9 +4346,9 @@ vErrors.push(err336);
 }
 errors++;
 }
-for(const key31 in data134){
-if(!(func2.call(schema11.properties.slos.items.properties, key31))){
-const err337 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.slos.items,data:data134};
+let data134 = data123.alertPeriod;
+if(typeof data134 !== "string"){
+const err337 = {instancePath:instancePath+"/uptime/" + i19+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.uptime.items.properties.alertPeriod.type,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data134};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4361,12 +4357,8 @@ vErrors.push(err337);
 }
 errors++;
 }
-}
-if(data134.name !== undefined){
-let data135 = data134.name;
-if(typeof data135 === "string"){
-if(func3(data135) > 63){
-const err338 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.name,data:data135};
+if(!(((((((data134 === "2m") || (data134 === "3m")) || (data134 === "5m")) || (data134 === "10m")) || (data134 === "15m")) || (data134 === "30m")) || (data134 === "1h"))){
+const err338 = {instancePath:instancePath+"/uptime/" + i19+"/alertPeriod",schemaPath:"#/properties/uptime/items/properties/alertPeriod/enum",keyword:"enum",params:{allowedValues: schema11.properties.uptime.items.properties.alertPeriod.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.uptime.items.properties.alertPeriod.enum,parentSchema:schema11.properties.uptime.items.properties.alertPeriod,data:data134};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4375,8 +4367,9 @@ vErrors.push(err338);
 }
 errors++;
 }
-if(!pattern1.test(data135)){
-const err339 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.name,data:data135};
+}
+else {
+const err339 = {instancePath:instancePath+"/uptime/" + i19,schemaPath:"#/properties/uptime/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.uptime.items.type,parentSchema:schema11.properties.uptime.items,data:data123};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4386,8 +4379,9 @@ vErrors.push(err339);
 errors++;
 }
 }
+}
 else {
-const err340 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.name.type,parentSchema:schema11.properties.slos.items.properties.name,data:data135};
+const err340 = {instancePath:instancePath+"/uptime",schemaPath:"#/properties/uptime/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.uptime.type,parentSchema:schema11.properties.uptime,data:data122};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4396,12 +4390,20 @@ vErrors.push(err340);
 }
 errors++;
 }
+let data135 = data.slos;
+if(Array.isArray(data135)){
+const len17 = data135.length;
+for(let i23=0; i23<len17; i23++){
+let data136 = data135[i23];
+if(data136 && typeof data136 == "object" && !Array.isArray(data136)){
+if(data136.window === undefined){
+data136.window = "30d";
 }
-if(data134.description !== undefined){
-let data136 = data134.description;
-if(typeof data136 === "string"){
-if(func3(data136) > 1024){
-const err341 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.slos.items.properties.description,data:data136};
+if(data136.minEventsPerHour === undefined){
+data136.minEventsPerHour = 0;
+}
+if(data136.name === undefined){
+const err341 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data136};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4410,8 +4412,8 @@ vErrors.push(err341);
 }
 errors++;
 }
-if(!pattern0.test(data136)){
-const err342 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.slos.items.properties.description,data:data136};
+if(data136.objective === undefined){
+const err342 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/required",keyword:"required",params:{missingProperty: "objective"},message:"must have required property '"+"objective"+"'",schema:schema11.properties.slos.items.required,parentSchema:schema11.properties.slos.items,data:data136};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4420,9 +4422,9 @@ vErrors.push(err342);
 }
 errors++;
 }
-}
-else {
-const err343 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.description.type,parentSchema:schema11.properties.slos.items.properties.description,data:data136};
+for(const key32 in data136){
+if(!(func2.call(schema11.properties.slos.items.properties, key32))){
+const err343 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.slos.items,data:data136};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4432,11 +4434,11 @@ vErrors.push(err343);
 errors++;
 }
 }
-if(data134.uptime !== undefined){
-let data137 = data134.uptime;
+if(data136.name !== undefined){
+let data137 = data136.name;
 if(typeof data137 === "string"){
 if(func3(data137) > 63){
-const err344 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.uptime,data:data137};
+const err344 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.name,data:data137};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4446,7 +4448,7 @@ vErrors.push(err344);
 errors++;
 }
 if(!pattern1.test(data137)){
-const err345 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.uptime,data:data137};
+const err345 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.name,data:data137};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -4457,7 +4459,7 @@ errors++;
 }
 }
 else {
-const err346 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.uptime.type,parentSchema:schema11.properties.slos.items.properties.uptime,data:data137};
+const err346 = {instancePath:instancePath+"/slos/" + i23+"/name",schemaPath:"#/properties/slos/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.name.type,parentSchema:schema11.properties.slos.items.properties.name,data:data137};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -4467,11 +4469,11 @@ vErrors.push(err346);
 errors++;
 }
 }
-if(data134.objective !== undefined){
-let data138 = data134.objective;
-if((typeof data138 == "number") && (isFinite(data138))){
-if(data138 >= 100 || isNaN(data138)){
-const err347 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 100},message:"must be < 100",schema:100,parentSchema:schema11.properties.slos.items.properties.objective,data:data138};
+if(data136.description !== undefined){
+let data138 = data136.description;
+if(typeof data138 === "string"){
+if(func3(data138) > 1024){
+const err347 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.slos.items.properties.description,data:data138};
 if(vErrors === null){
 vErrors = [err347];
 }
@@ -4480,8 +4482,8 @@ vErrors.push(err347);
 }
 errors++;
 }
-if(data138 <= 0 || isNaN(data138)){
-const err348 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.objective,data:data138};
+if(!pattern0.test(data138)){
+const err348 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.slos.items.properties.description,data:data138};
 if(vErrors === null){
 vErrors = [err348];
 }
@@ -4492,7 +4494,7 @@ errors++;
 }
 }
 else {
-const err349 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.objective.type,parentSchema:schema11.properties.slos.items.properties.objective,data:data138};
+const err349 = {instancePath:instancePath+"/slos/" + i23+"/description",schemaPath:"#/properties/slos/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.description.type,parentSchema:schema11.properties.slos.items.properties.description,data:data138};
 if(vErrors === null){
 vErrors = [err349];
 }
@@ -4502,10 +4504,11 @@ vErrors.push(err349);
 errors++;
 }
 }
-let data139 = data134.window;
+if(data136.uptime !== undefined){
+let data139 = data136.uptime;
 if(typeof data139 === "string"){
-if(!pattern15.test(data139)){
-const err350 = {instancePath:instancePath+"/slos/" + i23+"/window",schemaPath:"#/properties/slos/items/properties/window/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.slos.items.properties.window,data:data139};
+if(func3(data139) > 63){
+const err350 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.slos.items.properties.uptime,data:data139};
 if(vErrors === null){
 vErrors = [err350];
 }
@@ -4514,9 +4517,8 @@ vErrors.push(err350);
 }
 errors++;
 }
-}
-else {
-const err351 = {instancePath:instancePath+"/slos/" + i23+"/window",schemaPath:"#/properties/slos/items/properties/window/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.window.type,parentSchema:schema11.properties.slos.items.properties.window,data:data139};
+if(!pattern1.test(data139)){
+const err351 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.slos.items.properties.uptime,data:data139};
 if(vErrors === null){
 vErrors = [err351];
 }
@@ -4525,11 +4527,9 @@ vErrors.push(err351);
 }
 errors++;
 }
-if(data134.latencyMs !== undefined){
-let data140 = data134.latencyMs;
-if((typeof data140 == "number") && (isFinite(data140))){
-if(data140 > 600000 || isNaN(data140)){
-const err352 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data140};
+}
+else {
+const err352 = {instancePath:instancePath+"/slos/" + i23+"/uptime",schemaPath:"#/properties/slos/items/properties/uptime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.uptime.type,parentSchema:schema11.properties.slos.items.properties.uptime,data:data139};
 if(vErrors === null){
 vErrors = [err352];
 }
@@ -4538,8 +4538,12 @@ vErrors.push(err352);
 }
 errors++;
 }
-if(data140 <= 0 || isNaN(data140)){
-const err353 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data140};
+}
+if(data136.objective !== undefined){
+let data140 = data136.objective;
+if((typeof data140 == "number") && (isFinite(data140))){
+if(data140 >= 100 || isNaN(data140)){
+const err353 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 100},message:"must be < 100",schema:100,parentSchema:schema11.properties.slos.items.properties.objective,data:data140};
 if(vErrors === null){
 vErrors = [err353];
 }
@@ -4548,9 +4552,8 @@ vErrors.push(err353);
 }
 errors++;
 }
-}
-else {
-const err354 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.latencyMs.type,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data140};
+if(data140 <= 0 || isNaN(data140)){
+const err354 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.objective,data:data140};
 if(vErrors === null){
 vErrors = [err354];
 }
@@ -4560,11 +4563,8 @@ vErrors.push(err354);
 errors++;
 }
 }
-if(data134.errorQuery !== undefined){
-let data141 = data134.errorQuery;
-if(typeof data141 === "string"){
-if(func3(data141) > 8192){
-const err355 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data141};
+else {
+const err355 = {instancePath:instancePath+"/slos/" + i23+"/objective",schemaPath:"#/properties/slos/items/properties/objective/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.objective.type,parentSchema:schema11.properties.slos.items.properties.objective,data:data140};
 if(vErrors === null){
 vErrors = [err355];
 }
@@ -4573,8 +4573,11 @@ vErrors.push(err355);
 }
 errors++;
 }
-if(!pattern51.test(data141)){
-const err356 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data141};
+}
+let data141 = data136.window;
+if(typeof data141 === "string"){
+if(!pattern15.test(data141)){
+const err356 = {instancePath:instancePath+"/slos/" + i23+"/window",schemaPath:"#/properties/slos/items/properties/window/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.slos.items.properties.window,data:data141};
 if(vErrors === null){
 vErrors = [err356];
 }
@@ -4585,7 +4588,7 @@ errors++;
 }
 }
 else {
-const err357 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.errorQuery.type,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data141};
+const err357 = {instancePath:instancePath+"/slos/" + i23+"/window",schemaPath:"#/properties/slos/items/properties/window/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.window.type,parentSchema:schema11.properties.slos.items.properties.window,data:data141};
 if(vErrors === null){
 vErrors = [err357];
 }
@@ -4594,12 +4597,11 @@ vErrors.push(err357);
 }
 errors++;
 }
-}
-if(data134.totalQuery !== undefined){
-let data142 = data134.totalQuery;
-if(typeof data142 === "string"){
-if(func3(data142) > 8192){
-const err358 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data142};
+if(data136.latencyMs !== undefined){
+let data142 = data136.latencyMs;
+if((typeof data142 == "number") && (isFinite(data142))){
+if(data142 > 600000 || isNaN(data142)){
+const err358 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 600000},message:"must be <= 600000",schema:600000,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data142};
 if(vErrors === null){
 vErrors = [err358];
 }
@@ -4608,8 +4610,8 @@ vErrors.push(err358);
 }
 errors++;
 }
-if(!pattern51.test(data142)){
-const err359 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data142};
+if(data142 <= 0 || isNaN(data142)){
+const err359 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data142};
 if(vErrors === null){
 vErrors = [err359];
 }
@@ -4620,7 +4622,7 @@ errors++;
 }
 }
 else {
-const err360 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.totalQuery.type,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data142};
+const err360 = {instancePath:instancePath+"/slos/" + i23+"/latencyMs",schemaPath:"#/properties/slos/items/properties/latencyMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.latencyMs.type,parentSchema:schema11.properties.slos.items.properties.latencyMs,data:data142};
 if(vErrors === null){
 vErrors = [err360];
 }
@@ -4630,10 +4632,11 @@ vErrors.push(err360);
 errors++;
 }
 }
-let data143 = data134.minEventsPerHour;
-if((typeof data143 == "number") && (isFinite(data143))){
-if(data143 > 1000000000 || isNaN(data143)){
-const err361 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data143};
+if(data136.errorQuery !== undefined){
+let data143 = data136.errorQuery;
+if(typeof data143 === "string"){
+if(func3(data143) > 8192){
+const err361 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data143};
 if(vErrors === null){
 vErrors = [err361];
 }
@@ -4642,8 +4645,8 @@ vErrors.push(err361);
 }
 errors++;
 }
-if(data143 < 0 || isNaN(data143)){
-const err362 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data143};
+if(!pattern52.test(data143)){
+const err362 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data143};
 if(vErrors === null){
 vErrors = [err362];
 }
@@ -4654,7 +4657,7 @@ errors++;
 }
 }
 else {
-const err363 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.minEventsPerHour.type,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data143};
+const err363 = {instancePath:instancePath+"/slos/" + i23+"/errorQuery",schemaPath:"#/properties/slos/items/properties/errorQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.errorQuery.type,parentSchema:schema11.properties.slos.items.properties.errorQuery,data:data143};
 if(vErrors === null){
 vErrors = [err363];
 }
@@ -4664,8 +4667,11 @@ vErrors.push(err363);
 errors++;
 }
 }
-else {
-const err364 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.slos.items.type,parentSchema:schema11.properties.slos.items,data:data134};
+if(data136.totalQuery !== undefined){
+let data144 = data136.totalQuery;
+if(typeof data144 === "string"){
+if(func3(data144) > 8192){
+const err364 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data144};
 if(vErrors === null){
 vErrors = [err364];
 }
@@ -4674,10 +4680,8 @@ vErrors.push(err364);
 }
 errors++;
 }
-}
-}
-else {
-const err365 = {instancePath:instancePath+"/slos",schemaPath:"#/properties/slos/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.slos.type,parentSchema:schema11.properties.slos,data:data133};
+if(!pattern52.test(data144)){
+const err365 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/pattern",keyword:"pattern",params:{pattern: "\\{\\{window\\}\\}"},message:"must match pattern \""+"\\{\\{window\\}\\}"+"\"",schema:"\\{\\{window\\}\\}",parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data144};
 if(vErrors === null){
 vErrors = [err365];
 }
@@ -4686,17 +4690,9 @@ vErrors.push(err365);
 }
 errors++;
 }
-if(data.alerts !== undefined){
-let data144 = data.alerts;
-if(data144 && typeof data144 == "object" && !Array.isArray(data144)){
-if(data144.confirm === undefined){
-data144.confirm = 3;
 }
-if(data144.grouping === undefined){
-data144.grouping = {};
-}
-if(data144.receivers === undefined){
-const err366 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "receivers"},message:"must have required property '"+"receivers"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data144};
+else {
+const err366 = {instancePath:instancePath+"/slos/" + i23+"/totalQuery",schemaPath:"#/properties/slos/items/properties/totalQuery/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.slos.items.properties.totalQuery.type,parentSchema:schema11.properties.slos.items.properties.totalQuery,data:data144};
 if(vErrors === null){
 vErrors = [err366];
 }
@@ -4705,8 +4701,11 @@ vErrors.push(err366);
 }
 errors++;
 }
-if(data144.routes === undefined){
-const err367 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data144};
+}
+let data145 = data136.minEventsPerHour;
+if((typeof data145 == "number") && (isFinite(data145))){
+if(data145 > 1000000000 || isNaN(data145)){
+const err367 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000000},message:"must be <= 1000000000",schema:1000000000,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data145};
 if(vErrors === null){
 vErrors = [err367];
 }
@@ -4715,9 +4714,8 @@ vErrors.push(err367);
 }
 errors++;
 }
-for(const key32 in data144){
-if(!(((((key32 === "receivers") || (key32 === "confirm")) || (key32 === "routes")) || (key32 === "grouping")) || (key32 === "heartbeat"))){
-const err368 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts,data:data144};
+if(data145 < 0 || isNaN(data145)){
+const err368 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data145};
 if(vErrors === null){
 vErrors = [err368];
 }
@@ -4727,11 +4725,8 @@ vErrors.push(err368);
 errors++;
 }
 }
-if(data144.receivers !== undefined){
-let data145 = data144.receivers;
-if(data145 && typeof data145 == "object" && !Array.isArray(data145)){
-if(Object.keys(data145).length < 1){
-const err369 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers,data:data145};
+else {
+const err369 = {instancePath:instancePath+"/slos/" + i23+"/minEventsPerHour",schemaPath:"#/properties/slos/items/properties/minEventsPerHour/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.slos.items.properties.minEventsPerHour.type,parentSchema:schema11.properties.slos.items.properties.minEventsPerHour,data:data145};
 if(vErrors === null){
 vErrors = [err369];
 }
@@ -4740,9 +4735,9 @@ vErrors.push(err369);
 }
 errors++;
 }
-for(const key33 in data145){
-if(!(pattern53.test(key33))){
-const err370 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers,data:data145};
+}
+else {
+const err370 = {instancePath:instancePath+"/slos/" + i23,schemaPath:"#/properties/slos/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.slos.items.type,parentSchema:schema11.properties.slos.items,data:data136};
 if(vErrors === null){
 vErrors = [err370];
 }
@@ -4752,12 +4747,9 @@ vErrors.push(err370);
 errors++;
 }
 }
-for(const key34 in data145){
-if(pattern53.test(key34)){
-let data146 = data145[key34];
-if(data146 && typeof data146 == "object" && !Array.isArray(data146)){
-if(Object.keys(data146).length > 1){
-const err371 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
+}
+else {
+const err371 = {instancePath:instancePath+"/slos",schemaPath:"#/properties/slos/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.slos.type,parentSchema:schema11.properties.slos,data:data135};
 if(vErrors === null){
 vErrors = [err371];
 }
@@ -4766,8 +4758,17 @@ vErrors.push(err371);
 }
 errors++;
 }
-if(Object.keys(data146).length < 1){
-const err372 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
+if(data.alerts !== undefined){
+let data146 = data.alerts;
+if(data146 && typeof data146 == "object" && !Array.isArray(data146)){
+if(data146.confirm === undefined){
+data146.confirm = 3;
+}
+if(data146.grouping === undefined){
+data146.grouping = {};
+}
+if(data146.receivers === undefined){
+const err372 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "receivers"},message:"must have required property '"+"receivers"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data146};
 if(vErrors === null){
 vErrors = [err372];
 }
@@ -4776,9 +4777,8 @@ vErrors.push(err372);
 }
 errors++;
 }
-for(const key35 in data146){
-if(!((((key35 === "pagerduty") || (key35 === "slack")) || (key35 === "email")) || (key35 === "webhook"))){
-const err373 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
+if(data146.routes === undefined){
+const err373 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/required",keyword:"required",params:{missingProperty: "routes"},message:"must have required property '"+"routes"+"'",schema:schema11.properties.alerts.required,parentSchema:schema11.properties.alerts,data:data146};
 if(vErrors === null){
 vErrors = [err373];
 }
@@ -4787,12 +4787,9 @@ vErrors.push(err373);
 }
 errors++;
 }
-}
-if(data146.pagerduty !== undefined){
-let data147 = data146.pagerduty;
-if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
-if(data147.routingKey === undefined){
-const err374 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/required",keyword:"required",params:{missingProperty: "routingKey"},message:"must have required property '"+"routingKey"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data147};
+for(const key33 in data146){
+if(!(((((key33 === "receivers") || (key33 === "confirm")) || (key33 === "routes")) || (key33 === "grouping")) || (key33 === "heartbeat"))){
+const err374 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts,data:data146};
 if(vErrors === null){
 vErrors = [err374];
 }
@@ -4801,9 +4798,12 @@ vErrors.push(err374);
 }
 errors++;
 }
-for(const key36 in data147){
-if(!((key36 === "routingKey") || (key36 === "url"))){
-const err375 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data147};
+}
+if(data146.receivers !== undefined){
+let data147 = data146.receivers;
+if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
+if(Object.keys(data147).length < 1){
+const err375 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers,data:data147};
 if(vErrors === null){
 vErrors = [err375];
 }
@@ -4812,12 +4812,9 @@ vErrors.push(err375);
 }
 errors++;
 }
-}
-if(data147.routingKey !== undefined){
-let data148 = data147.routingKey;
-if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
-if(data148.secret === undefined){
-const err376 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data148};
+for(const key34 in data147){
+if(!(pattern54.test(key34))){
+const err376 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers,data:data147};
 if(vErrors === null){
 vErrors = [err376];
 }
@@ -4826,9 +4823,13 @@ vErrors.push(err376);
 }
 errors++;
 }
-for(const key37 in data148){
-if(!(key37 === "secret")){
-const err377 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data148};
+}
+for(const key35 in data147){
+if(pattern54.test(key35)){
+let data148 = data147[key35];
+if(data148 && typeof data148 == "object" && !Array.isArray(data148)){
+if(Object.keys(data148).length > 1){
+const err377 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data148};
 if(vErrors === null){
 vErrors = [err377];
 }
@@ -4837,12 +4838,8 @@ vErrors.push(err377);
 }
 errors++;
 }
-}
-if(data148.secret !== undefined){
-let data149 = data148.secret;
-if(typeof data149 === "string"){
-if(func3(data149) > 128){
-const err378 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data149};
+if(Object.keys(data148).length < 1){
+const err378 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data148};
 if(vErrors === null){
 vErrors = [err378];
 }
@@ -4851,8 +4848,9 @@ vErrors.push(err378);
 }
 errors++;
 }
-if(!pattern33.test(data149)){
-const err379 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data149};
+for(const key36 in data148){
+if(!((((key36 === "pagerduty") || (key36 === "slack")) || (key36 === "email")) || (key36 === "webhook"))){
+const err379 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data148};
 if(vErrors === null){
 vErrors = [err379];
 }
@@ -4862,8 +4860,11 @@ vErrors.push(err379);
 errors++;
 }
 }
-else {
-const err380 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data149};
+if(data148.pagerduty !== undefined){
+let data149 = data148.pagerduty;
+if(data149 && typeof data149 == "object" && !Array.isArray(data149)){
+if(data149.routingKey === undefined){
+const err380 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/required",keyword:"required",params:{missingProperty: "routingKey"},message:"must have required property '"+"routingKey"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data149};
 if(vErrors === null){
 vErrors = [err380];
 }
@@ -4872,10 +4873,9 @@ vErrors.push(err380);
 }
 errors++;
 }
-}
-}
-else {
-const err381 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data148};
+for(const key37 in data149){
+if(!((key37 === "routingKey") || (key37 === "url"))){
+const err381 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data149};
 if(vErrors === null){
 vErrors = [err381];
 }
@@ -4885,11 +4885,11 @@ vErrors.push(err381);
 errors++;
 }
 }
-if(data147.url !== undefined){
-let data150 = data147.url;
-if(typeof data150 === "string"){
-if(func3(data150) > 2048){
-const err382 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data150};
+if(data149.routingKey !== undefined){
+let data150 = data149.routingKey;
+if(data150 && typeof data150 == "object" && !Array.isArray(data150)){
+if(data150.secret === undefined){
+const err382 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data150};
 if(vErrors === null){
 vErrors = [err382];
 }
@@ -4898,8 +4898,9 @@ vErrors.push(err382);
 }
 errors++;
 }
-if(!(formats10.validate(data150))){
-const err383 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/format",keyword:"format",params:{format: "https-url"},message:"must match format \""+"https-url"+"\"",schema:"https-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data150};
+for(const key38 in data150){
+if(!(key38 === "secret")){
+const err383 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data150};
 if(vErrors === null){
 vErrors = [err383];
 }
@@ -4909,8 +4910,11 @@ vErrors.push(err383);
 errors++;
 }
 }
-else {
-const err384 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data150};
+if(data150.secret !== undefined){
+let data151 = data150.secret;
+if(typeof data151 === "string"){
+if(func3(data151) > 128){
+const err384 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data151};
 if(vErrors === null){
 vErrors = [err384];
 }
@@ -4919,10 +4923,8 @@ vErrors.push(err384);
 }
 errors++;
 }
-}
-}
-else {
-const err385 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data147};
+if(!pattern33.test(data151)){
+const err385 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data151};
 if(vErrors === null){
 vErrors = [err385];
 }
@@ -4932,11 +4934,8 @@ vErrors.push(err385);
 errors++;
 }
 }
-if(data146.slack !== undefined){
-let data151 = data146.slack;
-if(data151 && typeof data151 == "object" && !Array.isArray(data151)){
-if(data151.webhook === undefined){
-const err386 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/required",keyword:"required",params:{missingProperty: "webhook"},message:"must have required property '"+"webhook"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data151};
+else {
+const err386 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.properties.secret,data:data151};
 if(vErrors === null){
 vErrors = [err386];
 }
@@ -4945,9 +4944,10 @@ vErrors.push(err386);
 }
 errors++;
 }
-for(const key38 in data151){
-if(!((key38 === "webhook") || (key38 === "channel"))){
-const err387 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data151};
+}
+}
+else {
+const err387 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/routingKey",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/routingKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.routingKey,data:data150};
 if(vErrors === null){
 vErrors = [err387];
 }
@@ -4957,11 +4957,11 @@ vErrors.push(err387);
 errors++;
 }
 }
-if(data151.webhook !== undefined){
-let data152 = data151.webhook;
-if(data152 && typeof data152 == "object" && !Array.isArray(data152)){
-if(data152.secret === undefined){
-const err388 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data152};
+if(data149.url !== undefined){
+let data152 = data149.url;
+if(typeof data152 === "string"){
+if(func3(data152) > 2048){
+const err388 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data152};
 if(vErrors === null){
 vErrors = [err388];
 }
@@ -4970,9 +4970,8 @@ vErrors.push(err388);
 }
 errors++;
 }
-for(const key39 in data152){
-if(!(key39 === "secret")){
-const err389 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data152};
+if(!(formats10.validate(data152))){
+const err389 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/format",keyword:"format",params:{format: "https-url"},message:"must match format \""+"https-url"+"\"",schema:"https-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data152};
 if(vErrors === null){
 vErrors = [err389];
 }
@@ -4982,11 +4981,8 @@ vErrors.push(err389);
 errors++;
 }
 }
-if(data152.secret !== undefined){
-let data153 = data152.secret;
-if(typeof data153 === "string"){
-if(func3(data153) > 128){
-const err390 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data153};
+else {
+const err390 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.properties.url,data:data152};
 if(vErrors === null){
 vErrors = [err390];
 }
@@ -4995,8 +4991,10 @@ vErrors.push(err390);
 }
 errors++;
 }
-if(!pattern33.test(data153)){
-const err391 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data153};
+}
+}
+else {
+const err391 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/pagerduty",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/pagerduty/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.pagerduty,data:data149};
 if(vErrors === null){
 vErrors = [err391];
 }
@@ -5006,8 +5004,11 @@ vErrors.push(err391);
 errors++;
 }
 }
-else {
-const err392 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data153};
+if(data148.slack !== undefined){
+let data153 = data148.slack;
+if(data153 && typeof data153 == "object" && !Array.isArray(data153)){
+if(data153.webhook === undefined){
+const err392 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/required",keyword:"required",params:{missingProperty: "webhook"},message:"must have required property '"+"webhook"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data153};
 if(vErrors === null){
 vErrors = [err392];
 }
@@ -5016,10 +5017,9 @@ vErrors.push(err392);
 }
 errors++;
 }
-}
-}
-else {
-const err393 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data152};
+for(const key39 in data153){
+if(!((key39 === "webhook") || (key39 === "channel"))){
+const err393 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data153};
 if(vErrors === null){
 vErrors = [err393];
 }
@@ -5029,11 +5029,11 @@ vErrors.push(err393);
 errors++;
 }
 }
-if(data151.channel !== undefined){
-let data154 = data151.channel;
-if(typeof data154 === "string"){
-if(!pattern57.test(data154)){
-const err394 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/pattern",keyword:"pattern",params:{pattern: "^[#@]?[a-z0-9._-]+$"},message:"must match pattern \""+"^[#@]?[a-z0-9._-]+$"+"\"",schema:"^[#@]?[a-z0-9._-]+$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data154};
+if(data153.webhook !== undefined){
+let data154 = data153.webhook;
+if(data154 && typeof data154 == "object" && !Array.isArray(data154)){
+if(data154.secret === undefined){
+const err394 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data154};
 if(vErrors === null){
 vErrors = [err394];
 }
@@ -5042,9 +5042,9 @@ vErrors.push(err394);
 }
 errors++;
 }
-}
-else {
-const err395 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data154};
+for(const key40 in data154){
+if(!(key40 === "secret")){
+const err395 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data154};
 if(vErrors === null){
 vErrors = [err395];
 }
@@ -5054,9 +5054,11 @@ vErrors.push(err395);
 errors++;
 }
 }
-}
-else {
-const err396 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data151};
+if(data154.secret !== undefined){
+let data155 = data154.secret;
+if(typeof data155 === "string"){
+if(func3(data155) > 128){
+const err396 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data155};
 if(vErrors === null){
 vErrors = [err396];
 }
@@ -5065,15 +5067,8 @@ vErrors.push(err396);
 }
 errors++;
 }
-}
-if(data146.email !== undefined){
-let data155 = data146.email;
-if(data155 && typeof data155 == "object" && !Array.isArray(data155)){
-if(data155.requireTls === undefined){
-data155.requireTls = true;
-}
-if(data155.to === undefined){
-const err397 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
+if(!pattern33.test(data155)){
+const err397 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data155};
 if(vErrors === null){
 vErrors = [err397];
 }
@@ -5082,8 +5077,9 @@ vErrors.push(err397);
 }
 errors++;
 }
-if(data155.from === undefined){
-const err398 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
+}
+else {
+const err398 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.properties.secret,data:data155};
 if(vErrors === null){
 vErrors = [err398];
 }
@@ -5092,8 +5088,10 @@ vErrors.push(err398);
 }
 errors++;
 }
-if(data155.smarthost === undefined){
-const err399 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "smarthost"},message:"must have required property '"+"smarthost"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
+}
+}
+else {
+const err399 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.webhook,data:data154};
 if(vErrors === null){
 vErrors = [err399];
 }
@@ -5102,9 +5100,12 @@ vErrors.push(err399);
 }
 errors++;
 }
-for(const key40 in data155){
-if(!((((((key40 === "to") || (key40 === "from")) || (key40 === "smarthost")) || (key40 === "username")) || (key40 === "password")) || (key40 === "requireTls"))){
-const err400 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
+}
+if(data153.channel !== undefined){
+let data156 = data153.channel;
+if(typeof data156 === "string"){
+if(!pattern58.test(data156)){
+const err400 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/pattern",keyword:"pattern",params:{pattern: "^[#@]?[a-z0-9._-]+$"},message:"must match pattern \""+"^[#@]?[a-z0-9._-]+$"+"\"",schema:"^[#@]?[a-z0-9._-]+$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data156};
 if(vErrors === null){
 vErrors = [err400];
 }
@@ -5114,11 +5115,8 @@ vErrors.push(err400);
 errors++;
 }
 }
-if(data155.to !== undefined){
-let data156 = data155.to;
-if(Array.isArray(data156)){
-if(data156.length < 1){
-const err401 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data156};
+else {
+const err401 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack/channel",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/properties/channel/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.properties.channel,data:data156};
 if(vErrors === null){
 vErrors = [err401];
 }
@@ -5127,12 +5125,10 @@ vErrors.push(err401);
 }
 errors++;
 }
-const len18 = data156.length;
-for(let i24=0; i24<len18; i24++){
-let data157 = data156[i24];
-if(typeof data157 === "string"){
-if(!(formats12.validate(data157))){
-const err402 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i24,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data157};
+}
+}
+else {
+const err402 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/slack",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/slack/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.slack,data:data153};
 if(vErrors === null){
 vErrors = [err402];
 }
@@ -5142,8 +5138,14 @@ vErrors.push(err402);
 errors++;
 }
 }
-else {
-const err403 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i24,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data157};
+if(data148.email !== undefined){
+let data157 = data148.email;
+if(data157 && typeof data157 == "object" && !Array.isArray(data157)){
+if(data157.requireTls === undefined){
+data157.requireTls = true;
+}
+if(data157.to === undefined){
+const err403 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data157};
 if(vErrors === null){
 vErrors = [err403];
 }
@@ -5152,10 +5154,8 @@ vErrors.push(err403);
 }
 errors++;
 }
-}
-}
-else {
-const err404 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data156};
+if(data157.from === undefined){
+const err404 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data157};
 if(vErrors === null){
 vErrors = [err404];
 }
@@ -5164,12 +5164,8 @@ vErrors.push(err404);
 }
 errors++;
 }
-}
-if(data155.from !== undefined){
-let data158 = data155.from;
-if(typeof data158 === "string"){
-if(!(formats12.validate(data158))){
-const err405 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data158};
+if(data157.smarthost === undefined){
+const err405 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/required",keyword:"required",params:{missingProperty: "smarthost"},message:"must have required property '"+"smarthost"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data157};
 if(vErrors === null){
 vErrors = [err405];
 }
@@ -5178,9 +5174,9 @@ vErrors.push(err405);
 }
 errors++;
 }
-}
-else {
-const err406 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data158};
+for(const key41 in data157){
+if(!((((((key41 === "to") || (key41 === "from")) || (key41 === "smarthost")) || (key41 === "username")) || (key41 === "password")) || (key41 === "requireTls"))){
+const err406 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data157};
 if(vErrors === null){
 vErrors = [err406];
 }
@@ -5190,11 +5186,11 @@ vErrors.push(err406);
 errors++;
 }
 }
-if(data155.smarthost !== undefined){
-let data159 = data155.smarthost;
-if(typeof data159 === "string"){
-if(!(formats6.validate(data159))){
-const err407 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data159};
+if(data157.to !== undefined){
+let data158 = data157.to;
+if(Array.isArray(data158)){
+if(data158.length < 1){
+const err407 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data158};
 if(vErrors === null){
 vErrors = [err407];
 }
@@ -5203,9 +5199,12 @@ vErrors.push(err407);
 }
 errors++;
 }
-}
-else {
-const err408 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data159};
+const len18 = data158.length;
+for(let i24=0; i24<len18; i24++){
+let data159 = data158[i24];
+if(typeof data159 === "string"){
+if(!(formats12.validate(data159))){
+const err408 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i24,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data159};
 if(vErrors === null){
 vErrors = [err408];
 }
@@ -5215,11 +5214,8 @@ vErrors.push(err408);
 errors++;
 }
 }
-if(data155.username !== undefined){
-let data160 = data155.username;
-if(typeof data160 === "string"){
-if(func3(data160) > 255){
-const err409 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
+else {
+const err409 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to/" + i24,schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.items,data:data159};
 if(vErrors === null){
 vErrors = [err409];
 }
@@ -5228,8 +5224,10 @@ vErrors.push(err409);
 }
 errors++;
 }
-if(func3(data160) < 1){
-const err410 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
+}
+}
+else {
+const err410 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/to",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.to,data:data158};
 if(vErrors === null){
 vErrors = [err410];
 }
@@ -5238,8 +5236,12 @@ vErrors.push(err410);
 }
 errors++;
 }
-if(!pattern0.test(data160)){
-const err411 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
+}
+if(data157.from !== undefined){
+let data160 = data157.from;
+if(typeof data160 === "string"){
+if(!(formats12.validate(data160))){
+const err411 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data160};
 if(vErrors === null){
 vErrors = [err411];
 }
@@ -5250,7 +5252,7 @@ errors++;
 }
 }
 else {
-const err412 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data160};
+const err412 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/from",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.from,data:data160};
 if(vErrors === null){
 vErrors = [err412];
 }
@@ -5260,11 +5262,11 @@ vErrors.push(err412);
 errors++;
 }
 }
-if(data155.password !== undefined){
-let data161 = data155.password;
-if(data161 && typeof data161 == "object" && !Array.isArray(data161)){
-if(data161.secret === undefined){
-const err413 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data161};
+if(data157.smarthost !== undefined){
+let data161 = data157.smarthost;
+if(typeof data161 === "string"){
+if(!(formats6.validate(data161))){
+const err413 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/format",keyword:"format",params:{format: "host-port"},message:"must match format \""+"host-port"+"\"",schema:"host-port",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data161};
 if(vErrors === null){
 vErrors = [err413];
 }
@@ -5273,9 +5275,9 @@ vErrors.push(err413);
 }
 errors++;
 }
-for(const key41 in data161){
-if(!(key41 === "secret")){
-const err414 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data161};
+}
+else {
+const err414 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/smarthost",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/smarthost/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.smarthost,data:data161};
 if(vErrors === null){
 vErrors = [err414];
 }
@@ -5285,11 +5287,11 @@ vErrors.push(err414);
 errors++;
 }
 }
-if(data161.secret !== undefined){
-let data162 = data161.secret;
+if(data157.username !== undefined){
+let data162 = data157.username;
 if(typeof data162 === "string"){
-if(func3(data162) > 128){
-const err415 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data162};
+if(func3(data162) > 255){
+const err415 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data162};
 if(vErrors === null){
 vErrors = [err415];
 }
@@ -5298,8 +5300,8 @@ vErrors.push(err415);
 }
 errors++;
 }
-if(!pattern33.test(data162)){
-const err416 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data162};
+if(func3(data162) < 1){
+const err416 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data162};
 if(vErrors === null){
 vErrors = [err416];
 }
@@ -5308,9 +5310,8 @@ vErrors.push(err416);
 }
 errors++;
 }
-}
-else {
-const err417 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data162};
+if(!pattern0.test(data162)){
+const err417 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data162};
 if(vErrors === null){
 vErrors = [err417];
 }
@@ -5320,9 +5321,8 @@ vErrors.push(err417);
 errors++;
 }
 }
-}
 else {
-const err418 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data161};
+const err418 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/username",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.username,data:data162};
 if(vErrors === null){
 vErrors = [err418];
 }
@@ -5332,9 +5332,11 @@ vErrors.push(err418);
 errors++;
 }
 }
-let data163 = data155.requireTls;
-if(typeof data163 !== "boolean"){
-const err419 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/requireTls",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/requireTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls,data:data163};
+if(data157.password !== undefined){
+let data163 = data157.password;
+if(data163 && typeof data163 == "object" && !Array.isArray(data163)){
+if(data163.secret === undefined){
+const err419 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data163};
 if(vErrors === null){
 vErrors = [err419];
 }
@@ -5343,9 +5345,9 @@ vErrors.push(err419);
 }
 errors++;
 }
-}
-else {
-const err420 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data155};
+for(const key42 in data163){
+if(!(key42 === "secret")){
+const err420 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data163};
 if(vErrors === null){
 vErrors = [err420];
 }
@@ -5355,11 +5357,11 @@ vErrors.push(err420);
 errors++;
 }
 }
-if(data146.webhook !== undefined){
-let data164 = data146.webhook;
-if(data164 && typeof data164 == "object" && !Array.isArray(data164)){
-if(data164.url === undefined){
-const err421 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data164};
+if(data163.secret !== undefined){
+let data164 = data163.secret;
+if(typeof data164 === "string"){
+if(func3(data164) > 128){
+const err421 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data164};
 if(vErrors === null){
 vErrors = [err421];
 }
@@ -5368,9 +5370,8 @@ vErrors.push(err421);
 }
 errors++;
 }
-for(const key42 in data164){
-if(!(key42 === "url")){
-const err422 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data164};
+if(!pattern33.test(data164)){
+const err422 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data164};
 if(vErrors === null){
 vErrors = [err422];
 }
@@ -5380,14 +5381,8 @@ vErrors.push(err422);
 errors++;
 }
 }
-if(data164.url !== undefined){
-let data165 = data164.url;
-const _errs379 = errors;
-let valid86 = false;
-const _errs380 = errors;
-if(typeof data165 === "string"){
-if(func3(data165) > 2048){
-const err423 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data165};
+else {
+const err423 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.properties.secret,data:data164};
 if(vErrors === null){
 vErrors = [err423];
 }
@@ -5396,8 +5391,10 @@ vErrors.push(err423);
 }
 errors++;
 }
-if(!(formats4.validate(data165))){
-const err424 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data165};
+}
+}
+else {
+const err424 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/password",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.password,data:data163};
 if(vErrors === null){
 vErrors = [err424];
 }
@@ -5407,8 +5404,9 @@ vErrors.push(err424);
 errors++;
 }
 }
-else {
-const err425 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data165};
+let data165 = data157.requireTls;
+if(typeof data165 !== "boolean"){
+const err425 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email/requireTls",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/properties/requireTls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.properties.requireTls,data:data165};
 if(vErrors === null){
 vErrors = [err425];
 }
@@ -5417,13 +5415,9 @@ vErrors.push(err425);
 }
 errors++;
 }
-var _valid1 = _errs380 === errors;
-valid86 = valid86 || _valid1;
-if(!valid86){
-const _errs382 = errors;
-if(data165 && typeof data165 == "object" && !Array.isArray(data165)){
-if(data165.secret === undefined){
-const err426 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data165};
+}
+else {
+const err426 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/email",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/email/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.email,data:data157};
 if(vErrors === null){
 vErrors = [err426];
 }
@@ -5432,9 +5426,12 @@ vErrors.push(err426);
 }
 errors++;
 }
-for(const key43 in data165){
-if(!(key43 === "secret")){
-const err427 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data165};
+}
+if(data148.webhook !== undefined){
+let data166 = data148.webhook;
+if(data166 && typeof data166 == "object" && !Array.isArray(data166)){
+if(data166.url === undefined){
+const err427 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data166};
 if(vErrors === null){
 vErrors = [err427];
 }
@@ -5443,12 +5440,9 @@ vErrors.push(err427);
 }
 errors++;
 }
-}
-if(data165.secret !== undefined){
-let data166 = data165.secret;
-if(typeof data166 === "string"){
-if(func3(data166) > 128){
-const err428 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data166};
+for(const key43 in data166){
+if(!(key43 === "url")){
+const err428 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data166};
 if(vErrors === null){
 vErrors = [err428];
 }
@@ -5457,8 +5451,15 @@ vErrors.push(err428);
 }
 errors++;
 }
-if(!pattern33.test(data166)){
-const err429 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data166};
+}
+if(data166.url !== undefined){
+let data167 = data166.url;
+const _errs384 = errors;
+let valid87 = false;
+const _errs385 = errors;
+if(typeof data167 === "string"){
+if(func3(data167) > 2048){
+const err429 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data167};
 if(vErrors === null){
 vErrors = [err429];
 }
@@ -5467,9 +5468,8 @@ vErrors.push(err429);
 }
 errors++;
 }
-}
-else {
-const err430 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data166};
+if(!(formats4.validate(data167))){
+const err430 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data167};
 if(vErrors === null){
 vErrors = [err430];
 }
@@ -5479,9 +5479,8 @@ vErrors.push(err430);
 errors++;
 }
 }
-}
 else {
-const err431 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data165};
+const err431 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[0],data:data167};
 if(vErrors === null){
 vErrors = [err431];
 }
@@ -5490,11 +5489,13 @@ vErrors.push(err431);
 }
 errors++;
 }
-var _valid1 = _errs382 === errors;
-valid86 = valid86 || _valid1;
-}
-if(!valid86){
-const err432 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url,data:data165};
+var _valid1 = _errs385 === errors;
+valid87 = valid87 || _valid1;
+if(!valid87){
+const _errs387 = errors;
+if(data167 && typeof data167 == "object" && !Array.isArray(data167)){
+if(data167.secret === undefined){
+const err432 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].required,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data167};
 if(vErrors === null){
 vErrors = [err432];
 }
@@ -5503,21 +5504,9 @@ vErrors.push(err432);
 }
 errors++;
 }
-else {
-errors = _errs379;
-if(vErrors !== null){
-if(_errs379){
-vErrors.length = _errs379;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err433 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data164};
+for(const key44 in data167){
+if(!(key44 === "secret")){
+const err433 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data167};
 if(vErrors === null){
 vErrors = [err433];
 }
@@ -5527,9 +5516,11 @@ vErrors.push(err433);
 errors++;
 }
 }
-}
-else {
-const err434 = {instancePath:instancePath+"/alerts/receivers/" + key34.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data146};
+if(data167.secret !== undefined){
+let data168 = data167.secret;
+if(typeof data168 === "string"){
+if(func3(data168) > 128){
+const err434 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data168};
 if(vErrors === null){
 vErrors = [err434];
 }
@@ -5538,11 +5529,8 @@ vErrors.push(err434);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err435 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.type,parentSchema:schema11.properties.alerts.properties.receivers,data:data145};
+if(!pattern33.test(data168)){
+const err435 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data168};
 if(vErrors === null){
 vErrors = [err435];
 }
@@ -5552,9 +5540,8 @@ vErrors.push(err435);
 errors++;
 }
 }
-let data167 = data144.confirm;
-if(!(((typeof data167 == "number") && (!(data167 % 1) && !isNaN(data167))) && (isFinite(data167)))){
-const err436 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.alerts.properties.confirm.type,parentSchema:schema11.properties.alerts.properties.confirm,data:data167};
+else {
+const err436 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url/secret",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].properties.secret,data:data168};
 if(vErrors === null){
 vErrors = [err436];
 }
@@ -5563,9 +5550,10 @@ vErrors.push(err436);
 }
 errors++;
 }
-if((typeof data167 == "number") && (isFinite(data167))){
-if(data167 > 100 || isNaN(data167)){
-const err437 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.alerts.properties.confirm,data:data167};
+}
+}
+else {
+const err437 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf[1],data:data167};
 if(vErrors === null){
 vErrors = [err437];
 }
@@ -5574,8 +5562,11 @@ vErrors.push(err437);
 }
 errors++;
 }
-if(data167 < 1 || isNaN(data167)){
-const err438 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.alerts.properties.confirm,data:data167};
+var _valid1 = _errs387 === errors;
+valid87 = valid87 || _valid1;
+}
+if(!valid87){
+const err438 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook/url",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/properties/url/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url.anyOf,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.properties.url,data:data167};
 if(vErrors === null){
 vErrors = [err438];
 }
@@ -5584,12 +5575,21 @@ vErrors.push(err438);
 }
 errors++;
 }
+else {
+errors = _errs384;
+if(vErrors !== null){
+if(_errs384){
+vErrors.length = _errs384;
 }
-if(data144.routes !== undefined){
-let data168 = data144.routes;
-if(Array.isArray(data168)){
-if(data168.length < 1){
-const err439 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes,data:data168};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err439 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1")+"/webhook",schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/properties/webhook/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook.type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].properties.webhook,data:data166};
 if(vErrors === null){
 vErrors = [err439];
 }
@@ -5598,15 +5598,10 @@ vErrors.push(err439);
 }
 errors++;
 }
-const len19 = data168.length;
-for(let i25=0; i25<len19; i25++){
-let data169 = data168[i25];
-if(data169 && typeof data169 == "object" && !Array.isArray(data169)){
-if(data169.continue === undefined){
-data169.continue = false;
 }
-if(data169.to === undefined){
-const err440 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.required,parentSchema:schema11.properties.alerts.properties.routes.items,data:data169};
+}
+else {
+const err440 = {instancePath:instancePath+"/alerts/receivers/" + key35.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/receivers/patternProperties/%5E%5Ba-z0-9%5D%5Ba-z0-9_-%5D*%24/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"].type,parentSchema:schema11.properties.alerts.properties.receivers.patternProperties["^[a-z0-9][a-z0-9_-]*$"],data:data148};
 if(vErrors === null){
 vErrors = [err440];
 }
@@ -5615,9 +5610,11 @@ vErrors.push(err440);
 }
 errors++;
 }
-for(const key44 in data169){
-if(!((((((key44 === "severity") || (key44 === "match")) || (key44 === "to")) || (key44 === "repeat")) || (key44 === "continue")) || (key44 === "escalate"))){
-const err441 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items,data:data169};
+}
+}
+}
+else {
+const err441 = {instancePath:instancePath+"/alerts/receivers",schemaPath:"#/properties/alerts/properties/receivers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.receivers.type,parentSchema:schema11.properties.alerts.properties.receivers,data:data147};
 if(vErrors === null){
 vErrors = [err441];
 }
@@ -5627,10 +5624,9 @@ vErrors.push(err441);
 errors++;
 }
 }
-if(data169.severity !== undefined){
-let data170 = data169.severity;
-if(typeof data170 !== "string"){
-const err442 = {instancePath:instancePath+"/alerts/routes/" + i25+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.severity.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data170};
+let data169 = data146.confirm;
+if(!(((typeof data169 == "number") && (!(data169 % 1) && !isNaN(data169))) && (isFinite(data169)))){
+const err442 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.alerts.properties.confirm.type,parentSchema:schema11.properties.alerts.properties.confirm,data:data169};
 if(vErrors === null){
 vErrors = [err442];
 }
@@ -5639,8 +5635,9 @@ vErrors.push(err442);
 }
 errors++;
 }
-if(!(((data170 === "critical") || (data170 === "warning")) || (data170 === "info"))){
-const err443 = {instancePath:instancePath+"/alerts/routes/" + i25+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.alerts.properties.routes.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.alerts.properties.routes.items.properties.severity.enum,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data170};
+if((typeof data169 == "number") && (isFinite(data169))){
+if(data169 > 100 || isNaN(data169)){
+const err443 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.alerts.properties.confirm,data:data169};
 if(vErrors === null){
 vErrors = [err443];
 }
@@ -5649,13 +5646,8 @@ vErrors.push(err443);
 }
 errors++;
 }
-}
-if(data169.match !== undefined){
-let data171 = data169.match;
-if(data171 && typeof data171 == "object" && !Array.isArray(data171)){
-for(const key45 in data171){
-if(!(pattern22.test(key45))){
-const err444 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data171};
+if(data169 < 1 || isNaN(data169)){
+const err444 = {instancePath:instancePath+"/alerts/confirm",schemaPath:"#/properties/alerts/properties/confirm/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.alerts.properties.confirm,data:data169};
 if(vErrors === null){
 vErrors = [err444];
 }
@@ -5665,12 +5657,11 @@ vErrors.push(err444);
 errors++;
 }
 }
-for(const key46 in data171){
-if(pattern22.test(key46)){
-let data172 = data171[key46];
-if(typeof data172 === "string"){
-if(func3(data172) > 1024){
-const err445 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match/" + key46.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data172};
+if(data146.routes !== undefined){
+let data170 = data146.routes;
+if(Array.isArray(data170)){
+if(data170.length < 1){
+const err445 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes,data:data170};
 if(vErrors === null){
 vErrors = [err445];
 }
@@ -5679,9 +5670,15 @@ vErrors.push(err445);
 }
 errors++;
 }
+const len19 = data170.length;
+for(let i25=0; i25<len19; i25++){
+let data171 = data170[i25];
+if(data171 && typeof data171 == "object" && !Array.isArray(data171)){
+if(data171.continue === undefined){
+data171.continue = false;
 }
-else {
-const err446 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match/" + key46.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data172};
+if(data171.to === undefined){
+const err446 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.required,parentSchema:schema11.properties.alerts.properties.routes.items,data:data171};
 if(vErrors === null){
 vErrors = [err446];
 }
@@ -5690,11 +5687,9 @@ vErrors.push(err446);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err447 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.match.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data171};
+for(const key45 in data171){
+if(!((((((key45 === "severity") || (key45 === "match")) || (key45 === "to")) || (key45 === "repeat")) || (key45 === "continue")) || (key45 === "escalate"))){
+const err447 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items,data:data171};
 if(vErrors === null){
 vErrors = [err447];
 }
@@ -5704,11 +5699,10 @@ vErrors.push(err447);
 errors++;
 }
 }
-if(data169.to !== undefined){
-let data173 = data169.to;
-if(Array.isArray(data173)){
-if(data173.length < 1){
-const err448 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data173};
+if(data171.severity !== undefined){
+let data172 = data171.severity;
+if(typeof data172 !== "string"){
+const err448 = {instancePath:instancePath+"/alerts/routes/" + i25+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.severity.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data172};
 if(vErrors === null){
 vErrors = [err448];
 }
@@ -5717,12 +5711,8 @@ vErrors.push(err448);
 }
 errors++;
 }
-const len20 = data173.length;
-for(let i26=0; i26<len20; i26++){
-let data174 = data173[i26];
-if(typeof data174 === "string"){
-if(func3(data174) > 63){
-const err449 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data174};
+if(!(((data172 === "critical") || (data172 === "warning")) || (data172 === "info"))){
+const err449 = {instancePath:instancePath+"/alerts/routes/" + i25+"/severity",schemaPath:"#/properties/alerts/properties/routes/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.alerts.properties.routes.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.alerts.properties.routes.items.properties.severity.enum,parentSchema:schema11.properties.alerts.properties.routes.items.properties.severity,data:data172};
 if(vErrors === null){
 vErrors = [err449];
 }
@@ -5731,8 +5721,13 @@ vErrors.push(err449);
 }
 errors++;
 }
-if(!pattern53.test(data174)){
-const err450 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data174};
+}
+if(data171.match !== undefined){
+let data173 = data171.match;
+if(data173 && typeof data173 == "object" && !Array.isArray(data173)){
+for(const key46 in data173){
+if(!(pattern22.test(key46))){
+const err450 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data173};
 if(vErrors === null){
 vErrors = [err450];
 }
@@ -5742,8 +5737,12 @@ vErrors.push(err450);
 errors++;
 }
 }
-else {
-const err451 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data174};
+for(const key47 in data173){
+if(pattern22.test(key47)){
+let data174 = data173[key47];
+if(typeof data174 === "string"){
+if(func3(data174) > 1024){
+const err451 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match/" + key47.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data174};
 if(vErrors === null){
 vErrors = [err451];
 }
@@ -5753,18 +5752,8 @@ vErrors.push(err451);
 errors++;
 }
 }
-let i27 = data173.length;
-let j6;
-if(i27 > 1){
-const indices6 = {};
-for(;i27--;){
-let item6 = data173[i27];
-if(typeof item6 !== "string"){
-continue;
-}
-if(typeof indices6[item6] == "number"){
-j6 = indices6[item6];
-const err452 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i27+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data173};
+else {
+const err452 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match/" + key47.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/alerts/properties/routes/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data174};
 if(vErrors === null){
 vErrors = [err452];
 }
@@ -5772,14 +5761,12 @@ else {
 vErrors.push(err452);
 }
 errors++;
-break;
 }
-indices6[item6] = i27;
 }
 }
 }
 else {
-const err453 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data173};
+const err453 = {instancePath:instancePath+"/alerts/routes/" + i25+"/match",schemaPath:"#/properties/alerts/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.match.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.match,data:data173};
 if(vErrors === null){
 vErrors = [err453];
 }
@@ -5789,11 +5776,11 @@ vErrors.push(err453);
 errors++;
 }
 }
-if(data169.repeat !== undefined){
-let data175 = data169.repeat;
-if(typeof data175 === "string"){
-if(!pattern15.test(data175)){
-const err454 = {instancePath:instancePath+"/alerts/routes/" + i25+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data175};
+if(data171.to !== undefined){
+let data175 = data171.to;
+if(Array.isArray(data175)){
+if(data175.length < 1){
+const err454 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data175};
 if(vErrors === null){
 vErrors = [err454];
 }
@@ -5802,9 +5789,12 @@ vErrors.push(err454);
 }
 errors++;
 }
-}
-else {
-const err455 = {instancePath:instancePath+"/alerts/routes/" + i25+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data175};
+const len20 = data175.length;
+for(let i26=0; i26<len20; i26++){
+let data176 = data175[i26];
+if(typeof data176 === "string"){
+if(func3(data176) > 63){
+const err455 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data176};
 if(vErrors === null){
 vErrors = [err455];
 }
@@ -5813,10 +5803,8 @@ vErrors.push(err455);
 }
 errors++;
 }
-}
-let data176 = data169.continue;
-if(typeof data176 !== "boolean"){
-const err456 = {instancePath:instancePath+"/alerts/routes/" + i25+"/continue",schemaPath:"#/properties/alerts/properties/routes/items/properties/continue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.routes.items.properties.continue.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.continue,data:data176};
+if(!pattern54.test(data176)){
+const err456 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data176};
 if(vErrors === null){
 vErrors = [err456];
 }
@@ -5825,11 +5813,9 @@ vErrors.push(err456);
 }
 errors++;
 }
-if(data169.escalate !== undefined){
-let data177 = data169.escalate;
-if(Array.isArray(data177)){
-if(data177.length < 1){
-const err457 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data177};
+}
+else {
+const err457 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to/" + i26,schemaPath:"#/properties/alerts/properties/routes/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to.items,data:data176};
 if(vErrors === null){
 vErrors = [err457];
 }
@@ -5838,12 +5824,19 @@ vErrors.push(err457);
 }
 errors++;
 }
-const len21 = data177.length;
-for(let i28=0; i28<len21; i28++){
-let data178 = data177[i28];
-if(data178 && typeof data178 == "object" && !Array.isArray(data178)){
-if(data178.after === undefined){
-const err458 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "after"},message:"must have required property '"+"after"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
+}
+let i27 = data175.length;
+let j6;
+if(i27 > 1){
+const indices6 = {};
+for(;i27--;){
+let item6 = data175[i27];
+if(typeof item6 !== "string"){
+continue;
+}
+if(typeof indices6[item6] == "number"){
+j6 = indices6[item6];
+const err458 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i27+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data175};
 if(vErrors === null){
 vErrors = [err458];
 }
@@ -5851,9 +5844,14 @@ else {
 vErrors.push(err458);
 }
 errors++;
+break;
 }
-if(data178.to === undefined){
-const err459 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
+indices6[item6] = i27;
+}
+}
+}
+else {
+const err459 = {instancePath:instancePath+"/alerts/routes/" + i25+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.to,data:data175};
 if(vErrors === null){
 vErrors = [err459];
 }
@@ -5862,9 +5860,12 @@ vErrors.push(err459);
 }
 errors++;
 }
-for(const key47 in data178){
-if(!((key47 === "after") || (key47 === "to"))){
-const err460 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
+}
+if(data171.repeat !== undefined){
+let data177 = data171.repeat;
+if(typeof data177 === "string"){
+if(!pattern15.test(data177)){
+const err460 = {instancePath:instancePath+"/alerts/routes/" + i25+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data177};
 if(vErrors === null){
 vErrors = [err460];
 }
@@ -5874,11 +5875,8 @@ vErrors.push(err460);
 errors++;
 }
 }
-if(data178.after !== undefined){
-let data179 = data178.after;
-if(typeof data179 === "string"){
-if(!pattern15.test(data179)){
-const err461 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data179};
+else {
+const err461 = {instancePath:instancePath+"/alerts/routes/" + i25+"/repeat",schemaPath:"#/properties/alerts/properties/routes/items/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.repeat,data:data177};
 if(vErrors === null){
 vErrors = [err461];
 }
@@ -5888,8 +5886,9 @@ vErrors.push(err461);
 errors++;
 }
 }
-else {
-const err462 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data179};
+let data178 = data171.continue;
+if(typeof data178 !== "boolean"){
+const err462 = {instancePath:instancePath+"/alerts/routes/" + i25+"/continue",schemaPath:"#/properties/alerts/properties/routes/items/properties/continue/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.alerts.properties.routes.items.properties.continue.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.continue,data:data178};
 if(vErrors === null){
 vErrors = [err462];
 }
@@ -5898,12 +5897,11 @@ vErrors.push(err462);
 }
 errors++;
 }
-}
-if(data178.to !== undefined){
-let data180 = data178.to;
-if(Array.isArray(data180)){
-if(data180.length < 1){
-const err463 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data180};
+if(data171.escalate !== undefined){
+let data179 = data171.escalate;
+if(Array.isArray(data179)){
+if(data179.length < 1){
+const err463 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data179};
 if(vErrors === null){
 vErrors = [err463];
 }
@@ -5912,12 +5910,12 @@ vErrors.push(err463);
 }
 errors++;
 }
-const len22 = data180.length;
-for(let i29=0; i29<len22; i29++){
-let data181 = data180[i29];
-if(typeof data181 === "string"){
-if(func3(data181) > 63){
-const err464 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data181};
+const len21 = data179.length;
+for(let i28=0; i28<len21; i28++){
+let data180 = data179[i28];
+if(data180 && typeof data180 == "object" && !Array.isArray(data180)){
+if(data180.after === undefined){
+const err464 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "after"},message:"must have required property '"+"after"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data180};
 if(vErrors === null){
 vErrors = [err464];
 }
@@ -5926,8 +5924,8 @@ vErrors.push(err464);
 }
 errors++;
 }
-if(!pattern53.test(data181)){
-const err465 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data181};
+if(data180.to === undefined){
+const err465 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.required,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data180};
 if(vErrors === null){
 vErrors = [err465];
 }
@@ -5936,9 +5934,9 @@ vErrors.push(err465);
 }
 errors++;
 }
-}
-else {
-const err466 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data181};
+for(const key48 in data180){
+if(!((key48 === "after") || (key48 === "to"))){
+const err466 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data180};
 if(vErrors === null){
 vErrors = [err466];
 }
@@ -5948,18 +5946,11 @@ vErrors.push(err466);
 errors++;
 }
 }
-let i30 = data180.length;
-let j7;
-if(i30 > 1){
-const indices7 = {};
-for(;i30--;){
-let item7 = data180[i30];
-if(typeof item7 !== "string"){
-continue;
-}
-if(typeof indices7[item7] == "number"){
-j7 = indices7[item7];
-const err467 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i30, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i30+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data180};
+if(data180.after !== undefined){
+let data181 = data180.after;
+if(typeof data181 === "string"){
+if(!pattern15.test(data181)){
+const err467 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data181};
 if(vErrors === null){
 vErrors = [err467];
 }
@@ -5967,14 +5958,10 @@ else {
 vErrors.push(err467);
 }
 errors++;
-break;
-}
-indices7[item7] = i30;
-}
 }
 }
 else {
-const err468 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data180};
+const err468 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/after",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/after/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.after,data:data181};
 if(vErrors === null){
 vErrors = [err468];
 }
@@ -5984,9 +5971,11 @@ vErrors.push(err468);
 errors++;
 }
 }
-}
-else {
-const err469 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data178};
+if(data180.to !== undefined){
+let data182 = data180.to;
+if(Array.isArray(data182)){
+if(data182.length < 1){
+const err469 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data182};
 if(vErrors === null){
 vErrors = [err469];
 }
@@ -5995,10 +5984,12 @@ vErrors.push(err469);
 }
 errors++;
 }
-}
-}
-else {
-const err470 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data177};
+const len22 = data182.length;
+for(let i29=0; i29<len22; i29++){
+let data183 = data182[i29];
+if(typeof data183 === "string"){
+if(func3(data183) > 63){
+const err470 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data183};
 if(vErrors === null){
 vErrors = [err470];
 }
@@ -6007,10 +5998,8 @@ vErrors.push(err470);
 }
 errors++;
 }
-}
-}
-else {
-const err471 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.type,parentSchema:schema11.properties.alerts.properties.routes.items,data:data169};
+if(!pattern54.test(data183)){
+const err471 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data183};
 if(vErrors === null){
 vErrors = [err471];
 }
@@ -6020,9 +6009,8 @@ vErrors.push(err471);
 errors++;
 }
 }
-}
 else {
-const err472 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.type,parentSchema:schema11.properties.alerts.properties.routes,data:data168};
+const err472 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to/" + i29,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.items,data:data183};
 if(vErrors === null){
 vErrors = [err472];
 }
@@ -6032,20 +6020,18 @@ vErrors.push(err472);
 errors++;
 }
 }
-let data182 = data144.grouping;
-if(data182 && typeof data182 == "object" && !Array.isArray(data182)){
-if(data182.by === undefined){
-data182.by = ["alertname","host"];
+let i30 = data182.length;
+let j7;
+if(i30 > 1){
+const indices7 = {};
+for(;i30--;){
+let item7 = data182[i30];
+if(typeof item7 !== "string"){
+continue;
 }
-if(data182.interval === undefined){
-data182.interval = "5m";
-}
-if(data182.repeat === undefined){
-data182.repeat = "4h";
-}
-for(const key48 in data182){
-if(!((((((key48 === "by") || (key48 === "wait")) || (key48 === "interval")) || (key48 === "repeat")) || (key48 === "warning")) || (key48 === "info"))){
-const err473 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key48},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping,data:data182};
+if(typeof indices7[item7] == "number"){
+j7 = indices7[item7];
+const err473 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/uniqueItems",keyword:"uniqueItems",params:{i: i30, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i30+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data182};
 if(vErrors === null){
 vErrors = [err473];
 }
@@ -6053,16 +6039,14 @@ else {
 vErrors.push(err473);
 }
 errors++;
+break;
+}
+indices7[item7] = i30;
 }
 }
-let data183 = data182.by;
-if(Array.isArray(data183)){
-const len23 = data183.length;
-for(let i31=0; i31<len23; i31++){
-let data184 = data183[i31];
-if(typeof data184 === "string"){
-if(!pattern67.test(data184)){
-const err474 = {instancePath:instancePath+"/alerts/grouping/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"},message:"must match pattern \""+"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"+"\"",schema:"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data184};
+}
+else {
+const err474 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28+"/to",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.properties.to,data:data182};
 if(vErrors === null){
 vErrors = [err474];
 }
@@ -6072,8 +6056,9 @@ vErrors.push(err474);
 errors++;
 }
 }
+}
 else {
-const err475 = {instancePath:instancePath+"/alerts/grouping/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data184};
+const err475 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate/" + i28,schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.items.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate.items,data:data180};
 if(vErrors === null){
 vErrors = [err475];
 }
@@ -6083,18 +6068,9 @@ vErrors.push(err475);
 errors++;
 }
 }
-let i32 = data183.length;
-let j8;
-if(i32 > 1){
-const indices8 = {};
-for(;i32--;){
-let item8 = data183[i32];
-if(typeof item8 !== "string"){
-continue;
 }
-if(typeof indices8[item8] == "number"){
-j8 = indices8[item8];
-const err476 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i32, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i32+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data183};
+else {
+const err476 = {instancePath:instancePath+"/alerts/routes/" + i25+"/escalate",schemaPath:"#/properties/alerts/properties/routes/items/properties/escalate/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.items.properties.escalate.type,parentSchema:schema11.properties.alerts.properties.routes.items.properties.escalate,data:data179};
 if(vErrors === null){
 vErrors = [err476];
 }
@@ -6102,14 +6078,11 @@ else {
 vErrors.push(err476);
 }
 errors++;
-break;
-}
-indices8[item8] = i32;
 }
 }
 }
 else {
-const err477 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data183};
+const err477 = {instancePath:instancePath+"/alerts/routes/" + i25,schemaPath:"#/properties/alerts/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.routes.items.type,parentSchema:schema11.properties.alerts.properties.routes.items,data:data171};
 if(vErrors === null){
 vErrors = [err477];
 }
@@ -6118,11 +6091,10 @@ vErrors.push(err477);
 }
 errors++;
 }
-if(data182.wait !== undefined){
-let data185 = data182.wait;
-if(typeof data185 === "string"){
-if(!pattern15.test(data185)){
-const err478 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data185};
+}
+}
+else {
+const err478 = {instancePath:instancePath+"/alerts/routes",schemaPath:"#/properties/alerts/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.routes.type,parentSchema:schema11.properties.alerts.properties.routes,data:data170};
 if(vErrors === null){
 vErrors = [err478];
 }
@@ -6132,8 +6104,20 @@ vErrors.push(err478);
 errors++;
 }
 }
-else {
-const err479 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data185};
+let data184 = data146.grouping;
+if(data184 && typeof data184 == "object" && !Array.isArray(data184)){
+if(data184.by === undefined){
+data184.by = ["alertname","host"];
+}
+if(data184.interval === undefined){
+data184.interval = "5m";
+}
+if(data184.repeat === undefined){
+data184.repeat = "4h";
+}
+for(const key49 in data184){
+if(!((((((key49 === "by") || (key49 === "wait")) || (key49 === "interval")) || (key49 === "repeat")) || (key49 === "warning")) || (key49 === "info"))){
+const err479 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping,data:data184};
 if(vErrors === null){
 vErrors = [err479];
 }
@@ -6143,10 +6127,14 @@ vErrors.push(err479);
 errors++;
 }
 }
-let data186 = data182.interval;
+let data185 = data184.by;
+if(Array.isArray(data185)){
+const len23 = data185.length;
+for(let i31=0; i31<len23; i31++){
+let data186 = data185[i31];
 if(typeof data186 === "string"){
-if(!pattern15.test(data186)){
-const err480 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data186};
+if(!pattern68.test(data186)){
+const err480 = {instancePath:instancePath+"/alerts/grouping/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"},message:"must match pattern \""+"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$"+"\"",schema:"^(\\.\\.\\.|(?!__)[a-zA-Z_][a-zA-Z0-9_]*)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data186};
 if(vErrors === null){
 vErrors = [err480];
 }
@@ -6157,7 +6145,7 @@ errors++;
 }
 }
 else {
-const err481 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data186};
+const err481 = {instancePath:instancePath+"/alerts/grouping/by/" + i31,schemaPath:"#/properties/alerts/properties/grouping/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by.items,data:data186};
 if(vErrors === null){
 vErrors = [err481];
 }
@@ -6166,10 +6154,19 @@ vErrors.push(err481);
 }
 errors++;
 }
-let data187 = data182.repeat;
-if(typeof data187 === "string"){
-if(!pattern15.test(data187)){
-const err482 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data187};
+}
+let i32 = data185.length;
+let j8;
+if(i32 > 1){
+const indices8 = {};
+for(;i32--;){
+let item8 = data185[i32];
+if(typeof item8 !== "string"){
+continue;
+}
+if(typeof indices8[item8] == "number"){
+j8 = indices8[item8];
+const err482 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i32, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i32+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data185};
 if(vErrors === null){
 vErrors = [err482];
 }
@@ -6177,10 +6174,14 @@ else {
 vErrors.push(err482);
 }
 errors++;
+break;
+}
+indices8[item8] = i32;
+}
 }
 }
 else {
-const err483 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data187};
+const err483 = {instancePath:instancePath+"/alerts/grouping/by",schemaPath:"#/properties/alerts/properties/grouping/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.by,data:data185};
 if(vErrors === null){
 vErrors = [err483];
 }
@@ -6189,11 +6190,11 @@ vErrors.push(err483);
 }
 errors++;
 }
-if(data182.warning !== undefined){
-let data188 = data182.warning;
-if(data188 && typeof data188 == "object" && !Array.isArray(data188)){
-if(Object.keys(data188).length < 1){
-const err484 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data188};
+if(data184.wait !== undefined){
+let data187 = data184.wait;
+if(typeof data187 === "string"){
+if(!pattern15.test(data187)){
+const err484 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data187};
 if(vErrors === null){
 vErrors = [err484];
 }
@@ -6202,9 +6203,9 @@ vErrors.push(err484);
 }
 errors++;
 }
-for(const key49 in data188){
-if(!((((key49 === "by") || (key49 === "wait")) || (key49 === "interval")) || (key49 === "repeat"))){
-const err485 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key49},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data188};
+}
+else {
+const err485 = {instancePath:instancePath+"/alerts/grouping/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.wait,data:data187};
 if(vErrors === null){
 vErrors = [err485];
 }
@@ -6214,11 +6215,10 @@ vErrors.push(err485);
 errors++;
 }
 }
-if(data188.by !== undefined){
-let data189 = data188.by;
-if(Array.isArray(data189)){
-if(data189.length < 1){
-const err486 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data189};
+let data188 = data184.interval;
+if(typeof data188 === "string"){
+if(!pattern15.test(data188)){
+const err486 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data188};
 if(vErrors === null){
 vErrors = [err486];
 }
@@ -6227,12 +6227,9 @@ vErrors.push(err486);
 }
 errors++;
 }
-const len24 = data189.length;
-for(let i33=0; i33<len24; i33++){
-let data190 = data189[i33];
-if(typeof data190 === "string"){
-if(!pattern22.test(data190)){
-const err487 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i33,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data190};
+}
+else {
+const err487 = {instancePath:instancePath+"/alerts/grouping/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.interval,data:data188};
 if(vErrors === null){
 vErrors = [err487];
 }
@@ -6241,9 +6238,10 @@ vErrors.push(err487);
 }
 errors++;
 }
-}
-else {
-const err488 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i33,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data190};
+let data189 = data184.repeat;
+if(typeof data189 === "string"){
+if(!pattern15.test(data189)){
+const err488 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data189};
 if(vErrors === null){
 vErrors = [err488];
 }
@@ -6253,18 +6251,8 @@ vErrors.push(err488);
 errors++;
 }
 }
-let i34 = data189.length;
-let j9;
-if(i34 > 1){
-const indices9 = {};
-for(;i34--;){
-let item9 = data189[i34];
-if(typeof item9 !== "string"){
-continue;
-}
-if(typeof indices9[item9] == "number"){
-j9 = indices9[item9];
-const err489 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i34, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i34+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data189};
+else {
+const err489 = {instancePath:instancePath+"/alerts/grouping/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.repeat,data:data189};
 if(vErrors === null){
 vErrors = [err489];
 }
@@ -6272,14 +6260,12 @@ else {
 vErrors.push(err489);
 }
 errors++;
-break;
 }
-indices9[item9] = i34;
-}
-}
-}
-else {
-const err490 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data189};
+if(data184.warning !== undefined){
+let data190 = data184.warning;
+if(data190 && typeof data190 == "object" && !Array.isArray(data190)){
+if(Object.keys(data190).length < 1){
+const err490 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data190};
 if(vErrors === null){
 vErrors = [err490];
 }
@@ -6288,12 +6274,9 @@ vErrors.push(err490);
 }
 errors++;
 }
-}
-if(data188.wait !== undefined){
-let data191 = data188.wait;
-if(typeof data191 === "string"){
-if(!pattern15.test(data191)){
-const err491 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data191};
+for(const key50 in data190){
+if(!((((key50 === "by") || (key50 === "wait")) || (key50 === "interval")) || (key50 === "repeat"))){
+const err491 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data190};
 if(vErrors === null){
 vErrors = [err491];
 }
@@ -6303,8 +6286,11 @@ vErrors.push(err491);
 errors++;
 }
 }
-else {
-const err492 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data191};
+if(data190.by !== undefined){
+let data191 = data190.by;
+if(Array.isArray(data191)){
+if(data191.length < 1){
+const err492 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data191};
 if(vErrors === null){
 vErrors = [err492];
 }
@@ -6313,12 +6299,12 @@ vErrors.push(err492);
 }
 errors++;
 }
-}
-if(data188.interval !== undefined){
-let data192 = data188.interval;
+const len24 = data191.length;
+for(let i33=0; i33<len24; i33++){
+let data192 = data191[i33];
 if(typeof data192 === "string"){
-if(!pattern15.test(data192)){
-const err493 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data192};
+if(!pattern22.test(data192)){
+const err493 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i33,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data192};
 if(vErrors === null){
 vErrors = [err493];
 }
@@ -6329,7 +6315,7 @@ errors++;
 }
 }
 else {
-const err494 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data192};
+const err494 = {instancePath:instancePath+"/alerts/grouping/warning/by/" + i33,schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.items,data:data192};
 if(vErrors === null){
 vErrors = [err494];
 }
@@ -6339,11 +6325,18 @@ vErrors.push(err494);
 errors++;
 }
 }
-if(data188.repeat !== undefined){
-let data193 = data188.repeat;
-if(typeof data193 === "string"){
-if(!pattern15.test(data193)){
-const err495 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data193};
+let i34 = data191.length;
+let j9;
+if(i34 > 1){
+const indices9 = {};
+for(;i34--;){
+let item9 = data191[i34];
+if(typeof item9 !== "string"){
+continue;
+}
+if(typeof indices9[item9] == "number"){
+j9 = indices9[item9];
+const err495 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i34, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i34+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data191};
 if(vErrors === null){
 vErrors = [err495];
 }
@@ -6351,10 +6344,14 @@ else {
 vErrors.push(err495);
 }
 errors++;
+break;
+}
+indices9[item9] = i34;
+}
 }
 }
 else {
-const err496 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data193};
+const err496 = {instancePath:instancePath+"/alerts/grouping/warning/by",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.by,data:data191};
 if(vErrors === null){
 vErrors = [err496];
 }
@@ -6364,9 +6361,11 @@ vErrors.push(err496);
 errors++;
 }
 }
-}
-else {
-const err497 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.warning.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data188};
+if(data190.wait !== undefined){
+let data193 = data190.wait;
+if(typeof data193 === "string"){
+if(!pattern15.test(data193)){
+const err497 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data193};
 if(vErrors === null){
 vErrors = [err497];
 }
@@ -6376,11 +6375,8 @@ vErrors.push(err497);
 errors++;
 }
 }
-if(data182.info !== undefined){
-let data194 = data182.info;
-if(data194 && typeof data194 == "object" && !Array.isArray(data194)){
-if(Object.keys(data194).length < 1){
-const err498 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data194};
+else {
+const err498 = {instancePath:instancePath+"/alerts/grouping/warning/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.wait,data:data193};
 if(vErrors === null){
 vErrors = [err498];
 }
@@ -6389,9 +6385,12 @@ vErrors.push(err498);
 }
 errors++;
 }
-for(const key50 in data194){
-if(!((((key50 === "by") || (key50 === "wait")) || (key50 === "interval")) || (key50 === "repeat"))){
-const err499 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key50},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data194};
+}
+if(data190.interval !== undefined){
+let data194 = data190.interval;
+if(typeof data194 === "string"){
+if(!pattern15.test(data194)){
+const err499 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data194};
 if(vErrors === null){
 vErrors = [err499];
 }
@@ -6401,11 +6400,8 @@ vErrors.push(err499);
 errors++;
 }
 }
-if(data194.by !== undefined){
-let data195 = data194.by;
-if(Array.isArray(data195)){
-if(data195.length < 1){
-const err500 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data195};
+else {
+const err500 = {instancePath:instancePath+"/alerts/grouping/warning/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.interval,data:data194};
 if(vErrors === null){
 vErrors = [err500];
 }
@@ -6414,12 +6410,12 @@ vErrors.push(err500);
 }
 errors++;
 }
-const len25 = data195.length;
-for(let i35=0; i35<len25; i35++){
-let data196 = data195[i35];
-if(typeof data196 === "string"){
-if(!pattern22.test(data196)){
-const err501 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i35,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data196};
+}
+if(data190.repeat !== undefined){
+let data195 = data190.repeat;
+if(typeof data195 === "string"){
+if(!pattern15.test(data195)){
+const err501 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data195};
 if(vErrors === null){
 vErrors = [err501];
 }
@@ -6430,7 +6426,7 @@ errors++;
 }
 }
 else {
-const err502 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i35,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data196};
+const err502 = {instancePath:instancePath+"/alerts/grouping/warning/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning.properties.repeat,data:data195};
 if(vErrors === null){
 vErrors = [err502];
 }
@@ -6440,18 +6436,9 @@ vErrors.push(err502);
 errors++;
 }
 }
-let i36 = data195.length;
-let j10;
-if(i36 > 1){
-const indices10 = {};
-for(;i36--;){
-let item10 = data195[i36];
-if(typeof item10 !== "string"){
-continue;
 }
-if(typeof indices10[item10] == "number"){
-j10 = indices10[item10];
-const err503 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i36, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i36+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data195};
+else {
+const err503 = {instancePath:instancePath+"/alerts/grouping/warning",schemaPath:"#/properties/alerts/properties/grouping/properties/warning/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.warning.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.warning,data:data190};
 if(vErrors === null){
 vErrors = [err503];
 }
@@ -6459,14 +6446,13 @@ else {
 vErrors.push(err503);
 }
 errors++;
-break;
-}
-indices10[item10] = i36;
 }
 }
-}
-else {
-const err504 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data195};
+if(data184.info !== undefined){
+let data196 = data184.info;
+if(data196 && typeof data196 == "object" && !Array.isArray(data196)){
+if(Object.keys(data196).length < 1){
+const err504 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data196};
 if(vErrors === null){
 vErrors = [err504];
 }
@@ -6475,12 +6461,9 @@ vErrors.push(err504);
 }
 errors++;
 }
-}
-if(data194.wait !== undefined){
-let data197 = data194.wait;
-if(typeof data197 === "string"){
-if(!pattern15.test(data197)){
-const err505 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data197};
+for(const key51 in data196){
+if(!((((key51 === "by") || (key51 === "wait")) || (key51 === "interval")) || (key51 === "repeat"))){
+const err505 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data196};
 if(vErrors === null){
 vErrors = [err505];
 }
@@ -6490,8 +6473,11 @@ vErrors.push(err505);
 errors++;
 }
 }
-else {
-const err506 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data197};
+if(data196.by !== undefined){
+let data197 = data196.by;
+if(Array.isArray(data197)){
+if(data197.length < 1){
+const err506 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data197};
 if(vErrors === null){
 vErrors = [err506];
 }
@@ -6500,12 +6486,12 @@ vErrors.push(err506);
 }
 errors++;
 }
-}
-if(data194.interval !== undefined){
-let data198 = data194.interval;
+const len25 = data197.length;
+for(let i35=0; i35<len25; i35++){
+let data198 = data197[i35];
 if(typeof data198 === "string"){
-if(!pattern15.test(data198)){
-const err507 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data198};
+if(!pattern22.test(data198)){
+const err507 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i35,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/pattern",keyword:"pattern",params:{pattern: "^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data198};
 if(vErrors === null){
 vErrors = [err507];
 }
@@ -6516,7 +6502,7 @@ errors++;
 }
 }
 else {
-const err508 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data198};
+const err508 = {instancePath:instancePath+"/alerts/grouping/info/by/" + i35,schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.items,data:data198};
 if(vErrors === null){
 vErrors = [err508];
 }
@@ -6526,11 +6512,18 @@ vErrors.push(err508);
 errors++;
 }
 }
-if(data194.repeat !== undefined){
-let data199 = data194.repeat;
-if(typeof data199 === "string"){
-if(!pattern15.test(data199)){
-const err509 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data199};
+let i36 = data197.length;
+let j10;
+if(i36 > 1){
+const indices10 = {};
+for(;i36--;){
+let item10 = data197[i36];
+if(typeof item10 !== "string"){
+continue;
+}
+if(typeof indices10[item10] == "number"){
+j10 = indices10[item10];
+const err509 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/uniqueItems",keyword:"uniqueItems",params:{i: i36, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i36+" are identical)",schema:true,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data197};
 if(vErrors === null){
 vErrors = [err509];
 }
@@ -6538,10 +6531,14 @@ else {
 vErrors.push(err509);
 }
 errors++;
+break;
+}
+indices10[item10] = i36;
+}
 }
 }
 else {
-const err510 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data199};
+const err510 = {instancePath:instancePath+"/alerts/grouping/info/by",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/by/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.by.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.by,data:data197};
 if(vErrors === null){
 vErrors = [err510];
 }
@@ -6551,9 +6548,11 @@ vErrors.push(err510);
 errors++;
 }
 }
-}
-else {
-const err511 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.info.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data194};
+if(data196.wait !== undefined){
+let data199 = data196.wait;
+if(typeof data199 === "string"){
+if(!pattern15.test(data199)){
+const err511 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data199};
 if(vErrors === null){
 vErrors = [err511];
 }
@@ -6563,9 +6562,8 @@ vErrors.push(err511);
 errors++;
 }
 }
-}
 else {
-const err512 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.type,parentSchema:schema11.properties.alerts.properties.grouping,data:data182};
+const err512 = {instancePath:instancePath+"/alerts/grouping/info/wait",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/wait/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.wait,data:data199};
 if(vErrors === null){
 vErrors = [err512];
 }
@@ -6574,11 +6572,12 @@ vErrors.push(err512);
 }
 errors++;
 }
-if(data144.heartbeat !== undefined){
-let data200 = data144.heartbeat;
+}
+if(data196.interval !== undefined){
+let data200 = data196.interval;
 if(typeof data200 === "string"){
-if(func3(data200) > 63){
-const err513 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data200};
+if(!pattern15.test(data200)){
+const err513 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data200};
 if(vErrors === null){
 vErrors = [err513];
 }
@@ -6587,8 +6586,9 @@ vErrors.push(err513);
 }
 errors++;
 }
-if(!pattern53.test(data200)){
-const err514 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.heartbeat,data:data200};
+}
+else {
+const err514 = {instancePath:instancePath+"/alerts/grouping/info/interval",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.interval,data:data200};
 if(vErrors === null){
 vErrors = [err514];
 }
@@ -6598,8 +6598,11 @@ vErrors.push(err514);
 errors++;
 }
 }
-else {
-const err515 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.heartbeat.type,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data200};
+if(data196.repeat !== undefined){
+let data201 = data196.repeat;
+if(typeof data201 === "string"){
+if(!pattern15.test(data201)){
+const err515 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data201};
 if(vErrors === null){
 vErrors = [err515];
 }
@@ -6609,9 +6612,8 @@ vErrors.push(err515);
 errors++;
 }
 }
-}
 else {
-const err516 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.type,parentSchema:schema11.properties.alerts,data:data144};
+const err516 = {instancePath:instancePath+"/alerts/grouping/info/repeat",schemaPath:"#/properties/alerts/properties/grouping/properties/info/properties/repeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info.properties.repeat,data:data201};
 if(vErrors === null){
 vErrors = [err516];
 }
@@ -6621,18 +6623,9 @@ vErrors.push(err516);
 errors++;
 }
 }
-if(data.cloudAlerts !== undefined){
-let data201 = data.cloudAlerts;
-if(data201 && typeof data201 == "object" && !Array.isArray(data201)){
-if(data201.emails === undefined){
-data201.emails = [];
 }
-if(data201.slack === undefined){
-data201.slack = "none";
-}
-for(const key51 in data201){
-if(!((key51 === "emails") || (key51 === "slack"))){
-const err517 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key51},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cloudAlerts,data:data201};
+else {
+const err517 = {instancePath:instancePath+"/alerts/grouping/info",schemaPath:"#/properties/alerts/properties/grouping/properties/info/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.properties.info.type,parentSchema:schema11.properties.alerts.properties.grouping.properties.info,data:data196};
 if(vErrors === null){
 vErrors = [err517];
 }
@@ -6642,14 +6635,9 @@ vErrors.push(err517);
 errors++;
 }
 }
-let data202 = data201.emails;
-if(Array.isArray(data202)){
-const len26 = data202.length;
-for(let i37=0; i37<len26; i37++){
-let data203 = data202[i37];
-if(typeof data203 === "string"){
-if(!(formats12.validate(data203))){
-const err518 = {instancePath:instancePath+"/cloudAlerts/emails/" + i37,schemaPath:"#/properties/cloudAlerts/properties/emails/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data203};
+}
+else {
+const err518 = {instancePath:instancePath+"/alerts/grouping",schemaPath:"#/properties/alerts/properties/grouping/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.properties.grouping.type,parentSchema:schema11.properties.alerts.properties.grouping,data:data184};
 if(vErrors === null){
 vErrors = [err518];
 }
@@ -6658,9 +6646,11 @@ vErrors.push(err518);
 }
 errors++;
 }
-}
-else {
-const err519 = {instancePath:instancePath+"/cloudAlerts/emails/" + i37,schemaPath:"#/properties/cloudAlerts/properties/emails/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.emails.items.type,parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data203};
+if(data146.heartbeat !== undefined){
+let data202 = data146.heartbeat;
+if(typeof data202 === "string"){
+if(func3(data202) > 63){
+const err519 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data202};
 if(vErrors === null){
 vErrors = [err519];
 }
@@ -6669,19 +6659,8 @@ vErrors.push(err519);
 }
 errors++;
 }
-}
-let i38 = data202.length;
-let j11;
-if(i38 > 1){
-const indices11 = {};
-for(;i38--;){
-let item11 = data202[i38];
-if(typeof item11 !== "string"){
-continue;
-}
-if(typeof indices11[item11] == "number"){
-j11 = indices11[item11];
-const err520 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/uniqueItems",keyword:"uniqueItems",params:{i: i38, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i38+" are identical)",schema:true,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data202};
+if(!pattern54.test(data202)){
+const err520 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.alerts.properties.heartbeat,data:data202};
 if(vErrors === null){
 vErrors = [err520];
 }
@@ -6689,14 +6668,10 @@ else {
 vErrors.push(err520);
 }
 errors++;
-break;
-}
-indices11[item11] = i38;
-}
 }
 }
 else {
-const err521 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.cloudAlerts.properties.emails.type,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data202};
+const err521 = {instancePath:instancePath+"/alerts/heartbeat",schemaPath:"#/properties/alerts/properties/heartbeat/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.alerts.properties.heartbeat.type,parentSchema:schema11.properties.alerts.properties.heartbeat,data:data202};
 if(vErrors === null){
 vErrors = [err521];
 }
@@ -6705,10 +6680,10 @@ vErrors.push(err521);
 }
 errors++;
 }
-let data204 = data201.slack;
-if(typeof data204 === "string"){
-if(!pattern53.test(data204)){
-const err522 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data204};
+}
+}
+else {
+const err522 = {instancePath:instancePath+"/alerts",schemaPath:"#/properties/alerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.alerts.type,parentSchema:schema11.properties.alerts,data:data146};
 if(vErrors === null){
 vErrors = [err522];
 }
@@ -6718,8 +6693,18 @@ vErrors.push(err522);
 errors++;
 }
 }
-else {
-const err523 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.slack.type,parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data204};
+if(data.cloudAlerts !== undefined){
+let data203 = data.cloudAlerts;
+if(data203 && typeof data203 == "object" && !Array.isArray(data203)){
+if(data203.emails === undefined){
+data203.emails = [];
+}
+if(data203.slack === undefined){
+data203.slack = "none";
+}
+for(const key52 in data203){
+if(!((key52 === "emails") || (key52 === "slack"))){
+const err523 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.cloudAlerts,data:data203};
 if(vErrors === null){
 vErrors = [err523];
 }
@@ -6729,8 +6714,14 @@ vErrors.push(err523);
 errors++;
 }
 }
-else {
-const err524 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cloudAlerts.type,parentSchema:schema11.properties.cloudAlerts,data:data201};
+let data204 = data203.emails;
+if(Array.isArray(data204)){
+const len26 = data204.length;
+for(let i37=0; i37<len26; i37++){
+let data205 = data204[i37];
+if(typeof data205 === "string"){
+if(!(formats12.validate(data205))){
+const err524 = {instancePath:instancePath+"/cloudAlerts/emails/" + i37,schemaPath:"#/properties/cloudAlerts/properties/emails/items/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\"",schema:"email",parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data205};
 if(vErrors === null){
 vErrors = [err524];
 }
@@ -6740,10 +6731,8 @@ vErrors.push(err524);
 errors++;
 }
 }
-let data205 = data.maintenance;
-if(Array.isArray(data205)){
-if(data205.length > 8){
-const err525 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema11.properties.maintenance,data:data205};
+else {
+const err525 = {instancePath:instancePath+"/cloudAlerts/emails/" + i37,schemaPath:"#/properties/cloudAlerts/properties/emails/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.emails.items.type,parentSchema:schema11.properties.cloudAlerts.properties.emails.items,data:data205};
 if(vErrors === null){
 vErrors = [err525];
 }
@@ -6752,15 +6741,19 @@ vErrors.push(err525);
 }
 errors++;
 }
-const len27 = data205.length;
-for(let i39=0; i39<len27; i39++){
-let data206 = data205[i39];
-if(data206 && typeof data206 == "object" && !Array.isArray(data206)){
-if(data206.timezone === undefined){
-data206.timezone = "UTC";
 }
-if(data206.name === undefined){
-const err526 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.maintenance.items.required,parentSchema:schema11.properties.maintenance.items,data:data206};
+let i38 = data204.length;
+let j11;
+if(i38 > 1){
+const indices11 = {};
+for(;i38--;){
+let item11 = data204[i38];
+if(typeof item11 !== "string"){
+continue;
+}
+if(typeof indices11[item11] == "number"){
+j11 = indices11[item11];
+const err526 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/uniqueItems",keyword:"uniqueItems",params:{i: i38, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i38+" are identical)",schema:true,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data204};
 if(vErrors === null){
 vErrors = [err526];
 }
@@ -6768,10 +6761,14 @@ else {
 vErrors.push(err526);
 }
 errors++;
+break;
 }
-for(const key52 in data206){
-if(!(((((((key52 === "name") || (key52 === "weekdays")) || (key52 === "times")) || (key52 === "timezone")) || (key52 === "hosts")) || (key52 === "alerts")) || (key52 === "match"))){
-const err527 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key52},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items,data:data206};
+indices11[item11] = i38;
+}
+}
+}
+else {
+const err527 = {instancePath:instancePath+"/cloudAlerts/emails",schemaPath:"#/properties/cloudAlerts/properties/emails/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.cloudAlerts.properties.emails.type,parentSchema:schema11.properties.cloudAlerts.properties.emails,data:data204};
 if(vErrors === null){
 vErrors = [err527];
 }
@@ -6780,12 +6777,10 @@ vErrors.push(err527);
 }
 errors++;
 }
-}
-if(data206.name !== undefined){
-let data207 = data206.name;
-if(typeof data207 === "string"){
-if(func3(data207) > 63){
-const err528 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.name,data:data207};
+let data206 = data203.slack;
+if(typeof data206 === "string"){
+if(!pattern54.test(data206)){
+const err528 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9_-]*$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9_-]*$"+"\"",schema:"^[a-z0-9][a-z0-9_-]*$",parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data206};
 if(vErrors === null){
 vErrors = [err528];
 }
@@ -6794,8 +6789,9 @@ vErrors.push(err528);
 }
 errors++;
 }
-if(!pattern1.test(data207)){
-const err529 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.name,data:data207};
+}
+else {
+const err529 = {instancePath:instancePath+"/cloudAlerts/slack",schemaPath:"#/properties/cloudAlerts/properties/slack/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.cloudAlerts.properties.slack.type,parentSchema:schema11.properties.cloudAlerts.properties.slack,data:data206};
 if(vErrors === null){
 vErrors = [err529];
 }
@@ -6806,7 +6802,7 @@ errors++;
 }
 }
 else {
-const err530 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.name.type,parentSchema:schema11.properties.maintenance.items.properties.name,data:data207};
+const err530 = {instancePath:instancePath+"/cloudAlerts",schemaPath:"#/properties/cloudAlerts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.cloudAlerts.type,parentSchema:schema11.properties.cloudAlerts,data:data203};
 if(vErrors === null){
 vErrors = [err530];
 }
@@ -6816,11 +6812,10 @@ vErrors.push(err530);
 errors++;
 }
 }
-if(data206.weekdays !== undefined){
-let data208 = data206.weekdays;
-if(Array.isArray(data208)){
-if(data208.length < 1){
-const err531 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data208};
+let data207 = data.maintenance;
+if(Array.isArray(data207)){
+if(data207.length > 8){
+const err531 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items",schema:8,parentSchema:schema11.properties.maintenance,data:data207};
 if(vErrors === null){
 vErrors = [err531];
 }
@@ -6829,12 +6824,15 @@ vErrors.push(err531);
 }
 errors++;
 }
-const len28 = data208.length;
-for(let i40=0; i40<len28; i40++){
-let data209 = data208[i40];
-if(typeof data209 === "string"){
-if(!pattern82.test(data209)){
-const err532 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays/" + i40,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/pattern",keyword:"pattern",params:{pattern: "^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"},message:"must match pattern \""+"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"+"\"",schema:"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$",parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data209};
+const len27 = data207.length;
+for(let i39=0; i39<len27; i39++){
+let data208 = data207[i39];
+if(data208 && typeof data208 == "object" && !Array.isArray(data208)){
+if(data208.timezone === undefined){
+data208.timezone = "UTC";
+}
+if(data208.name === undefined){
+const err532 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.maintenance.items.required,parentSchema:schema11.properties.maintenance.items,data:data208};
 if(vErrors === null){
 vErrors = [err532];
 }
@@ -6843,9 +6841,9 @@ vErrors.push(err532);
 }
 errors++;
 }
-}
-else {
-const err533 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays/" + i40,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.weekdays.items.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data209};
+for(const key53 in data208){
+if(!(((((((key53 === "name") || (key53 === "weekdays")) || (key53 === "times")) || (key53 === "timezone")) || (key53 === "hosts")) || (key53 === "alerts")) || (key53 === "match"))){
+const err533 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key53},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items,data:data208};
 if(vErrors === null){
 vErrors = [err533];
 }
@@ -6855,18 +6853,11 @@ vErrors.push(err533);
 errors++;
 }
 }
-let i41 = data208.length;
-let j12;
-if(i41 > 1){
-const indices12 = {};
-for(;i41--;){
-let item12 = data208[i41];
-if(typeof item12 !== "string"){
-continue;
-}
-if(typeof indices12[item12] == "number"){
-j12 = indices12[item12];
-const err534 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/uniqueItems",keyword:"uniqueItems",params:{i: i41, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i41+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data208};
+if(data208.name !== undefined){
+let data209 = data208.name;
+if(typeof data209 === "string"){
+if(func3(data209) > 63){
+const err534 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.name,data:data209};
 if(vErrors === null){
 vErrors = [err534];
 }
@@ -6874,14 +6865,9 @@ else {
 vErrors.push(err534);
 }
 errors++;
-break;
 }
-indices12[item12] = i41;
-}
-}
-}
-else {
-const err535 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.weekdays.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data208};
+if(!pattern1.test(data209)){
+const err535 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.name,data:data209};
 if(vErrors === null){
 vErrors = [err535];
 }
@@ -6891,11 +6877,8 @@ vErrors.push(err535);
 errors++;
 }
 }
-if(data206.times !== undefined){
-let data210 = data206.times;
-if(Array.isArray(data210)){
-if(data210.length < 1){
-const err536 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.times,data:data210};
+else {
+const err536 = {instancePath:instancePath+"/maintenance/" + i39+"/name",schemaPath:"#/properties/maintenance/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.name.type,parentSchema:schema11.properties.maintenance.items.properties.name,data:data209};
 if(vErrors === null){
 vErrors = [err536];
 }
@@ -6904,12 +6887,12 @@ vErrors.push(err536);
 }
 errors++;
 }
-const len29 = data210.length;
-for(let i42=0; i42<len29; i42++){
-let data211 = data210[i42];
-if(typeof data211 === "string"){
-if(!pattern83.test(data211)){
-const err537 = {instancePath:instancePath+"/maintenance/" + i39+"/times/" + i42,schemaPath:"#/properties/maintenance/items/properties/times/items/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data211};
+}
+if(data208.weekdays !== undefined){
+let data210 = data208.weekdays;
+if(Array.isArray(data210)){
+if(data210.length < 1){
+const err537 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data210};
 if(vErrors === null){
 vErrors = [err537];
 }
@@ -6918,9 +6901,12 @@ vErrors.push(err537);
 }
 errors++;
 }
-}
-else {
-const err538 = {instancePath:instancePath+"/maintenance/" + i39+"/times/" + i42,schemaPath:"#/properties/maintenance/items/properties/times/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.times.items.type,parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data211};
+const len28 = data210.length;
+for(let i40=0; i40<len28; i40++){
+let data211 = data210[i40];
+if(typeof data211 === "string"){
+if(!pattern83.test(data211)){
+const err538 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays/" + i40,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/pattern",keyword:"pattern",params:{pattern: "^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"},message:"must match pattern \""+"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$"+"\"",schema:"^(sunday|monday|tuesday|wednesday|thursday|friday|saturday)(:(sunday|monday|tuesday|wednesday|thursday|friday|saturday))?$",parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data211};
 if(vErrors === null){
 vErrors = [err538];
 }
@@ -6930,18 +6916,8 @@ vErrors.push(err538);
 errors++;
 }
 }
-let i43 = data210.length;
-let j13;
-if(i43 > 1){
-const indices13 = {};
-for(;i43--;){
-let item13 = data210[i43];
-if(typeof item13 !== "string"){
-continue;
-}
-if(typeof indices13[item13] == "number"){
-j13 = indices13[item13];
-const err539 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/uniqueItems",keyword:"uniqueItems",params:{i: i43, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i43+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.times,data:data210};
+else {
+const err539 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays/" + i40,schemaPath:"#/properties/maintenance/items/properties/weekdays/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.weekdays.items.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays.items,data:data211};
 if(vErrors === null){
 vErrors = [err539];
 }
@@ -6949,14 +6925,20 @@ else {
 vErrors.push(err539);
 }
 errors++;
-break;
-}
-indices13[item13] = i43;
 }
 }
+let i41 = data210.length;
+let j12;
+if(i41 > 1){
+const indices12 = {};
+for(;i41--;){
+let item12 = data210[i41];
+if(typeof item12 !== "string"){
+continue;
 }
-else {
-const err540 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.times.type,parentSchema:schema11.properties.maintenance.items.properties.times,data:data210};
+if(typeof indices12[item12] == "number"){
+j12 = indices12[item12];
+const err540 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/uniqueItems",keyword:"uniqueItems",params:{i: i41, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i41+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data210};
 if(vErrors === null){
 vErrors = [err540];
 }
@@ -6964,12 +6946,14 @@ else {
 vErrors.push(err540);
 }
 errors++;
+break;
+}
+indices12[item12] = i41;
 }
 }
-let data212 = data206.timezone;
-if(typeof data212 === "string"){
-if(!pattern84.test(data212)){
-const err541 = {instancePath:instancePath+"/maintenance/" + i39+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data212};
+}
+else {
+const err541 = {instancePath:instancePath+"/maintenance/" + i39+"/weekdays",schemaPath:"#/properties/maintenance/items/properties/weekdays/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.weekdays.type,parentSchema:schema11.properties.maintenance.items.properties.weekdays,data:data210};
 if(vErrors === null){
 vErrors = [err541];
 }
@@ -6979,8 +6963,11 @@ vErrors.push(err541);
 errors++;
 }
 }
-else {
-const err542 = {instancePath:instancePath+"/maintenance/" + i39+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.timezone.type,parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data212};
+if(data208.times !== undefined){
+let data212 = data208.times;
+if(Array.isArray(data212)){
+if(data212.length < 1){
+const err542 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.times,data:data212};
 if(vErrors === null){
 vErrors = [err542];
 }
@@ -6989,11 +6976,12 @@ vErrors.push(err542);
 }
 errors++;
 }
-if(data206.hosts !== undefined){
-let data213 = data206.hosts;
-if(Array.isArray(data213)){
-if(data213.length < 1){
-const err543 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data213};
+const len29 = data212.length;
+for(let i42=0; i42<len29; i42++){
+let data213 = data212[i42];
+if(typeof data213 === "string"){
+if(!pattern84.test(data213)){
+const err543 = {instancePath:instancePath+"/maintenance/" + i39+"/times/" + i42,schemaPath:"#/properties/maintenance/items/properties/times/items/pattern",keyword:"pattern",params:{pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},message:"must match pattern \""+"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"+"\"",schema:"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$",parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data213};
 if(vErrors === null){
 vErrors = [err543];
 }
@@ -7002,12 +6990,9 @@ vErrors.push(err543);
 }
 errors++;
 }
-const len30 = data213.length;
-for(let i44=0; i44<len30; i44++){
-let data214 = data213[i44];
-if(typeof data214 === "string"){
-if(func3(data214) > 63){
-const err544 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data214};
+}
+else {
+const err544 = {instancePath:instancePath+"/maintenance/" + i39+"/times/" + i42,schemaPath:"#/properties/maintenance/items/properties/times/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.times.items.type,parentSchema:schema11.properties.maintenance.items.properties.times.items,data:data213};
 if(vErrors === null){
 vErrors = [err544];
 }
@@ -7016,8 +7001,19 @@ vErrors.push(err544);
 }
 errors++;
 }
-if(!pattern1.test(data214)){
-const err545 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data214};
+}
+let i43 = data212.length;
+let j13;
+if(i43 > 1){
+const indices13 = {};
+for(;i43--;){
+let item13 = data212[i43];
+if(typeof item13 !== "string"){
+continue;
+}
+if(typeof indices13[item13] == "number"){
+j13 = indices13[item13];
+const err545 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/uniqueItems",keyword:"uniqueItems",params:{i: i43, j: j13},message:"must NOT have duplicate items (items ## "+j13+" and "+i43+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.times,data:data212};
 if(vErrors === null){
 vErrors = [err545];
 }
@@ -7025,10 +7021,14 @@ else {
 vErrors.push(err545);
 }
 errors++;
+break;
+}
+indices13[item13] = i43;
+}
 }
 }
 else {
-const err546 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.hosts.items.type,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data214};
+const err546 = {instancePath:instancePath+"/maintenance/" + i39+"/times",schemaPath:"#/properties/maintenance/items/properties/times/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.times.type,parentSchema:schema11.properties.maintenance.items.properties.times,data:data212};
 if(vErrors === null){
 vErrors = [err546];
 }
@@ -7038,18 +7038,10 @@ vErrors.push(err546);
 errors++;
 }
 }
-let i45 = data213.length;
-let j14;
-if(i45 > 1){
-const indices14 = {};
-for(;i45--;){
-let item14 = data213[i45];
-if(typeof item14 !== "string"){
-continue;
-}
-if(typeof indices14[item14] == "number"){
-j14 = indices14[item14];
-const err547 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/uniqueItems",keyword:"uniqueItems",params:{i: i45, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i45+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data213};
+let data214 = data208.timezone;
+if(typeof data214 === "string"){
+if(!pattern85.test(data214)){
+const err547 = {instancePath:instancePath+"/maintenance/" + i39+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$",parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data214};
 if(vErrors === null){
 vErrors = [err547];
 }
@@ -7057,14 +7049,10 @@ else {
 vErrors.push(err547);
 }
 errors++;
-break;
-}
-indices14[item14] = i45;
-}
 }
 }
 else {
-const err548 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.hosts.type,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data213};
+const err548 = {instancePath:instancePath+"/maintenance/" + i39+"/timezone",schemaPath:"#/properties/maintenance/items/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.timezone.type,parentSchema:schema11.properties.maintenance.items.properties.timezone,data:data214};
 if(vErrors === null){
 vErrors = [err548];
 }
@@ -7073,12 +7061,11 @@ vErrors.push(err548);
 }
 errors++;
 }
-}
-if(data206.alerts !== undefined){
-let data215 = data206.alerts;
+if(data208.hosts !== undefined){
+let data215 = data208.hosts;
 if(Array.isArray(data215)){
 if(data215.length < 1){
-const err549 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data215};
+const err549 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data215};
 if(vErrors === null){
 vErrors = [err549];
 }
@@ -7087,12 +7074,12 @@ vErrors.push(err549);
 }
 errors++;
 }
-const len31 = data215.length;
-for(let i46=0; i46<len31; i46++){
-let data216 = data215[i46];
+const len30 = data215.length;
+for(let i44=0; i44<len30; i44++){
+let data216 = data215[i44];
 if(typeof data216 === "string"){
-if(!pattern86.test(data216)){
-const err550 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts/" + i46,schemaPath:"#/properties/maintenance/items/properties/alerts/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},message:"must match pattern \""+"^[a-zA-Z_:][a-zA-Z0-9_:]*$"+"\"",schema:"^[a-zA-Z_:][a-zA-Z0-9_:]*$",parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data216};
+if(func3(data216) > 63){
+const err550 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data216};
 if(vErrors === null){
 vErrors = [err550];
 }
@@ -7101,9 +7088,8 @@ vErrors.push(err550);
 }
 errors++;
 }
-}
-else {
-const err551 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts/" + i46,schemaPath:"#/properties/maintenance/items/properties/alerts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.alerts.items.type,parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data216};
+if(!pattern1.test(data216)){
+const err551 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data216};
 if(vErrors === null){
 vErrors = [err551];
 }
@@ -7113,18 +7099,8 @@ vErrors.push(err551);
 errors++;
 }
 }
-let i47 = data215.length;
-let j15;
-if(i47 > 1){
-const indices15 = {};
-for(;i47--;){
-let item15 = data215[i47];
-if(typeof item15 !== "string"){
-continue;
-}
-if(typeof indices15[item15] == "number"){
-j15 = indices15[item15];
-const err552 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/uniqueItems",keyword:"uniqueItems",params:{i: i47, j: j15},message:"must NOT have duplicate items (items ## "+j15+" and "+i47+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data215};
+else {
+const err552 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts/" + i44,schemaPath:"#/properties/maintenance/items/properties/hosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.hosts.items.type,parentSchema:schema11.properties.maintenance.items.properties.hosts.items,data:data216};
 if(vErrors === null){
 vErrors = [err552];
 }
@@ -7132,14 +7108,20 @@ else {
 vErrors.push(err552);
 }
 errors++;
-break;
-}
-indices15[item15] = i47;
 }
 }
+let i45 = data215.length;
+let j14;
+if(i45 > 1){
+const indices14 = {};
+for(;i45--;){
+let item14 = data215[i45];
+if(typeof item14 !== "string"){
+continue;
 }
-else {
-const err553 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.alerts.type,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data215};
+if(typeof indices14[item14] == "number"){
+j14 = indices14[item14];
+const err553 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/uniqueItems",keyword:"uniqueItems",params:{i: i45, j: j14},message:"must NOT have duplicate items (items ## "+j14+" and "+i45+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data215};
 if(vErrors === null){
 vErrors = [err553];
 }
@@ -7147,13 +7129,14 @@ else {
 vErrors.push(err553);
 }
 errors++;
+break;
+}
+indices14[item14] = i45;
 }
 }
-if(data206.match !== undefined){
-let data217 = data206.match;
-if(data217 && typeof data217 == "object" && !Array.isArray(data217)){
-if(Object.keys(data217).length < 1){
-const err554 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.maintenance.items.properties.match,data:data217};
+}
+else {
+const err554 = {instancePath:instancePath+"/maintenance/" + i39+"/hosts",schemaPath:"#/properties/maintenance/items/properties/hosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.hosts.type,parentSchema:schema11.properties.maintenance.items.properties.hosts,data:data215};
 if(vErrors === null){
 vErrors = [err554];
 }
@@ -7162,9 +7145,12 @@ vErrors.push(err554);
 }
 errors++;
 }
-for(const key53 in data217){
-if(!(pattern22.test(key53))){
-const err555 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key53},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items.properties.match,data:data217};
+}
+if(data208.alerts !== undefined){
+let data217 = data208.alerts;
+if(Array.isArray(data217)){
+if(data217.length < 1){
+const err555 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data217};
 if(vErrors === null){
 vErrors = [err555];
 }
@@ -7173,13 +7159,12 @@ vErrors.push(err555);
 }
 errors++;
 }
-}
-for(const key54 in data217){
-if(pattern22.test(key54)){
-let data218 = data217[key54];
+const len31 = data217.length;
+for(let i46=0; i46<len31; i46++){
+let data218 = data217[i46];
 if(typeof data218 === "string"){
-if(func3(data218) > 1024){
-const err556 = {instancePath:instancePath+"/maintenance/" + i39+"/match/" + key54.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data218};
+if(!pattern87.test(data218)){
+const err556 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts/" + i46,schemaPath:"#/properties/maintenance/items/properties/alerts/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},message:"must match pattern \""+"^[a-zA-Z_:][a-zA-Z0-9_:]*$"+"\"",schema:"^[a-zA-Z_:][a-zA-Z0-9_:]*$",parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data218};
 if(vErrors === null){
 vErrors = [err556];
 }
@@ -7190,7 +7175,7 @@ errors++;
 }
 }
 else {
-const err557 = {instancePath:instancePath+"/maintenance/" + i39+"/match/" + key54.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data218};
+const err557 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts/" + i46,schemaPath:"#/properties/maintenance/items/properties/alerts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.alerts.items.type,parentSchema:schema11.properties.maintenance.items.properties.alerts.items,data:data218};
 if(vErrors === null){
 vErrors = [err557];
 }
@@ -7200,10 +7185,18 @@ vErrors.push(err557);
 errors++;
 }
 }
+let i47 = data217.length;
+let j15;
+if(i47 > 1){
+const indices15 = {};
+for(;i47--;){
+let item15 = data217[i47];
+if(typeof item15 !== "string"){
+continue;
 }
-}
-else {
-const err558 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.properties.match.type,parentSchema:schema11.properties.maintenance.items.properties.match,data:data217};
+if(typeof indices15[item15] == "number"){
+j15 = indices15[item15];
+const err558 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/uniqueItems",keyword:"uniqueItems",params:{i: i47, j: j15},message:"must NOT have duplicate items (items ## "+j15+" and "+i47+" are identical)",schema:true,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data217};
 if(vErrors === null){
 vErrors = [err558];
 }
@@ -7211,11 +7204,14 @@ else {
 vErrors.push(err558);
 }
 errors++;
+break;
+}
+indices15[item15] = i47;
 }
 }
 }
 else {
-const err559 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.type,parentSchema:schema11.properties.maintenance.items,data:data206};
+const err559 = {instancePath:instancePath+"/maintenance/" + i39+"/alerts",schemaPath:"#/properties/maintenance/items/properties/alerts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.items.properties.alerts.type,parentSchema:schema11.properties.maintenance.items.properties.alerts,data:data217};
 if(vErrors === null){
 vErrors = [err559];
 }
@@ -7225,9 +7221,11 @@ vErrors.push(err559);
 errors++;
 }
 }
-}
-else {
-const err560 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.type,parentSchema:schema11.properties.maintenance,data:data205};
+if(data208.match !== undefined){
+let data219 = data208.match;
+if(data219 && typeof data219 == "object" && !Array.isArray(data219)){
+if(Object.keys(data219).length < 1){
+const err560 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema11.properties.maintenance.items.properties.match,data:data219};
 if(vErrors === null){
 vErrors = [err560];
 }
@@ -7236,20 +7234,9 @@ vErrors.push(err560);
 }
 errors++;
 }
-let data219 = data.rules;
-if(Array.isArray(data219)){
-const len32 = data219.length;
-for(let i48=0; i48<len32; i48++){
-let data220 = data219[i48];
-if(data220 && typeof data220 == "object" && !Array.isArray(data220)){
-if(data220.severity === undefined){
-data220.severity = "warning";
-}
-if(data220.labels === undefined){
-data220.labels = {};
-}
-if(data220.alert === undefined){
-const err561 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "alert"},message:"must have required property '"+"alert"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data220};
+for(const key54 in data219){
+if(!(pattern22.test(key54))){
+const err561 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key54},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.maintenance.items.properties.match,data:data219};
 if(vErrors === null){
 vErrors = [err561];
 }
@@ -7258,8 +7245,13 @@ vErrors.push(err561);
 }
 errors++;
 }
-if(data220.expr === undefined){
-const err562 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "expr"},message:"must have required property '"+"expr"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data220};
+}
+for(const key55 in data219){
+if(pattern22.test(key55)){
+let data220 = data219[key55];
+if(typeof data220 === "string"){
+if(func3(data220) > 1024){
+const err562 = {instancePath:instancePath+"/maintenance/" + i39+"/match/" + key55.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data220};
 if(vErrors === null){
 vErrors = [err562];
 }
@@ -7268,8 +7260,9 @@ vErrors.push(err562);
 }
 errors++;
 }
-if(data220.summary === undefined){
-const err563 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data220};
+}
+else {
+const err563 = {instancePath:instancePath+"/maintenance/" + i39+"/match/" + key55.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/maintenance/items/properties/match/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.maintenance.items.properties.match.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data220};
 if(vErrors === null){
 vErrors = [err563];
 }
@@ -7278,9 +7271,11 @@ vErrors.push(err563);
 }
 errors++;
 }
-for(const key55 in data220){
-if(!((((((((key55 === "alert") || (key55 === "expr")) || (key55 === "for")) || (key55 === "severity")) || (key55 === "summary")) || (key55 === "description")) || (key55 === "labels")) || (key55 === "runbook"))){
-const err564 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key55},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items,data:data220};
+}
+}
+}
+else {
+const err564 = {instancePath:instancePath+"/maintenance/" + i39+"/match",schemaPath:"#/properties/maintenance/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.properties.match.type,parentSchema:schema11.properties.maintenance.items.properties.match,data:data219};
 if(vErrors === null){
 vErrors = [err564];
 }
@@ -7290,11 +7285,9 @@ vErrors.push(err564);
 errors++;
 }
 }
-if(data220.alert !== undefined){
-let data221 = data220.alert;
-if(typeof data221 === "string"){
-if(func3(data221) > 100){
-const err565 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema11.properties.rules.items.properties.alert,data:data221};
+}
+else {
+const err565 = {instancePath:instancePath+"/maintenance/" + i39,schemaPath:"#/properties/maintenance/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.maintenance.items.type,parentSchema:schema11.properties.maintenance.items,data:data208};
 if(vErrors === null){
 vErrors = [err565];
 }
@@ -7303,8 +7296,10 @@ vErrors.push(err565);
 }
 errors++;
 }
-if(!pattern89.test(data221)){
-const err566 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Z][A-Za-z0-9_]*$",parentSchema:schema11.properties.rules.items.properties.alert,data:data221};
+}
+}
+else {
+const err566 = {instancePath:instancePath+"/maintenance",schemaPath:"#/properties/maintenance/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.maintenance.type,parentSchema:schema11.properties.maintenance,data:data207};
 if(vErrors === null){
 vErrors = [err566];
 }
@@ -7313,9 +7308,20 @@ vErrors.push(err566);
 }
 errors++;
 }
+let data221 = data.rules;
+if(Array.isArray(data221)){
+const len32 = data221.length;
+for(let i48=0; i48<len32; i48++){
+let data222 = data221[i48];
+if(data222 && typeof data222 == "object" && !Array.isArray(data222)){
+if(data222.severity === undefined){
+data222.severity = "warning";
 }
-else {
-const err567 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.alert.type,parentSchema:schema11.properties.rules.items.properties.alert,data:data221};
+if(data222.labels === undefined){
+data222.labels = {};
+}
+if(data222.alert === undefined){
+const err567 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "alert"},message:"must have required property '"+"alert"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data222};
 if(vErrors === null){
 vErrors = [err567];
 }
@@ -7324,12 +7330,8 @@ vErrors.push(err567);
 }
 errors++;
 }
-}
-if(data220.expr !== undefined){
-let data222 = data220.expr;
-if(typeof data222 === "string"){
-if(func3(data222) > 8192){
-const err568 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.rules.items.properties.expr,data:data222};
+if(data222.expr === undefined){
+const err568 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "expr"},message:"must have required property '"+"expr"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data222};
 if(vErrors === null){
 vErrors = [err568];
 }
@@ -7338,8 +7340,8 @@ vErrors.push(err568);
 }
 errors++;
 }
-if(func3(data222) < 1){
-const err569 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.expr,data:data222};
+if(data222.summary === undefined){
+const err569 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'",schema:schema11.properties.rules.items.required,parentSchema:schema11.properties.rules.items,data:data222};
 if(vErrors === null){
 vErrors = [err569];
 }
@@ -7348,9 +7350,9 @@ vErrors.push(err569);
 }
 errors++;
 }
-}
-else {
-const err570 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.expr.type,parentSchema:schema11.properties.rules.items.properties.expr,data:data222};
+for(const key56 in data222){
+if(!((((((((key56 === "alert") || (key56 === "expr")) || (key56 === "for")) || (key56 === "severity")) || (key56 === "summary")) || (key56 === "description")) || (key56 === "labels")) || (key56 === "runbook"))){
+const err570 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items,data:data222};
 if(vErrors === null){
 vErrors = [err570];
 }
@@ -7360,11 +7362,11 @@ vErrors.push(err570);
 errors++;
 }
 }
-if(data220.for !== undefined){
-let data223 = data220.for;
+if(data222.alert !== undefined){
+let data223 = data222.alert;
 if(typeof data223 === "string"){
-if(!pattern15.test(data223)){
-const err571 = {instancePath:instancePath+"/rules/" + i48+"/for",schemaPath:"#/properties/rules/items/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.rules.items.properties.for,data:data223};
+if(func3(data223) > 100){
+const err571 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/maxLength",keyword:"maxLength",params:{limit: 100},message:"must NOT have more than 100 characters",schema:100,parentSchema:schema11.properties.rules.items.properties.alert,data:data223};
 if(vErrors === null){
 vErrors = [err571];
 }
@@ -7373,9 +7375,8 @@ vErrors.push(err571);
 }
 errors++;
 }
-}
-else {
-const err572 = {instancePath:instancePath+"/rules/" + i48+"/for",schemaPath:"#/properties/rules/items/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.for.type,parentSchema:schema11.properties.rules.items.properties.for,data:data223};
+if(!pattern90.test(data223)){
+const err572 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Z][A-Za-z0-9_]*$",parentSchema:schema11.properties.rules.items.properties.alert,data:data223};
 if(vErrors === null){
 vErrors = [err572];
 }
@@ -7385,9 +7386,8 @@ vErrors.push(err572);
 errors++;
 }
 }
-let data224 = data220.severity;
-if(typeof data224 !== "string"){
-const err573 = {instancePath:instancePath+"/rules/" + i48+"/severity",schemaPath:"#/properties/rules/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.severity.type,parentSchema:schema11.properties.rules.items.properties.severity,data:data224};
+else {
+const err573 = {instancePath:instancePath+"/rules/" + i48+"/alert",schemaPath:"#/properties/rules/items/properties/alert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.alert.type,parentSchema:schema11.properties.rules.items.properties.alert,data:data223};
 if(vErrors === null){
 vErrors = [err573];
 }
@@ -7396,8 +7396,12 @@ vErrors.push(err573);
 }
 errors++;
 }
-if(!(((data224 === "critical") || (data224 === "warning")) || (data224 === "info"))){
-const err574 = {instancePath:instancePath+"/rules/" + i48+"/severity",schemaPath:"#/properties/rules/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.rules.items.properties.severity.enum,parentSchema:schema11.properties.rules.items.properties.severity,data:data224};
+}
+if(data222.expr !== undefined){
+let data224 = data222.expr;
+if(typeof data224 === "string"){
+if(func3(data224) > 8192){
+const err574 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema11.properties.rules.items.properties.expr,data:data224};
 if(vErrors === null){
 vErrors = [err574];
 }
@@ -7406,11 +7410,8 @@ vErrors.push(err574);
 }
 errors++;
 }
-if(data220.summary !== undefined){
-let data225 = data220.summary;
-if(typeof data225 === "string"){
-if(func3(data225) > 1024){
-const err575 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
+if(func3(data224) < 1){
+const err575 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.expr,data:data224};
 if(vErrors === null){
 vErrors = [err575];
 }
@@ -7419,8 +7420,9 @@ vErrors.push(err575);
 }
 errors++;
 }
-if(func3(data225) < 1){
-const err576 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
+}
+else {
+const err576 = {instancePath:instancePath+"/rules/" + i48+"/expr",schemaPath:"#/properties/rules/items/properties/expr/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.expr.type,parentSchema:schema11.properties.rules.items.properties.expr,data:data224};
 if(vErrors === null){
 vErrors = [err576];
 }
@@ -7429,8 +7431,12 @@ vErrors.push(err576);
 }
 errors++;
 }
-if(!pattern0.test(data225)){
-const err577 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
+}
+if(data222.for !== undefined){
+let data225 = data222.for;
+if(typeof data225 === "string"){
+if(!pattern15.test(data225)){
+const err577 = {instancePath:instancePath+"/rules/" + i48+"/for",schemaPath:"#/properties/rules/items/properties/for/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.rules.items.properties.for,data:data225};
 if(vErrors === null){
 vErrors = [err577];
 }
@@ -7441,7 +7447,7 @@ errors++;
 }
 }
 else {
-const err578 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.summary.type,parentSchema:schema11.properties.rules.items.properties.summary,data:data225};
+const err578 = {instancePath:instancePath+"/rules/" + i48+"/for",schemaPath:"#/properties/rules/items/properties/for/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.for.type,parentSchema:schema11.properties.rules.items.properties.for,data:data225};
 if(vErrors === null){
 vErrors = [err578];
 }
@@ -7451,11 +7457,9 @@ vErrors.push(err578);
 errors++;
 }
 }
-if(data220.description !== undefined){
-let data226 = data220.description;
-if(typeof data226 === "string"){
-if(func3(data226) > 4096){
-const err579 = {instancePath:instancePath+"/rules/" + i48+"/description",schemaPath:"#/properties/rules/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema11.properties.rules.items.properties.description,data:data226};
+let data226 = data222.severity;
+if(typeof data226 !== "string"){
+const err579 = {instancePath:instancePath+"/rules/" + i48+"/severity",schemaPath:"#/properties/rules/items/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.severity.type,parentSchema:schema11.properties.rules.items.properties.severity,data:data226};
 if(vErrors === null){
 vErrors = [err579];
 }
@@ -7464,9 +7468,8 @@ vErrors.push(err579);
 }
 errors++;
 }
-}
-else {
-const err580 = {instancePath:instancePath+"/rules/" + i48+"/description",schemaPath:"#/properties/rules/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.description.type,parentSchema:schema11.properties.rules.items.properties.description,data:data226};
+if(!(((data226 === "critical") || (data226 === "warning")) || (data226 === "info"))){
+const err580 = {instancePath:instancePath+"/rules/" + i48+"/severity",schemaPath:"#/properties/rules/items/properties/severity/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.rules.items.properties.severity.enum,parentSchema:schema11.properties.rules.items.properties.severity,data:data226};
 if(vErrors === null){
 vErrors = [err580];
 }
@@ -7475,12 +7478,11 @@ vErrors.push(err580);
 }
 errors++;
 }
-}
-let data227 = data220.labels;
-if(data227 && typeof data227 == "object" && !Array.isArray(data227)){
-for(const key56 in data227){
-if(!(pattern22.test(key56))){
-const err581 = {instancePath:instancePath+"/rules/" + i48+"/labels",schemaPath:"#/properties/rules/items/properties/labels/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key56},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items.properties.labels,data:data227};
+if(data222.summary !== undefined){
+let data227 = data222.summary;
+if(typeof data227 === "string"){
+if(func3(data227) > 1024){
+const err581 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.summary,data:data227};
 if(vErrors === null){
 vErrors = [err581];
 }
@@ -7489,13 +7491,8 @@ vErrors.push(err581);
 }
 errors++;
 }
-}
-for(const key57 in data227){
-if(pattern22.test(key57)){
-let data228 = data227[key57];
-if(typeof data228 === "string"){
-if(func3(data228) > 1024){
-const err582 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key57.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data228};
+if(func3(data227) < 1){
+const err582 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.rules.items.properties.summary,data:data227};
 if(vErrors === null){
 vErrors = [err582];
 }
@@ -7504,8 +7501,8 @@ vErrors.push(err582);
 }
 errors++;
 }
-if(!pattern0.test(data228)){
-const err583 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key57.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data228};
+if(!pattern0.test(data227)){
+const err583 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.summary,data:data227};
 if(vErrors === null){
 vErrors = [err583];
 }
@@ -7516,7 +7513,7 @@ errors++;
 }
 }
 else {
-const err584 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key57.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data228};
+const err584 = {instancePath:instancePath+"/rules/" + i48+"/summary",schemaPath:"#/properties/rules/items/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.summary.type,parentSchema:schema11.properties.rules.items.properties.summary,data:data227};
 if(vErrors === null){
 vErrors = [err584];
 }
@@ -7526,10 +7523,11 @@ vErrors.push(err584);
 errors++;
 }
 }
-}
-}
-else {
-const err585 = {instancePath:instancePath+"/rules/" + i48+"/labels",schemaPath:"#/properties/rules/items/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.properties.labels.type,parentSchema:schema11.properties.rules.items.properties.labels,data:data227};
+if(data222.description !== undefined){
+let data228 = data222.description;
+if(typeof data228 === "string"){
+if(func3(data228) > 4096){
+const err585 = {instancePath:instancePath+"/rules/" + i48+"/description",schemaPath:"#/properties/rules/items/properties/description/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema11.properties.rules.items.properties.description,data:data228};
 if(vErrors === null){
 vErrors = [err585];
 }
@@ -7538,11 +7536,9 @@ vErrors.push(err585);
 }
 errors++;
 }
-if(data220.runbook !== undefined){
-let data229 = data220.runbook;
-if(typeof data229 === "string"){
-if(func3(data229) > 2048){
-const err586 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.rules.items.properties.runbook,data:data229};
+}
+else {
+const err586 = {instancePath:instancePath+"/rules/" + i48+"/description",schemaPath:"#/properties/rules/items/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.description.type,parentSchema:schema11.properties.rules.items.properties.description,data:data228};
 if(vErrors === null){
 vErrors = [err586];
 }
@@ -7551,8 +7547,12 @@ vErrors.push(err586);
 }
 errors++;
 }
-if(!(formats4.validate(data229))){
-const err587 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.rules.items.properties.runbook,data:data229};
+}
+let data229 = data222.labels;
+if(data229 && typeof data229 == "object" && !Array.isArray(data229)){
+for(const key57 in data229){
+if(!(pattern22.test(key57))){
+const err587 = {instancePath:instancePath+"/rules/" + i48+"/labels",schemaPath:"#/properties/rules/items/properties/labels/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key57},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.rules.items.properties.labels,data:data229};
 if(vErrors === null){
 vErrors = [err587];
 }
@@ -7562,8 +7562,12 @@ vErrors.push(err587);
 errors++;
 }
 }
-else {
-const err588 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.runbook.type,parentSchema:schema11.properties.rules.items.properties.runbook,data:data229};
+for(const key58 in data229){
+if(pattern22.test(key58)){
+let data230 = data229[key58];
+if(typeof data230 === "string"){
+if(func3(data230) > 1024){
+const err588 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key58.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data230};
 if(vErrors === null){
 vErrors = [err588];
 }
@@ -7572,10 +7576,8 @@ vErrors.push(err588);
 }
 errors++;
 }
-}
-}
-else {
-const err589 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.type,parentSchema:schema11.properties.rules.items,data:data220};
+if(!pattern0.test(data230)){
+const err589 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key58.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f-\\u009f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f-\\u009f]*$",parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data230};
 if(vErrors === null){
 vErrors = [err589];
 }
@@ -7585,9 +7587,8 @@ vErrors.push(err589);
 errors++;
 }
 }
-}
 else {
-const err590 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.rules.type,parentSchema:schema11.properties.rules,data:data219};
+const err590 = {instancePath:instancePath+"/rules/" + i48+"/labels/" + key58.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/rules/items/properties/labels/patternProperties/%5E(%3F!__)%5Ba-zA-Z_%5D%5Ba-zA-Z0-9_%5D*%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"].type,parentSchema:schema11.properties.rules.items.properties.labels.patternProperties["^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$"],data:data230};
 if(vErrors === null){
 vErrors = [err590];
 }
@@ -7596,14 +7597,11 @@ vErrors.push(err590);
 }
 errors++;
 }
-let data230 = data.remoteWrite;
-if(Array.isArray(data230)){
-const len33 = data230.length;
-for(let i49=0; i49<len33; i49++){
-let data231 = data230[i49];
-if(data231 && typeof data231 == "object" && !Array.isArray(data231)){
-if(data231.name === undefined){
-const err591 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+}
+}
+}
+else {
+const err591 = {instancePath:instancePath+"/rules/" + i48+"/labels",schemaPath:"#/properties/rules/items/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.properties.labels.type,parentSchema:schema11.properties.rules.items.properties.labels,data:data229};
 if(vErrors === null){
 vErrors = [err591];
 }
@@ -7612,8 +7610,11 @@ vErrors.push(err591);
 }
 errors++;
 }
-if(data231.url === undefined){
-const err592 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+if(data222.runbook !== undefined){
+let data231 = data222.runbook;
+if(typeof data231 === "string"){
+if(func3(data231) > 2048){
+const err592 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema11.properties.rules.items.properties.runbook,data:data231};
 if(vErrors === null){
 vErrors = [err592];
 }
@@ -7622,9 +7623,8 @@ vErrors.push(err592);
 }
 errors++;
 }
-for(const key58 in data231){
-if(!(((((key58 === "name") || (key58 === "url")) || (key58 === "bearerToken")) || (key58 === "basicAuth")) || (key58 === "headers"))){
-const err593 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key58},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+if(!(formats4.validate(data231))){
+const err593 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/format",keyword:"format",params:{format: "http-url"},message:"must match format \""+"http-url"+"\"",schema:"http-url",parentSchema:schema11.properties.rules.items.properties.runbook,data:data231};
 if(vErrors === null){
 vErrors = [err593];
 }
@@ -7634,11 +7634,8 @@ vErrors.push(err593);
 errors++;
 }
 }
-if(data231.name !== undefined){
-let data232 = data231.name;
-if(typeof data232 === "string"){
-if(func3(data232) > 63){
-const err594 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data232};
+else {
+const err594 = {instancePath:instancePath+"/rules/" + i48+"/runbook",schemaPath:"#/properties/rules/items/properties/runbook/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.rules.items.properties.runbook.type,parentSchema:schema11.properties.rules.items.properties.runbook,data:data231};
 if(vErrors === null){
 vErrors = [err594];
 }
@@ -7647,8 +7644,10 @@ vErrors.push(err594);
 }
 errors++;
 }
-if(!pattern1.test(data232)){
-const err595 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data232};
+}
+}
+else {
+const err595 = {instancePath:instancePath+"/rules/" + i48,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.rules.items.type,parentSchema:schema11.properties.rules.items,data:data222};
 if(vErrors === null){
 vErrors = [err595];
 }
@@ -7658,8 +7657,9 @@ vErrors.push(err595);
 errors++;
 }
 }
+}
 else {
-const err596 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.name.type,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data232};
+const err596 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.rules.type,parentSchema:schema11.properties.rules,data:data221};
 if(vErrors === null){
 vErrors = [err596];
 }
@@ -7668,12 +7668,14 @@ vErrors.push(err596);
 }
 errors++;
 }
-}
-if(data231.url !== undefined){
-let data233 = data231.url;
-if(typeof data233 === "string"){
-if(!pattern96.test(data233)){
-const err597 = {instancePath:instancePath+"/remoteWrite/" + i49+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/?#@]+(/[^\\s#]*)?$"},message:"must match pattern \""+"^https?://[^\\s/?#@]+(/[^\\s#]*)?$"+"\"",schema:"^https?://[^\\s/?#@]+(/[^\\s#]*)?$",parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data233};
+let data232 = data.remoteWrite;
+if(Array.isArray(data232)){
+const len33 = data232.length;
+for(let i49=0; i49<len33; i49++){
+let data233 = data232[i49];
+if(data233 && typeof data233 == "object" && !Array.isArray(data233)){
+if(data233.name === undefined){
+const err597 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data233};
 if(vErrors === null){
 vErrors = [err597];
 }
@@ -7682,9 +7684,8 @@ vErrors.push(err597);
 }
 errors++;
 }
-}
-else {
-const err598 = {instancePath:instancePath+"/remoteWrite/" + i49+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.url.type,parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data233};
+if(data233.url === undefined){
+const err598 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.remoteWrite.items.required,parentSchema:schema11.properties.remoteWrite.items,data:data233};
 if(vErrors === null){
 vErrors = [err598];
 }
@@ -7693,12 +7694,9 @@ vErrors.push(err598);
 }
 errors++;
 }
-}
-if(data231.bearerToken !== undefined){
-let data234 = data231.bearerToken;
-if(data234 && typeof data234 == "object" && !Array.isArray(data234)){
-if(data234.secret === undefined){
-const err599 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.bearerToken.required,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data234};
+for(const key59 in data233){
+if(!(((((key59 === "name") || (key59 === "url")) || (key59 === "bearerToken")) || (key59 === "basicAuth")) || (key59 === "headers"))){
+const err599 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items,data:data233};
 if(vErrors === null){
 vErrors = [err599];
 }
@@ -7707,9 +7705,12 @@ vErrors.push(err599);
 }
 errors++;
 }
-for(const key59 in data234){
-if(!(key59 === "secret")){
-const err600 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key59},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data234};
+}
+if(data233.name !== undefined){
+let data234 = data233.name;
+if(typeof data234 === "string"){
+if(func3(data234) > 63){
+const err600 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data234};
 if(vErrors === null){
 vErrors = [err600];
 }
@@ -7718,12 +7719,8 @@ vErrors.push(err600);
 }
 errors++;
 }
-}
-if(data234.secret !== undefined){
-let data235 = data234.secret;
-if(typeof data235 === "string"){
-if(func3(data235) > 128){
-const err601 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data235};
+if(!pattern1.test(data234)){
+const err601 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data234};
 if(vErrors === null){
 vErrors = [err601];
 }
@@ -7732,8 +7729,9 @@ vErrors.push(err601);
 }
 errors++;
 }
-if(!pattern33.test(data235)){
-const err602 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data235};
+}
+else {
+const err602 = {instancePath:instancePath+"/remoteWrite/" + i49+"/name",schemaPath:"#/properties/remoteWrite/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.name.type,parentSchema:schema11.properties.remoteWrite.items.properties.name,data:data234};
 if(vErrors === null){
 vErrors = [err602];
 }
@@ -7743,8 +7741,11 @@ vErrors.push(err602);
 errors++;
 }
 }
-else {
-const err603 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data235};
+if(data233.url !== undefined){
+let data235 = data233.url;
+if(typeof data235 === "string"){
+if(!pattern97.test(data235)){
+const err603 = {instancePath:instancePath+"/remoteWrite/" + i49+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/?#@]+(/[^\\s#]*)?$"},message:"must match pattern \""+"^https?://[^\\s/?#@]+(/[^\\s#]*)?$"+"\"",schema:"^https?://[^\\s/?#@]+(/[^\\s#]*)?$",parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data235};
 if(vErrors === null){
 vErrors = [err603];
 }
@@ -7754,9 +7755,8 @@ vErrors.push(err603);
 errors++;
 }
 }
-}
 else {
-const err604 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.bearerToken.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data234};
+const err604 = {instancePath:instancePath+"/remoteWrite/" + i49+"/url",schemaPath:"#/properties/remoteWrite/items/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.url.type,parentSchema:schema11.properties.remoteWrite.items.properties.url,data:data235};
 if(vErrors === null){
 vErrors = [err604];
 }
@@ -7766,11 +7766,11 @@ vErrors.push(err604);
 errors++;
 }
 }
-if(data231.basicAuth !== undefined){
-let data236 = data231.basicAuth;
+if(data233.bearerToken !== undefined){
+let data236 = data233.bearerToken;
 if(data236 && typeof data236 == "object" && !Array.isArray(data236)){
-if(data236.username === undefined){
-const err605 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+if(data236.secret === undefined){
+const err605 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.bearerToken.required,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data236};
 if(vErrors === null){
 vErrors = [err605];
 }
@@ -7779,8 +7779,9 @@ vErrors.push(err605);
 }
 errors++;
 }
-if(data236.password === undefined){
-const err606 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+for(const key60 in data236){
+if(!(key60 === "secret")){
+const err606 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data236};
 if(vErrors === null){
 vErrors = [err606];
 }
@@ -7789,9 +7790,12 @@ vErrors.push(err606);
 }
 errors++;
 }
-for(const key60 in data236){
-if(!((key60 === "username") || (key60 === "password"))){
-const err607 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key60},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+}
+if(data236.secret !== undefined){
+let data237 = data236.secret;
+if(typeof data237 === "string"){
+if(func3(data237) > 128){
+const err607 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data237};
 if(vErrors === null){
 vErrors = [err607];
 }
@@ -7800,12 +7804,8 @@ vErrors.push(err607);
 }
 errors++;
 }
-}
-if(data236.username !== undefined){
-let data237 = data236.username;
-if(typeof data237 === "string"){
-if(func3(data237) > 256){
-const err608 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+if(!pattern33.test(data237)){
+const err608 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data237};
 if(vErrors === null){
 vErrors = [err608];
 }
@@ -7814,8 +7814,9 @@ vErrors.push(err608);
 }
 errors++;
 }
-if(func3(data237) < 1){
-const err609 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+}
+else {
+const err609 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken/secret",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken.properties.secret,data:data237};
 if(vErrors === null){
 vErrors = [err609];
 }
@@ -7824,8 +7825,10 @@ vErrors.push(err609);
 }
 errors++;
 }
-if(!pattern98.test(data237)){
-const err610 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f:]+$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f:]+$"+"\"",schema:"^[^\\x00-\\x1f\\x7f:]+$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+}
+}
+else {
+const err610 = {instancePath:instancePath+"/remoteWrite/" + i49+"/bearerToken",schemaPath:"#/properties/remoteWrite/items/properties/bearerToken/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.bearerToken.type,parentSchema:schema11.properties.remoteWrite.items.properties.bearerToken,data:data236};
 if(vErrors === null){
 vErrors = [err610];
 }
@@ -7835,8 +7838,11 @@ vErrors.push(err610);
 errors++;
 }
 }
-else {
-const err611 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data237};
+if(data233.basicAuth !== undefined){
+let data238 = data233.basicAuth;
+if(data238 && typeof data238 == "object" && !Array.isArray(data238)){
+if(data238.username === undefined){
+const err611 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "username"},message:"must have required property '"+"username"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data238};
 if(vErrors === null){
 vErrors = [err611];
 }
@@ -7845,12 +7851,8 @@ vErrors.push(err611);
 }
 errors++;
 }
-}
-if(data236.password !== undefined){
-let data238 = data236.password;
-if(data238 && typeof data238 == "object" && !Array.isArray(data238)){
-if(data238.secret === undefined){
-const err612 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data238};
+if(data238.password === undefined){
+const err612 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data238};
 if(vErrors === null){
 vErrors = [err612];
 }
@@ -7860,8 +7862,8 @@ vErrors.push(err612);
 errors++;
 }
 for(const key61 in data238){
-if(!(key61 === "secret")){
-const err613 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key61},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data238};
+if(!((key61 === "username") || (key61 === "password"))){
+const err613 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key61},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data238};
 if(vErrors === null){
 vErrors = [err613];
 }
@@ -7871,11 +7873,11 @@ vErrors.push(err613);
 errors++;
 }
 }
-if(data238.secret !== undefined){
-let data239 = data238.secret;
+if(data238.username !== undefined){
+let data239 = data238.username;
 if(typeof data239 === "string"){
-if(func3(data239) > 128){
-const err614 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data239};
+if(func3(data239) > 256){
+const err614 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data239};
 if(vErrors === null){
 vErrors = [err614];
 }
@@ -7884,8 +7886,8 @@ vErrors.push(err614);
 }
 errors++;
 }
-if(!pattern33.test(data239)){
-const err615 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data239};
+if(func3(data239) < 1){
+const err615 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data239};
 if(vErrors === null){
 vErrors = [err615];
 }
@@ -7894,9 +7896,8 @@ vErrors.push(err615);
 }
 errors++;
 }
-}
-else {
-const err616 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data239};
+if(!pattern99.test(data239)){
+const err616 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f:]+$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f:]+$"+"\"",schema:"^[^\\x00-\\x1f\\x7f:]+$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data239};
 if(vErrors === null){
 vErrors = [err616];
 }
@@ -7906,9 +7907,8 @@ vErrors.push(err616);
 errors++;
 }
 }
-}
 else {
-const err617 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data238};
+const err617 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/username",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.username,data:data239};
 if(vErrors === null){
 vErrors = [err617];
 }
@@ -7918,9 +7918,11 @@ vErrors.push(err617);
 errors++;
 }
 }
-}
-else {
-const err618 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data236};
+if(data238.password !== undefined){
+let data240 = data238.password;
+if(data240 && typeof data240 == "object" && !Array.isArray(data240)){
+if(data240.secret === undefined){
+const err618 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.required,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data240};
 if(vErrors === null){
 vErrors = [err618];
 }
@@ -7929,13 +7931,9 @@ vErrors.push(err618);
 }
 errors++;
 }
-}
-if(data231.headers !== undefined){
-let data240 = data231.headers;
-if(data240 && typeof data240 == "object" && !Array.isArray(data240)){
 for(const key62 in data240){
-if(!(pattern100.test(key62))){
-const err619 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data240};
+if(!(key62 === "secret")){
+const err619 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key62},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data240};
 if(vErrors === null){
 vErrors = [err619];
 }
@@ -7945,12 +7943,11 @@ vErrors.push(err619);
 errors++;
 }
 }
-for(const key63 in data240){
-if(pattern100.test(key63)){
-let data241 = data240[key63];
+if(data240.secret !== undefined){
+let data241 = data240.secret;
 if(typeof data241 === "string"){
-if(func3(data241) > 1024){
-const err620 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key63.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data241};
+if(func3(data241) > 128){
+const err620 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data241};
 if(vErrors === null){
 vErrors = [err620];
 }
@@ -7959,8 +7956,8 @@ vErrors.push(err620);
 }
 errors++;
 }
-if(!pattern102.test(data241)){
-const err621 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key63.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f]*$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f]*$"+"\"",schema:"^[^\\x00-\\x1f\\x7f]*$",parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data241};
+if(!pattern33.test(data241)){
+const err621 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9_]*$",parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data241};
 if(vErrors === null){
 vErrors = [err621];
 }
@@ -7971,7 +7968,7 @@ errors++;
 }
 }
 else {
-const err622 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key63.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"].type,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data241};
+const err622 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password/secret",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.properties.secret,data:data241};
 if(vErrors === null){
 vErrors = [err622];
 }
@@ -7982,9 +7979,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err623 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.headers.type,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data240};
+const err623 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth/password",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth.properties.password,data:data240};
 if(vErrors === null){
 vErrors = [err623];
 }
@@ -7996,7 +7992,7 @@ errors++;
 }
 }
 else {
-const err624 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.type,parentSchema:schema11.properties.remoteWrite.items,data:data231};
+const err624 = {instancePath:instancePath+"/remoteWrite/" + i49+"/basicAuth",schemaPath:"#/properties/remoteWrite/items/properties/basicAuth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.basicAuth.type,parentSchema:schema11.properties.remoteWrite.items.properties.basicAuth,data:data238};
 if(vErrors === null){
 vErrors = [err624];
 }
@@ -8006,9 +8002,12 @@ vErrors.push(err624);
 errors++;
 }
 }
-}
-else {
-const err625 = {instancePath:instancePath+"/remoteWrite",schemaPath:"#/properties/remoteWrite/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.remoteWrite.type,parentSchema:schema11.properties.remoteWrite,data:data230};
+if(data233.headers !== undefined){
+let data242 = data233.headers;
+if(data242 && typeof data242 == "object" && !Array.isArray(data242)){
+for(const key63 in data242){
+if(!(pattern101.test(key63))){
+const err625 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key63},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data242};
 if(vErrors === null){
 vErrors = [err625];
 }
@@ -8017,17 +8016,13 @@ vErrors.push(err625);
 }
 errors++;
 }
-let data242 = data.heartbeats;
-if(Array.isArray(data242)){
-const len34 = data242.length;
-for(let i50=0; i50<len34; i50++){
-let data243 = data242[i50];
-if(data243 && typeof data243 == "object" && !Array.isArray(data243)){
-if(data243.grace === undefined){
-data243.grace = "5m";
 }
-if(data243.name === undefined){
-const err626 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data243};
+for(const key64 in data242){
+if(pattern101.test(key64)){
+let data243 = data242[key64];
+if(typeof data243 === "string"){
+if(func3(data243) > 1024){
+const err626 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key64.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data243};
 if(vErrors === null){
 vErrors = [err626];
 }
@@ -8036,8 +8031,8 @@ vErrors.push(err626);
 }
 errors++;
 }
-if(data243.host === undefined){
-const err627 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(!pattern103.test(data243)){
+const err627 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key64.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/pattern",keyword:"pattern",params:{pattern: "^[^\\x00-\\x1f\\x7f]*$"},message:"must match pattern \""+"^[^\\x00-\\x1f\\x7f]*$"+"\"",schema:"^[^\\x00-\\x1f\\x7f]*$",parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data243};
 if(vErrors === null){
 vErrors = [err627];
 }
@@ -8046,8 +8041,9 @@ vErrors.push(err627);
 }
 errors++;
 }
-if(data243.every === undefined){
-const err628 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "every"},message:"must have required property '"+"every"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data243};
+}
+else {
+const err628 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers/" + key64.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/remoteWrite/items/properties/headers/patternProperties/%5E%5BA-Za-z0-9!%23%24%25%26'*%2B.%5E_%60%7C~0-%5D%2B%24/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"].type,parentSchema:schema11.properties.remoteWrite.items.properties.headers.patternProperties["^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"],data:data243};
 if(vErrors === null){
 vErrors = [err628];
 }
@@ -8056,9 +8052,11 @@ vErrors.push(err628);
 }
 errors++;
 }
-for(const key64 in data243){
-if(!((((key64 === "name") || (key64 === "host")) || (key64 === "every")) || (key64 === "grace"))){
-const err629 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key64},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.heartbeats.items,data:data243};
+}
+}
+}
+else {
+const err629 = {instancePath:instancePath+"/remoteWrite/" + i49+"/headers",schemaPath:"#/properties/remoteWrite/items/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.properties.headers.type,parentSchema:schema11.properties.remoteWrite.items.properties.headers,data:data242};
 if(vErrors === null){
 vErrors = [err629];
 }
@@ -8068,11 +8066,9 @@ vErrors.push(err629);
 errors++;
 }
 }
-if(data243.name !== undefined){
-let data244 = data243.name;
-if(typeof data244 === "string"){
-if(func3(data244) > 63){
-const err630 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.heartbeats.items.properties.name,data:data244};
+}
+else {
+const err630 = {instancePath:instancePath+"/remoteWrite/" + i49,schemaPath:"#/properties/remoteWrite/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.remoteWrite.items.type,parentSchema:schema11.properties.remoteWrite.items,data:data233};
 if(vErrors === null){
 vErrors = [err630];
 }
@@ -8081,8 +8077,10 @@ vErrors.push(err630);
 }
 errors++;
 }
-if(!pattern1.test(data244)){
-const err631 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.heartbeats.items.properties.name,data:data244};
+}
+}
+else {
+const err631 = {instancePath:instancePath+"/remoteWrite",schemaPath:"#/properties/remoteWrite/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.remoteWrite.type,parentSchema:schema11.properties.remoteWrite,data:data232};
 if(vErrors === null){
 vErrors = [err631];
 }
@@ -8091,9 +8089,17 @@ vErrors.push(err631);
 }
 errors++;
 }
+let data244 = data.heartbeats;
+if(Array.isArray(data244)){
+const len34 = data244.length;
+for(let i50=0; i50<len34; i50++){
+let data245 = data244[i50];
+if(data245 && typeof data245 == "object" && !Array.isArray(data245)){
+if(data245.grace === undefined){
+data245.grace = "5m";
 }
-else {
-const err632 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.name.type,parentSchema:schema11.properties.heartbeats.items.properties.name,data:data244};
+if(data245.name === undefined){
+const err632 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data245};
 if(vErrors === null){
 vErrors = [err632];
 }
@@ -8102,12 +8108,8 @@ vErrors.push(err632);
 }
 errors++;
 }
-}
-if(data243.host !== undefined){
-let data245 = data243.host;
-if(typeof data245 === "string"){
-if(func3(data245) > 63){
-const err633 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.heartbeats.items.properties.host,data:data245};
+if(data245.host === undefined){
+const err633 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data245};
 if(vErrors === null){
 vErrors = [err633];
 }
@@ -8116,8 +8118,8 @@ vErrors.push(err633);
 }
 errors++;
 }
-if(!pattern1.test(data245)){
-const err634 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.heartbeats.items.properties.host,data:data245};
+if(data245.every === undefined){
+const err634 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/required",keyword:"required",params:{missingProperty: "every"},message:"must have required property '"+"every"+"'",schema:schema11.properties.heartbeats.items.required,parentSchema:schema11.properties.heartbeats.items,data:data245};
 if(vErrors === null){
 vErrors = [err634];
 }
@@ -8126,9 +8128,9 @@ vErrors.push(err634);
 }
 errors++;
 }
-}
-else {
-const err635 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.host.type,parentSchema:schema11.properties.heartbeats.items.properties.host,data:data245};
+for(const key65 in data245){
+if(!((((key65 === "name") || (key65 === "host")) || (key65 === "every")) || (key65 === "grace"))){
+const err635 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key65},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.heartbeats.items,data:data245};
 if(vErrors === null){
 vErrors = [err635];
 }
@@ -8138,11 +8140,11 @@ vErrors.push(err635);
 errors++;
 }
 }
-if(data243.every !== undefined){
-let data246 = data243.every;
+if(data245.name !== undefined){
+let data246 = data245.name;
 if(typeof data246 === "string"){
-if(!pattern15.test(data246)){
-const err636 = {instancePath:instancePath+"/heartbeats/" + i50+"/every",schemaPath:"#/properties/heartbeats/items/properties/every/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.heartbeats.items.properties.every,data:data246};
+if(func3(data246) > 63){
+const err636 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.heartbeats.items.properties.name,data:data246};
 if(vErrors === null){
 vErrors = [err636];
 }
@@ -8151,9 +8153,8 @@ vErrors.push(err636);
 }
 errors++;
 }
-}
-else {
-const err637 = {instancePath:instancePath+"/heartbeats/" + i50+"/every",schemaPath:"#/properties/heartbeats/items/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.every.type,parentSchema:schema11.properties.heartbeats.items.properties.every,data:data246};
+if(!pattern1.test(data246)){
+const err637 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.heartbeats.items.properties.name,data:data246};
 if(vErrors === null){
 vErrors = [err637];
 }
@@ -8163,10 +8164,8 @@ vErrors.push(err637);
 errors++;
 }
 }
-let data247 = data243.grace;
-if(typeof data247 === "string"){
-if(!pattern15.test(data247)){
-const err638 = {instancePath:instancePath+"/heartbeats/" + i50+"/grace",schemaPath:"#/properties/heartbeats/items/properties/grace/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.heartbeats.items.properties.grace,data:data247};
+else {
+const err638 = {instancePath:instancePath+"/heartbeats/" + i50+"/name",schemaPath:"#/properties/heartbeats/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.name.type,parentSchema:schema11.properties.heartbeats.items.properties.name,data:data246};
 if(vErrors === null){
 vErrors = [err638];
 }
@@ -8176,8 +8175,11 @@ vErrors.push(err638);
 errors++;
 }
 }
-else {
-const err639 = {instancePath:instancePath+"/heartbeats/" + i50+"/grace",schemaPath:"#/properties/heartbeats/items/properties/grace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.grace.type,parentSchema:schema11.properties.heartbeats.items.properties.grace,data:data247};
+if(data245.host !== undefined){
+let data247 = data245.host;
+if(typeof data247 === "string"){
+if(func3(data247) > 63){
+const err639 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema11.properties.heartbeats.items.properties.host,data:data247};
 if(vErrors === null){
 vErrors = [err639];
 }
@@ -8186,9 +8188,8 @@ vErrors.push(err639);
 }
 errors++;
 }
-}
-else {
-const err640 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.heartbeats.items.type,parentSchema:schema11.properties.heartbeats.items,data:data243};
+if(!pattern1.test(data247)){
+const err640 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",parentSchema:schema11.properties.heartbeats.items.properties.host,data:data247};
 if(vErrors === null){
 vErrors = [err640];
 }
@@ -8198,9 +8199,8 @@ vErrors.push(err640);
 errors++;
 }
 }
-}
 else {
-const err641 = {instancePath:instancePath+"/heartbeats",schemaPath:"#/properties/heartbeats/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.heartbeats.type,parentSchema:schema11.properties.heartbeats,data:data242};
+const err641 = {instancePath:instancePath+"/heartbeats/" + i50+"/host",schemaPath:"#/properties/heartbeats/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.host.type,parentSchema:schema11.properties.heartbeats.items.properties.host,data:data247};
 if(vErrors === null){
 vErrors = [err641];
 }
@@ -8210,13 +8210,85 @@ vErrors.push(err641);
 errors++;
 }
 }
-else {
-const err642 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data245.every !== undefined){
+let data248 = data245.every;
+if(typeof data248 === "string"){
+if(!pattern15.test(data248)){
+const err642 = {instancePath:instancePath+"/heartbeats/" + i50+"/every",schemaPath:"#/properties/heartbeats/items/properties/every/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.heartbeats.items.properties.every,data:data248};
 if(vErrors === null){
 vErrors = [err642];
 }
 else {
 vErrors.push(err642);
+}
+errors++;
+}
+}
+else {
+const err643 = {instancePath:instancePath+"/heartbeats/" + i50+"/every",schemaPath:"#/properties/heartbeats/items/properties/every/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.every.type,parentSchema:schema11.properties.heartbeats.items.properties.every,data:data248};
+if(vErrors === null){
+vErrors = [err643];
+}
+else {
+vErrors.push(err643);
+}
+errors++;
+}
+}
+let data249 = data245.grace;
+if(typeof data249 === "string"){
+if(!pattern15.test(data249)){
+const err644 = {instancePath:instancePath+"/heartbeats/" + i50+"/grace",schemaPath:"#/properties/heartbeats/items/properties/grace/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(s|m|h|d|w)$"},message:"must match pattern \""+"^[1-9][0-9]*(s|m|h|d|w)$"+"\"",schema:"^[1-9][0-9]*(s|m|h|d|w)$",parentSchema:schema11.properties.heartbeats.items.properties.grace,data:data249};
+if(vErrors === null){
+vErrors = [err644];
+}
+else {
+vErrors.push(err644);
+}
+errors++;
+}
+}
+else {
+const err645 = {instancePath:instancePath+"/heartbeats/" + i50+"/grace",schemaPath:"#/properties/heartbeats/items/properties/grace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.heartbeats.items.properties.grace.type,parentSchema:schema11.properties.heartbeats.items.properties.grace,data:data249};
+if(vErrors === null){
+vErrors = [err645];
+}
+else {
+vErrors.push(err645);
+}
+errors++;
+}
+}
+else {
+const err646 = {instancePath:instancePath+"/heartbeats/" + i50,schemaPath:"#/properties/heartbeats/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.heartbeats.items.type,parentSchema:schema11.properties.heartbeats.items,data:data245};
+if(vErrors === null){
+vErrors = [err646];
+}
+else {
+vErrors.push(err646);
+}
+errors++;
+}
+}
+}
+else {
+const err647 = {instancePath:instancePath+"/heartbeats",schemaPath:"#/properties/heartbeats/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.heartbeats.type,parentSchema:schema11.properties.heartbeats,data:data244};
+if(vErrors === null){
+vErrors = [err647];
+}
+else {
+vErrors.push(err647);
+}
+errors++;
+}
+}
+else {
+const err648 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err648];
+}
+else {
+vErrors.push(err648);
 }
 errors++;
 }

@@ -21,6 +21,8 @@ import { BLACKBOX_CONFIG, blackboxArgs, blackboxConfig, blackboxDropIn } from ".
 import { remoteWriteSecretFiles } from "./remote-write.ts";
 import { netdataStep, netdataStreaming } from "../node/netdata.ts";
 import { netdataStreamStep } from "../node/netdata-stream.ts";
+import { crowdsecStep } from "../node/crowdsec.ts";
+import { crowdsecFleet, crowdsecLapiHost } from "../crowdsec-fleet.ts";
 import { PROMETHEUS_CONFIG, prometheusArgs, prometheusConfig, ruleFiles } from "./prometheus.ts";
 import {
   ALERTMANAGER_CONFIG,
@@ -93,5 +95,8 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
     // The fleet dashboard: this hub's Netdata is the parent the nodes stream to (installed here
     // unless the node role already did).
     ...(netdataStreaming(spec) ? [...(host.roles.includes("node") ? [] : [netdataStep(spec, host, ctx)]), netdataStreamStep(spec, host, ctx)] : []),
+    // CrowdSec as one fleet: the first hub runs the Local API every node's agent and bouncer use
+    // (a hub that is also a node gets it from the node role, with its own agent).
+    ...(crowdsecFleet(spec) && crowdsecLapiHost(spec)?.name === host.name && !host.roles.includes("node") ? [crowdsecStep(spec, host, ctx)] : []),
   ];
 };

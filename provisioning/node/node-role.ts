@@ -27,6 +27,6 @@ export const nodeRoleSteps: RoleSteps = (spec, host, ctx) => [
   // vigil-heartbeat for the spec's cron jobs and backups on this host (after node_exporter, whose textfile directory it uses).
   ...heartbeatSteps(spec, host),
   ...fail2banSteps(spec),
-  ...crowdsecSteps(spec),
+  ...crowdsecSteps(spec, host, ctx),
   ...mtailSteps(spec, host, ctx),
 ];

@@ -3,9 +3,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { previewCloudResources, type CloudResource } from "../../components/cloud-preview.ts";
-import { METRICS_PORTS } from "../../provisioning/service-ports.ts";
+import { CROWDSEC_LAPI_PORT, METRICS_PORTS } from "../../provisioning/service-ports.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { SPEC_FILES, T, loadSpec, ofType } from "./helpers.ts";
+import { SPEC_FILES, T, loadEdited, loadSpec, ofType } from "./helpers.ts";
 
 const noSteps = (spec: Spec, host: string) => ({ host, roles: spec.hosts.find((h) => h.name === host)!.roles, steps: [] });
 
@@ -90,4 +90,16 @@ test("SSH open to the whole internet is refused, naming the field", async () => 
   await assert.rejects(previewCloudResources(spec, { planHost: noSteps }), /access\.sshAllowFrom: 0\.0\.0\.0\/0 opens SSH to the whole internet/);
   // and the next program in the same process still plans.
   assert.ok((await previewCloudResources(loadSpec(SPEC_FILES.dev), { planHost: noSteps })).length > 0);
+});
+
+test("CrowdSec as one fleet: the Local API port is open to the VPC only, and only when the fleet is on", async () => {
+  const fleet = loadEdited(SPEC_FILES.prod, /crowdsec: \{ enabled: true,/, "crowdsec: { fleetKey: { secret: crowdsecFleetKey }, enabled: true,");
+  assert.ok(fleet.stack.crowdsec.fleetKey);
+  const lapiRules = async (spec: Spec) => {
+    const rs = await previewCloudResources(spec, { planHost: noSteps });
+    assertFirewallsSafe(spec, rs);
+    return ofType(rs, T.firewall).flatMap((fw) => ((fw.inputs.inboundRules as Rule[]) ?? []).filter((r) => covers(r, CROWDSEC_LAPI_PORT)));
+  };
+  assert.deepEqual(await lapiRules(fleet), [{ protocol: "tcp", portRange: String(CROWDSEC_LAPI_PORT), sourceAddresses: [fleet.vpc.ipRange] }]);
+  assert.deepEqual(await lapiRules(loadSpec(SPEC_FILES.prod)), [], "a lone Local API is on loopback: nothing to open");
 });

@@ -5,9 +5,10 @@ import { previewCloudResources, SECRET } from "../../components/cloud-preview.ts
 import { specSecretNames } from "../../components/program.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { stepSecrets } from "../../provisioning/plan.ts";
-import { secretsStdin } from "../../provisioning/step-script.ts";
+import { deriveSecret, secretsStdin } from "../../provisioning/step-script.ts";
+import { credentialLabel } from "../../provisioning/crowdsec-fleet.ts";
 import { fixturePlanner } from "./fixtures/fixture-planner.ts";
-import { SPEC_FILES, T, loadSpec, named, ofType, revealed } from "./helpers.ts";
+import { SPEC_FILES, T, loadEdited, loadSpec, named, ofType, revealed } from "./helpers.ts";
 
 for (const [label, file] of Object.entries(SPEC_FILES)) {
   test(`${label}: no secret value in any plain input; stdin, connection and webhooks are secret`, async () => {
@@ -54,3 +55,23 @@ for (const [label, file] of Object.entries(SPEC_FILES)) {
     }
   });
 }
+
+test("CrowdSec fleet: the derived credentials travel only in secret stdin, each host's its own, the fleetKey in none", async () => {
+  const spec = loadEdited(SPEC_FILES.prod, /crowdsec: \{ enabled: true,/, "crowdsec: { fleetKey: { secret: crowdsecFleetKey }, enabled: true,");
+  const names = [...specSecretNames(spec), "sshPrivateKey"];
+  assert.ok(names.includes("crowdsecFleetKey"));
+  const values = Object.fromEntries(names.map((n) => [n, `VALUE-${n}-${Math.random().toString(36).slice(2)}`]));
+  const derived = ["machine", "bouncer"].map((kind) => deriveSecret(values.crowdsecFleetKey!, credentialLabel(kind as "machine", "app-1")));
+  const plain = JSON.stringify(await previewCloudResources(spec, { secrets: values }));
+  for (const v of [values.crowdsecFleetKey!, ...derived]) assert.ok(!plain.includes(v), "a CrowdSec credential in a plain input");
+  const open = await previewCloudResources(spec, { secrets: values, revealSecrets: true });
+  const stdin = (name: string) => {
+    const lines = String(revealed(named(open, T.command, name).inputs.stdin)).trim().split("\n");
+    return lines.map((l) => Buffer.from(l.split(" ")[1]!, "base64").toString("utf8")).join("\n");
+  };
+  // app-1's agent and bouncer get their own credential; the hub (monitor) registers both.
+  assert.ok(stdin("app-1-crowdsec").includes(derived[0]!) && !stdin("app-1-crowdsec").includes(derived[1]!));
+  assert.ok(stdin("app-1-crowdsec-firewall-bouncer").includes(derived[1]!));
+  for (const v of derived) assert.ok(stdin("monitor-crowdsec").includes(v));
+  for (const n of ["app-1-crowdsec", "app-1-crowdsec-firewall-bouncer", "monitor-crowdsec"]) assert.ok(!stdin(n).includes(values.crowdsecFleetKey!));
+});

@@ -1,7 +1,7 @@
 // The fleet e2e: two app nodes and an HA hub pair on a private bridge, this machine at .1 with the
 // alert receiver and a VictoriaMetrics (Debian's victoria-metrics) as the long-term store.
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,8 +15,22 @@ export const RECEIVER_PORT = 9099;
 export const VM_PORT = 8428;
 export const FLEET_SERVICE = "e2e-app";
 export const FLEET_DB = "/srv/e2e/app.db";
-/** The Netdata stream API key (a UUID, as Netdata requires), as the offline CLI reads it. */
-export const fleetSecrets = (): NodeJS.ProcessEnv => ({ ...process.env, VIGIL_SECRET_NETDATA_STREAM_KEY: randomUUID() });
+/**
+ * The Netdata stream API key (a UUID, as Netdata requires) and CrowdSec's fleetKey, as the
+ * offline CLI reads them.
+ */
+export const fleetSecrets = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  VIGIL_SECRET_NETDATA_STREAM_KEY: randomUUID(),
+  VIGIL_SECRET_CROWDSEC_FLEET_KEY: randomBytes(32).toString("hex"),
+});
+
+/**
+ * The brute-forcing address: TEST-NET-2 (RFC 5737), routed nowhere on this machine. Not a
+ * private address, since CrowdSec's whitelists parser (enabled by Debian's postinst) never bans
+ * RFC 1918 ones. The test puts it on the bridge and gives app-1 a host route back to it.
+ */
+export const ATTACKER = "198.51.100.77";
 
 export function fleetOptions(log: (line: string) => void = (l) => process.stderr.write(`# ${l}\n`)): LocalOptions {
   return localOptions({ ...process.env, VIGIL_LOCAL_DIR: process.env.VIGIL_E2E_FLEET_DIR ?? "/var/lib/vigil-e2e-fleet" }, log);
@@ -43,7 +57,8 @@ hosts:
   - { name: hub-b, roles: [hub] }
 stack:
   netdata: { streamApiKey: { secret: netdataStreamKey } }
-  crowdsec: { enabled: false }
+  # One CrowdSec fleet: hub-a runs the Local API, both nodes' agents and bouncers use it.
+  crowdsec: { centralApi: false, fleetKey: { secret: crowdsecFleetKey } }
   fail2ban: { enabled: false }
 intervals: { scrape: ${interval}, evaluation: ${interval} }
 thresholds:
