@@ -182,9 +182,23 @@ function noIpv6(path: string): void {
 export function removeFleetNetwork(net: Pick<FleetNetwork, "bridge" | "hosts">): void {
   for (const h of net.hosts) {
     if (netnsExists(h.netns)) ip(["netns", "del", h.netns], `removing the namespace of ${h.name}`);
-    if (linkExists(h.veth)) ip(["link", "del", h.veth], `removing the veth of ${h.name}`);
+    removeLink(h.veth, `removing the veth of ${h.name}`);
   }
-  if (linkExists(net.bridge)) ip(["link", "del", net.bridge], "removing the fleet bridge");
+  removeLink(net.bridge, "removing the fleet bridge");
+}
+
+/**
+ * `ip link del` of a link that may vanish on its own meanwhile: deleting a namespace destroys its
+ * veth pairs in the kernel's cleanup work, after `ip netns del` returns, so the host end can
+ * still be listed and then be gone ("Cannot find device") when we delete it. Gone is done.
+ */
+function removeLink(name: string, what: string): void {
+  if (!linkExists(name)) return;
+  try {
+    ip(["link", "del", name], what);
+  } catch (err) {
+    if (linkExists(name)) throw err;
+  }
 }
 
 /** The routes inside a host's namespace (for tests and status: there must be no default route). */
