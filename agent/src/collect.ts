@@ -16,6 +16,8 @@ export interface CollectOptions {
   log: (line: string) => void;
   /** Resident mode: answers of unchanged databases are re-used (sqlite-probe.ts). */
   statsCache?: StatsCache;
+  /** Resident mode: told when a PM2 app just started will count as online (pm2-probe.ts), to collect again then. */
+  settlesAt?: (atMs: number) => void;
 }
 
 export async function collect(config: AgentConfig, options: CollectOptions): Promise<Sample[]> {
@@ -35,6 +37,7 @@ export async function collect(config: AgentConfig, options: CollectOptions): Pro
     try {
       const result = await probePm2(daemon, options.pm2TimeoutMs);
       if (result.error) options.log(`pm2 ${daemon.user}: ${result.error}`);
+      if (result.settlesAtMs !== undefined) options.settlesAt?.(result.settlesAtMs);
       return result.samples;
     } catch (err) {
       options.log(`pm2 ${daemon.user}: probe failed: ${String(err)}`);

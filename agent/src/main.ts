@@ -40,6 +40,10 @@ published at once, not at the next tick: a database file deleted, renamed or re-
 exiting, going online or errored, or the daemon going away (the daemon's event bus,
 PM2_HOME/pub.sock, read only and only once pm2.pid proves the daemon alive). Triggered
 collections wait ${SETTLE_MS} ms for a burst to settle and are at least ${MIN_GAP_MS} ms apart.
+A PM2 app counts as online once it has stayed online for its min_uptime (PM2's own threshold for a
+stable start, 1 s by default), so a crash-looping app is never reported online between its
+restarts; the agent collects again at that moment, so a deploy's restart is not reported down
+for longer.
 A resident agent asks SQLite again only when the database or its -wal changed (inode, size,
 mtime, ctime) or its last answer is a minute old; stat runs at every collection. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
 a --once run per 15 s from a systemd timer costs ~230 ms of CPU each, ~1.5 % of one core, mostly
@@ -174,8 +178,8 @@ async function main(argv: string[]): Promise<number> {
   // Resident, the same problem would be logged every interval: log a line when it first appears.
   const changesOnly = onlyNewLines(log);
   const statsCache: StatsCache | undefined = values.once ? undefined : new Map();
-  const collectOnce = async (textfile: string | undefined): Promise<string> => {
-    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log, statsCache }));
+  const collectOnce = async (textfile: string | undefined, settlesAt?: (atMs: number) => void): Promise<string> => {
+    const text = formatSamples(await collect(config, { backend, stateFile: state, pm2TimeoutMs, log: values.once ? log : changesOnly.log, statsCache, settlesAt }));
     if (textfile !== undefined) {
       try {
         writeFileAtomic(textfile, text);
@@ -197,7 +201,7 @@ async function main(argv: string[]): Promise<number> {
   }
   return resident(config.sqlite.length > 0, {
     intervalMs: flagMs("interval", values.interval, "15s"),
-    collect: () => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom").finally(() => changesOnly.next()),
+    collect: (settlesAt) => collectOnce(values.textfile ?? "/var/lib/prometheus/node-exporter/vigil.prom", settlesAt).finally(() => changesOnly.next()),
     checkIntegrity: () => runDueChecks(config.sqlite, { backend, file: state, budgetMs, rollbackBudgetMs, log }),
     watch: (changed) => (values["no-watch"] ? undefined : watchFaults(config, changed, log)),
   });
@@ -213,7 +217,8 @@ function resident(
   hasDatabases: boolean,
   loop: {
     intervalMs: number;
-    collect: () => Promise<unknown>;
+    /** settlesAt: a PM2 app just started counts as online from then on (pm2-probe.ts): collect again at that moment. */
+    collect: (settlesAt: (atMs: number) => void) => Promise<unknown>;
     checkIntegrity: () => Promise<unknown>;
     watch: (changed: (why: string) => void) => Watches | undefined;
   },
@@ -223,6 +228,20 @@ function resident(
   let checking = false;
   let lastStart = 0;
   let triggered: NodeJS.Timeout | undefined;
+  let settleTimer: NodeJS.Timeout | undefined;
+  let settleAt = Infinity;
+  // One timer for the earliest pending settle moment; a deploy's restart is then reported online
+  // min_uptime after PM2 started it, not an interval later.
+  const settlesAt = (atMs: number) => {
+    if (atMs >= settleAt) return;
+    if (settleTimer !== undefined) clearTimeout(settleTimer);
+    settleAt = atMs;
+    settleTimer = setTimeout(() => {
+      settleTimer = undefined;
+      settleAt = Infinity;
+      soon();
+    }, Math.max(0, atMs - Date.now()) + 10);
+  };
   const collectNow = () => {
     if (collecting) {
       again = true;
@@ -231,7 +250,7 @@ function resident(
     collecting = true;
     lastStart = Date.now();
     loop
-      .collect()
+      .collect(settlesAt)
       .catch((err) => log(`collection failed: ${String(err)}`))
       .finally(() => {
         collecting = false;

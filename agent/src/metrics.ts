@@ -21,7 +21,7 @@ export const METRICS = {
   vigil_sqlite_integrity_ok: ["gauge", "Result of the last completed PRAGMA quick_check (1 ok, 0 failed)."],
   vigil_sqlite_integrity_check_timestamp_seconds: ["gauge", "When the last quick_check completed (unix seconds)."],
   vigil_pm2_up: ["gauge", "1 if that user's PM2 daemon answered."],
-  vigil_pm2_app_online: ["gauge", "1 if every instance of the app is online; 0 otherwise and for a missing expected app."],
+  vigil_pm2_app_online: ["gauge", "1 if every instance of the app has been online for its min_uptime (PM2's stable start, default 1s); 0 otherwise and for a missing expected app."],
   vigil_pm2_app_restarts_total: ["counter", "PM2 restart count (sum over instances)."],
   vigil_pm2_app_memory_bytes: ["gauge", "Resident memory reported by PM2 (sum over instances)."],
   vigil_pm2_app_cpu_percent: ["gauge", "CPU percent reported by PM2 (sum over instances)."],

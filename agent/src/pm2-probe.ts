@@ -10,7 +10,7 @@ import { callPm2 } from "./pm2-rpc.ts";
 /** The fields of a getMonitorData entry the agent reads. */
 interface Pm2Process {
   name?: string;
-  pm2_env?: { status?: string; restart_time?: number; pm_uptime?: number; pmx_module?: boolean };
+  pm2_env?: { status?: string; restart_time?: number; pm_uptime?: number; min_uptime?: number | string; pmx_module?: boolean };
   monit?: { memory?: number; cpu?: number };
 }
 
@@ -18,6 +18,26 @@ export interface Pm2ProbeResult {
   samples: Sample[];
   /** Why the daemon counts as down; undefined when it answered. */
   error?: string;
+  /** When an instance that PM2 has just started will have been up its min_uptime (epoch ms): collect again then. */
+  settlesAtMs?: number;
+}
+
+/**
+ * PM2's own default `min_uptime` (ms): God.js counts an exit sooner than this after a start as an
+ * "unstable restart" (and gives up after max_restarts of them), whatever the status said meanwhile.
+ */
+export const PM2_DEFAULT_MIN_UPTIME_MS = 1000;
+
+/** An instance's min_uptime in ms: PM2 keeps it as a number of ms in pm2_env (the CLI parses "3s"). */
+function minUptimeMs(p: Pm2Process): number {
+  const v = Number(p.pm2_env?.min_uptime);
+  return Number.isFinite(v) && v >= 0 ? v : PM2_DEFAULT_MIN_UPTIME_MS;
+}
+
+export interface AppSamples {
+  samples: Sample[];
+  /** The earliest moment a just-started instance reaches its min_uptime; undefined when none is young. */
+  settlesAtMs?: number;
 }
 
 /** The home directory of `user` from /etc/passwd (Node has no getpwnam). */
@@ -64,14 +84,20 @@ export function daemonAbsence(pm2Home: string): string | undefined {
   return undefined;
 }
 
-/** Per-app samples from getMonitorData; instances of one app (cluster mode) are summed. */
-export function appSamples(user: string, processes: readonly Pm2Process[], expected: readonly string[], nowMs: number): Sample[] {
+/**
+ * Per-app samples from getMonitorData; instances of one app (cluster mode) are summed. An instance
+ * counts as online once it has stayed `online` for its min_uptime, as PM2 itself judges a start:
+ * a crash-looping app shows `online` for a moment after each of PM2's restarts, and reporting that
+ * moment would restart Pm2AppDown's confirm window at every restart (BENCHMARKS.md, issue 18).
+ */
+export function appSamples(user: string, processes: readonly Pm2Process[], expected: readonly string[], nowMs: number): AppSamples {
   const apps = new Map<string, Pm2Process[]>();
   for (const p of processes) {
     if (typeof p.name !== "string" || p.pm2_env?.pmx_module) continue;
     apps.set(p.name, [...(apps.get(p.name) ?? []), p]);
   }
   const out: Sample[] = [];
+  let settlesAtMs: number | undefined;
   const names = [...new Set([...expected, ...apps.keys()])];
   for (const app of names) {
     const labels = { pm2_user: user, app };
@@ -80,9 +106,14 @@ export function appSamples(user: string, processes: readonly Pm2Process[], expec
       out.push(sample("vigil_pm2_app_online", labels, 0));
       continue;
     }
-    const online = instances.every((p) => p.pm2_env?.status === "online");
+    const started = (p: Pm2Process) => Number(p.pm2_env?.pm_uptime) || 0;
+    const online = instances.every((p) => p.pm2_env?.status === "online" && nowMs - started(p) >= minUptimeMs(p));
+    for (const p of instances) {
+      const settles = started(p) + minUptimeMs(p);
+      if (p.pm2_env?.status === "online" && settles > nowMs) settlesAtMs = Math.min(settlesAtMs ?? settles, settles);
+    }
     const sum = (f: (p: Pm2Process) => number | undefined) => instances.reduce((n, p) => n + (Number(f(p)) || 0), 0);
-    const starts = instances.map((p) => Number(p.pm2_env?.pm_uptime) || 0);
+    const starts = instances.map(started);
     out.push(
       sample("vigil_pm2_app_online", labels, online ? 1 : 0),
       sample("vigil_pm2_app_restarts_total", labels, sum((p) => p.pm2_env?.restart_time)),
@@ -91,13 +122,13 @@ export function appSamples(user: string, processes: readonly Pm2Process[], expec
       sample("vigil_pm2_app_uptime_seconds", labels, online && starts.length ? Math.max(0, (nowMs - Math.max(...starts)) / 1000) : 0),
     );
   }
-  return out;
+  return { samples: out, settlesAtMs };
 }
 
 /** vigil_pm2_up and the app samples of one daemon; a daemon that is not there is `up 0`. */
 export async function probePm2(daemon: Pm2Daemon, timeoutMs: number): Promise<Pm2ProbeResult> {
   const up = (v: number) => sample("vigil_pm2_up", { pm2_user: daemon.user }, v);
-  const down = (error: string): Pm2ProbeResult => ({ samples: [up(0), ...appSamples(daemon.user, [], daemon.apps, Date.now())], error });
+  const down = (error: string): Pm2ProbeResult => ({ samples: [up(0), ...appSamples(daemon.user, [], daemon.apps, Date.now()).samples], error });
   let home: string | undefined;
   try {
     home = pm2HomeOf(daemon);
@@ -110,7 +141,8 @@ export async function probePm2(daemon: Pm2Daemon, timeoutMs: number): Promise<Pm
   try {
     const [list] = await callPm2(join(home, "rpc.sock"), "getMonitorData", [{}], timeoutMs);
     if (!Array.isArray(list)) return down("getMonitorData returned no list");
-    return { samples: [up(1), ...appSamples(daemon.user, list as Pm2Process[], daemon.apps, Date.now())] };
+    const apps = appSamples(daemon.user, list as Pm2Process[], daemon.apps, Date.now());
+    return { samples: [up(1), ...apps.samples], settlesAtMs: apps.settlesAtMs };
   } catch (err) {
     return down((err as Error).message);
   }

@@ -82,6 +82,43 @@ describe("resident agent: faults it can see are published at once, not at the ne
     await published(textfile, 'vigil_pm2_app_online{pm2_user="root",app="api"}', 1);
   });
 
+  it("a restarted app is published online once it has been up min_uptime (PM2's default 1 s), by the agent's own timer", async () => {
+    const series = 'vigil_pm2_app_online{pm2_user="root",app="api"}';
+    await pm2(home, ["restart", "api"]);
+    const restarted = Date.now();
+    // The bus's online event is collected 200 ms later: the instance is younger than min_uptime.
+    await published(textfile, series, 0, 2000);
+    await published(textfile, series, 1, 4000);
+    const after = Date.now() - restarted;
+    // The interval is an hour: only the settle timer (pm_uptime + min_uptime) can have published it.
+    assert.ok(after >= 700 && after < 3500, `online published ${after} ms after the restart`);
+  });
+
+  it("a crash-looping app is never published online, though PM2 shows it online after each restart", async () => {
+    const series = 'vigil_pm2_app_online{pm2_user="root",app="crashy"}';
+    const restarts = 'vigil_pm2_app_restarts_total{pm2_user="root",app="crashy"}';
+    writeFileSync(join(dir, "crashy.js"), "setTimeout(() => process.exit(1), 400);\n");
+    // min_uptime has no CLI flag: an ecosystem file, as apps set it.
+    const ecosystem = join(dir, "crashy.config.js");
+    writeFileSync(ecosystem, `module.exports = { apps: [{ name: "crashy", script: ${JSON.stringify(join(dir, "crashy.js"))}, min_uptime: 2000, restart_delay: 300 }] };\n`);
+    const seen: number[] = [];
+    const poll = setInterval(() => {
+      const v = read(textfile).get(series);
+      if (v !== undefined && seen.at(-1) !== v) seen.push(v);
+    }, 20);
+    try {
+      // Each start lives 400 ms, under min_uptime (2 s); the bus announces each one, and each
+      // announcement is collected 200 ms later, while PM2 says online.
+      await pm2(home, ["start", ecosystem]);
+      await new Promise((r) => setTimeout(r, 4000));
+    } finally {
+      clearInterval(poll);
+      await pm2(home, ["delete", "crashy"]).catch(() => undefined);
+    }
+    assert.ok((read(textfile).get(restarts) ?? 0) >= 2, `PM2 restarted crashy: ${read(textfile).get(restarts)}`);
+    assert.deepEqual(seen, [0], `published values of ${series} over the crash loop: ${seen.join(", ")}`);
+  });
+
   it("a killed PM2 daemon is published within a second, and the agent starts no daemon", async () => {
     const pid = Number(readFileSync(join(home, "pm2.pid"), "utf8"));
     process.kill(pid, "SIGKILL");
