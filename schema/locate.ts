@@ -60,12 +60,13 @@ export function parseLocated(text: string, file: string, what: string): Parsed {
 function offsetOf(doc: Document, path: readonly (string | number)[], key: boolean, inValue?: { text: string; offset: number }): number {
   let node: Node | null = doc.contents;
   let offset = node?.range?.[0] ?? 0;
-  for (const part of path) {
+  for (const [depth, part] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
       if (!pair) return offset;
       const keyNode = pair.key as Node;
-      if (key && part === path[path.length - 1]) return keyNode.range?.[0] ?? offset;
+      // The key of the path's last part, not of an earlier part of the same name (agent.agent).
+      if (key && depth === path.length - 1) return keyNode.range?.[0] ?? offset;
       node = (pair.value as Node | null) ?? null;
       offset = node?.range?.[0] ?? keyNode.range?.[0] ?? offset;
     } else if (isSeq(node) && typeof part === "number") {
@@ -175,6 +176,8 @@ function pathOf(instancePath: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
+const YAML_TYPE: Record<string, string> = { object: "mapping", array: "list" };
+
 const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
 
 /** Turns ajv's errors into one readable, located message per problem. */
@@ -218,9 +221,10 @@ export function schemaErrors(raw: readonly ErrorObject[], file: string, locate: 
         if (parent.title === "secret reference" && typeof e.data === "string") {
           message = "is a plain string, but secrets must be given as { secret: NAME } (Pulumi config secret vigil:NAME, or env VIGIL_SECRET_NAME)";
         } else {
-          const expected = (e.params as { type: string }).type;
-          const got = e.data === null ? "null" : Array.isArray(e.data) ? "a list" : typeof e.data;
-          message = `must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected === "object" ? "mapping" : expected === "array" ? "list" : expected}, got ${got}`;
+          // In YAML's words: a mapping, a list (JSON Schema's object, array).
+          const expected = YAML_TYPE[(e.params as { type: string }).type] ?? (e.params as { type: string }).type;
+          const got = e.data === null ? "null" : Array.isArray(e.data) ? "a list" : typeof e.data === "object" ? "a mapping" : typeof e.data;
+          message = `must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}, got ${got}`;
         }
         break;
       case "enum":
