@@ -48,10 +48,14 @@ export function templateError(text: string): string | undefined {
     if (action.startsWith("-")) action = action.slice(1);
     if (action.endsWith("-")) action = action.slice(0, -1);
     if (action.includes("{{")) return `template action "{{${rest.slice(open + 2, close)}}}" holds "{{"`;
-    const commands = action.split("|").map((c) => c.trim());
-    if (commands.some((c) => c === "")) return `empty template action or command in "{{${rest.slice(open + 2, close)}}}"`;
-    for (const command of commands) {
-      const words = command.match(/"[^"\\]*"|`[^`]*`|\S+/g) ?? [];
+    // Words and the pipes between commands; a | inside a string literal (reReplaceAll "a|b") is text.
+    const commands: string[][] = [[]];
+    for (const token of action.match(/"[^"\\]*"|`[^`]*`|\||[^\s|]+/g) ?? []) {
+      if (token === "|") commands.push([]);
+      else commands[commands.length - 1]!.push(token);
+    }
+    if (commands.some((words) => words.length === 0)) return `empty template action or command in "{{${rest.slice(open + 2, close)}}}"`;
+    for (const words of commands) {
       for (const word of words) {
         if (!WORD.test(word)) return `template action "{{${rest.slice(open + 2, close)}}}": "${word}" is not a label, $value, a literal or a function`;
         if (/^[a-zA-Z]/.test(word) && !ALLOWED.has(word)) {
