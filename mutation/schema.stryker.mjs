@@ -19,6 +19,8 @@ export default folderConfig({
     "test/spec/value-formats.test.ts",
     "test/spec/promql.test.ts",
     "test/spec/spec-files.test.ts",
+    "test/spec/log-checks.test.ts",
+    "test/spec/alert-routing.test.ts",
     "test/spec/closed-schema.test.ts",
     "test/spec/ip-ranges.test.ts",
     "test/spec/prom-template.test.ts",
@@ -45,6 +47,7 @@ export default folderConfig({
     "test/spec/account-checks.test.ts > vigil validate of the example stacks",
     "test/spec/account-checks.test.ts > overlapping VPC ranges across two files",
     "test/spec/account-checks.test.ts > a clashing project name",
+    // (their located lines are checked in-process by "in-process, exactly as vigil validate prints them")
     "test/spec/spec-properties.test.ts > structural mutations",
     "test/spec/spec-properties.test.ts > text mutations",
     "test/spec/spec-properties.test.ts > a mutated but still valid spec",

@@ -42,7 +42,12 @@ function unclosedParen(regex: string): number {
     const c = regex[i];
     if (c === "\\") i++;
     else if (inClass) inClass = c !== "]";
-    else if (c === "[") inClass = true;
+    else if (c === "[") {
+      inClass = true;
+      // RE2 reads a ] right after [ or [^ as a literal, not as the end of the class.
+      if (regex[i + 1] === "^") i++;
+      if (regex[i + 1] === "]") i++;
+    }
     else if (c === "(") open.push(i);
     else if (c === ")") open.pop();
   }

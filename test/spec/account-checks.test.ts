@@ -9,6 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { accountProblems } from "../../schema/account-checks.ts";
 import { loadSpecFile, loadSpecText } from "../../schema/load-spec.ts";
+import { formatErrors } from "../../schema/spec-errors.ts";
 import { DO_RESERVED_RANGES, candidateRange, defaultVpcRange, rangesOverlap, reservedOverlap } from "../../schema/vpc-range.ts";
 import { runVigil } from "../run-vigil.ts";
 
@@ -128,4 +129,29 @@ test("three files: every pair is checked, a file clean of clashes gets no error"
   const loaded = specs.map((f) => loadSpecFile(f)).flatMap((l) => (l.ok ? [l] : []));
   const errors = accountProblems(loaded);
   assert.deepEqual(errors.map((e) => e.file), [specs[0], specs[1]]);
+});
+
+test("in-process, exactly as vigil validate prints them: an overlap and a clashing project name, each in both files", () => {
+  const load = (file: string) => {
+    const l = loadSpecFile(file);
+    assert.ok(l.ok, file);
+    return l;
+  };
+  const wide = variant("wide2.yaml", (t) => t.replace("environment: prod", "environment: staging").replace("ipRange: 10.20.0.0/24", "ipRange: 10.20.0.0/16"));
+  assert.deepEqual(formatErrors(accountProblems([load("stacks/prod.yaml"), load(wide)])).split("\n"), [
+    `stacks/prod.yaml:7:17 vpc.ipRange: 10.20.0.0/24 overlaps the VPC range 10.20.0.0/16 of ${wide} (dcg-staging); VPC ranges must not overlap within a DigitalOcean account: set vpc.ipRange in one of them`,
+    `${wide}:7:17 vpc.ipRange: 10.20.0.0/16 overlaps the VPC range 10.20.0.0/24 of stacks/prod.yaml (dcg-prod); VPC ranges must not overlap within a DigitalOcean account: set vpc.ipRange in one of them`,
+  ]);
+  const twin = variant("twin2.yaml", (t) => t.replace("ipRange: 10.20.0.0/24", "ipRange: 10.21.0.0/24"));
+  assert.deepEqual(formatErrors(accountProblems([load("stacks/prod.yaml"), load(twin)])).split("\n"), [
+    `stacks/prod.yaml:4:14 environment: project "dcg-prod" is also that of ${twin}; DigitalOcean project names are unique per account: change project or environment in one of them`,
+    `${twin}:4:14 environment: project "dcg-prod" is also that of stacks/prod.yaml; DigitalOcean project names are unique per account: change project or environment in one of them`,
+  ]);
+  // A derived range that clashes: at `project:` (line 5 once vpc is gone), the message says so.
+  const derived = variant("derived2.yaml", withoutVpc);
+  const other = variant("other2.yaml", (t) => t.replace("environment: prod", "environment: qa").replace("ipRange: 10.20.0.0/24", "ipRange: 10.75.0.0/16"));
+  assert.deepEqual(formatErrors(accountProblems([load(derived), load(other)])).split("\n"), [
+    `${derived}:5:10 vpc.ipRange: 10.75.255.0/24 (derived from project and environment) overlaps the VPC range 10.75.0.0/16 of ${other} (dcg-qa); VPC ranges must not overlap within a DigitalOcean account: set vpc.ipRange in one of them`,
+    `${other}:7:17 vpc.ipRange: 10.75.0.0/16 overlaps the VPC range 10.75.255.0/24 (derived from project and environment) of ${derived} (dcg-prod); VPC ranges must not overlap within a DigitalOcean account: set vpc.ipRange in one of them`,
+  ]);
 });

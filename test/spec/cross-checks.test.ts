@@ -294,3 +294,66 @@ test("remote write: unique names, one kind of credentials, headers Prometheus le
     ],
   );
 });
+
+test("lists in messages: the uptime checks and Slack receivers there are, or that there are none", () => {
+  const checks = "uptime:\n  - { name: api, url: https://api.example.com/ }\n  - { name: web, url: https://www.example.com/ }\n";
+  assert.deepEqual(problems(spec({ extra: `${checks}slos:\n  - { name: s, objective: 99, uptime: apii }` })), [
+    `${FILE}:15:39 slos[0].uptime: unknown uptime check "apii" (defined: api, web)`,
+  ]);
+  assert.deepEqual(problems(spec({ extra: "cloudAlerts: { slack: chat }" })), [
+    `${FILE}:11:23 cloudAlerts.slack: unknown receiver "chat" (Slack receivers: none defined; or none)`,
+  ]);
+  const slacks = spec({ extra: "cloudAlerts: { slack: chat }" }).replace(
+    "receivers: {",
+    "receivers: { s1: { slack: { webhook: { secret: w1 } } }, s2: { slack: { webhook: { secret: w2 } } },",
+  );
+  assert.deepEqual(problems(slacks), [`${FILE}:11:23 cloudAlerts.slack: unknown receiver "chat" (Slack receivers: s1, s2; or none)`]);
+});
+
+test("an info route without an info grouping waits grouping.wait", () => {
+  const text = spec({ alerts: "  grouping: { wait: 1m }" }).replace(
+    "  routes: [{ to: [hook] }]",
+    "  routes: [{ to: [hook] }, { severity: info, to: [hook], escalate: [{ after: 1m, to: [page] }] }]",
+  );
+  assert.deepEqual(problems(text).map((l) => l.replace(/^cc\.yaml:\d+:\d+ /, "")), [
+    "alerts.routes[1].escalate[0].after: must be longer than the route's group wait (1m): the secondary would be told before the primary",
+  ]);
+});
+
+test("custom rule summaries are templates too; scrape labels other than vigil's are the user's", () => {
+  const rule = '  - { alert: A, expr: up, summary: "{{ $value" }';
+  assert.deepEqual(problems(spec({ extra: `rules:\n${rule}` })), [`${FILE}:12:36 rules[0].summary: unclosed template action "{{" (write {{ "{{" }} for literal braces)`]);
+  ok(spec({ hosts: ["{ name: app-1, roles: [node, hub], scrape: [{ name: api, port: 9464, labels: { team: db, tier: gold } }] }"] }));
+});
+
+test("the VPC range must be a network address, and private", () => {
+  assert.deepEqual(problems(spec({ extra: "vpc: { ipRange: 10.20.0.1/24 }" })), [`${FILE}:11:17 vpc.ipRange: "10.20.0.1/24" has host bits set; the network is 10.20.0.0/24`]);
+});
+
+test("a remote write URL WHATWG cannot parse is refused; a 127.* host name is not loopback", () => {
+  assert.deepEqual(problems(remoteWrite(['{ name: a, url: "http://[::1/w" }'])), [`${FILE}:12:21 remoteWrite[0].url: "http://[::1/w" is not a URL`]);
+  assert.deepEqual(problems(remoteWrite(['{ name: a, url: "http://127.example.com/w", bearerToken: { secret: t } }'])), [
+    `${FILE}:12:21 remoteWrite[0].url: plain http would send the credentials in clear text: use https (http only to a private or loopback address)`,
+  ]);
+});
+
+test("heartbeats: every and grace up to 366d, grace at least two scrapes (both bounds included)", () => {
+  const beat = (every: string, grace: string) => spec({ extra: `heartbeats:\n  - { name: backup, host: app-1, every: ${every}, grace: ${grace} }` });
+  ok(beat("366d", "30s"));
+  assert.deepEqual(problems(beat("367d", "29s")), [
+    `${FILE}:12:41 heartbeats[0].every: must be at most 366d (got 367d)`,
+    `${FILE}:12:54 heartbeats[0].grace: must be at least two scrapes (30s at intervals.scrape 15s): the hub sees a success up to a scrape late, and one failed scrape must not page`,
+  ]);
+});
+
+test("stack.crowdsec.fleetKey without a hub is located at the key", () => {
+  assert.deepEqual(problems(spec({ hosts: ["{ name: app-1, roles: [node] }"], extra: "stack: { crowdsec: { fleetKey: { secret: k } } }" })), [
+    `${FILE}:10:22 stack.crowdsec.fleetKey: has no effect: CrowdSec runs as one fleet with a hub and at least one node host besides the first hub (a lone host keeps its own Local API); remove it`,
+  ]);
+});
+
+test("log sources run on node hosts only", () => {
+  assert.deepEqual(problems(spec({ hosts: ["{ name: app-1, roles: [node] }", "{ name: monitor, roles: [hub], logs: [{ name: app, files: [/var/log/app.log], count: [{ name: e, regex: ERROR }] }] }"] })), [
+    `${FILE}:10:36 hosts[1].logs: mtail runs on node hosts: add \`node\` to roles`,
+  ]);
+});

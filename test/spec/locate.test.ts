@@ -90,14 +90,14 @@ test("a character inside a block scalar: literal blocks by line and column past 
 });
 
 /** The located error lines of a spec text (a small valid spec with `extra` lines appended). */
-function specErrors(extra: string): string[] {
+function specErrors(extra: string, host = "{ name: app-1, roles: [node, hub] }"): string[] {
   const text = [
     "version: 1",
     "environment: prod",
     "project: p",
     "region: fra1",
     "hosts:",
-    "  - { name: app-1, roles: [node, hub] }",
+    `  - ${host}`,
     "alerts:",
     '  receivers: { hook: { webhook: { url: "https://hooks.example.com/a" } } }',
     "  routes: [{ to: [hook] }]",
@@ -134,5 +134,48 @@ test("schema errors in words: repeated items, empty maps, alternatives, types, n
   assert.deepEqual(specErrors("alerts2: 1\nhostz: []"), [
     's.yaml:10:1 alerts2: unknown field "alerts2" (expected one of: version, environment, project, region, vpc, access, hosts, stack, intervals, thresholds, uptime, slos, alerts, cloudAlerts, maintenance, rules, remoteWrite, heartbeats)',
     's.yaml:11:1 hostz: unknown field "hostz" (expected one of: version, environment, project, region, vpc, access, hosts, stack, intervals, thresholds, uptime, slos, alerts, cloudAlerts, maintenance, rules, remoteWrite, heartbeats)',
+  ]);
+});
+
+test("no position is line 0, column 0; YAML warnings other than duplicate keys do not refuse a file", () => {
+  const r = parseLocated("", "y.yaml", WHAT);
+  assert.deepEqual(r, { ok: false, errors: [{ file: "y.yaml", line: 0, col: 0, path: "", message: `is empty; expected ${WHAT}` }] });
+  // An unknown tag is a YAML warning: the value is read as plain text.
+  const tagged = parseLocated("a: !custom 1\n", "y.yaml", WHAT);
+  assert.ok(tagged.ok, tagged.ok ? "" : formatErrors(tagged.errors));
+});
+
+test("paths that go past a scalar stop at it, also with an offset or a number; escapes counted per UTF-16 unit", () => {
+  const text = "top:\n  name: web\n";
+  assert.equal(where(text, ["top", "name", 0]), "2:9");
+  assert.equal(where(text, ["top", "name", "deeper"], false, 2), "2:9");
+  assert.equal(where("q: 'x'' (y'\n", ["q"], false, 3), "1:9");
+  // \u00e9 then the letters ABCD (not part of the escape), \U0000FFFF is one unit, \U00010000 two.
+  const dq = 'q: "\\u00e9ABCD\\U0000FFFF\\U00010000 (x"\n';
+  assert.equal(where(dq, ["q"], false, 9), `1:${dq.indexOf("(x") + 1}`);
+});
+
+test("block scalars: an offset at a line end, and blank lines of spaces do not count as indentation", () => {
+  const literal = ["q: |", "    first line", "  ", "    (x"].join("\n");
+  assert.equal(where(literal, ["q"], false, "first line".length), "2:15");
+  assert.equal(where(literal, ["q"], false, "first line\n\n".length), "4:5");
+});
+
+test("schema errors: map keys with ~ or digits, indexes past 9, keys of no known kind, secrets given as numbers, patterns without words, list bounds", () => {
+  assert.deepEqual(
+    specErrors('remoteWrite:\n  - { name: a, url: "https://x.example.com/w", headers: { "1x~y": "a\\nb", Xvigil.a: ok, "X: b": c } }'),
+    [
+      's.yaml:11:67 remoteWrite[0].headers["1x~y"]: must be header value (not a secret: credentials go in bearerToken or basicAuth) (got "a\\nb")',
+      "s.yaml:11:89 remoteWrite[0].headers[\"X: b\"]: \"X: b\" is not a valid name: must be like /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/",
+    ],
+  );
+  assert.deepEqual(specErrors("uptime:\n  - { name: api, url: https://api.example.com/, expectStatus: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 600] }"), [
+    "s.yaml:11:114 uptime[0].expectStatus[10]: must be <= 599 (got 600)",
+  ]);
+  assert.deepEqual(specErrors("remoteWrite:\n  - { name: a, url: https://x.example.com/w, bearerToken: 5 }"), ["s.yaml:11:59 remoteWrite[0].bearerToken: must be a mapping, got number"]);
+  assert.deepEqual(specErrors('maintenance:\n  - { name: w, weekdays: [], hosts: [app-1] }', '{ name: app-1, roles: [node, hub], services: ["my unit"] }'), [
+    's.yaml:6:51 hosts[0].services[0]: must be like /^[A-Za-z0-9@:._-]+$/ (got "my unit")',
+    // A list's data is not quoted back.
+    "s.yaml:11:26 maintenance[0].weekdays: must NOT have fewer than 1 items",
   ]);
 });

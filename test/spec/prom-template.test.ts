@@ -40,6 +40,8 @@ test("rule templates: string literals may hold }} and |, trim markers are not wo
     "{{ $value }}{{ $labels.x }}",
     "{{ 0.5 }} {{ -1 }}",
     "} {{ $value }} }",
+    "{{$value}}",
+    'the value "{{ $value }}" and \'{{ $labels.x }}\' in quotes of the text',
   ]) {
     assert.equal(templateError(ok), undefined, ok);
   }
@@ -51,6 +53,7 @@ test("rule templates: each refusal quotes the action as written", () => {
     ['{{ printf "unclosed }}', 'unclosed template action "{{" (write {{ "{{" }} for literal braces)'],
     ["{{ printf `unclosed }}", 'unclosed template action "{{" (write {{ "{{" }} for literal braces)'],
     ["{{", 'unclosed template action "{{" (write {{ "{{" }} for literal braces)'],
+    ["{{ $value } }}", 'template action "{{ $value } }}": "}" is not a label, $value, a literal or a function'],
     ["{{}}", 'empty template action or command in "{{}}"'],
     ["{{- -}}", 'empty template action or command in "{{- -}}"'],
     ["ok {{ $value }} then {{ | $value }}", 'empty template action or command in "{{ | $value }}"'],

@@ -76,5 +76,6 @@ test("e-mail: a dot-atom local part of at most 64 characters, a dotted host name
     "Ops <ops@example.com>",
     "{{ .x }}@example.com",
     "ops",
+    "ops.example.com", // no @ at all
   );
 });
