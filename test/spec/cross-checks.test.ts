@@ -352,8 +352,8 @@ test("stack.crowdsec.fleetKey without a hub is located at the key", () => {
   ]);
 });
 
-test("log sources run on node hosts only", () => {
-  assert.deepEqual(problems(spec({ hosts: ["{ name: app-1, roles: [node] }", "{ name: monitor, roles: [hub], logs: [{ name: app, files: [/var/log/app.log], count: [{ name: e, regex: ERROR }] }] }"] })), [
+test("log sources run on node hosts only: said once per host", () => {
+  assert.deepEqual(problems(spec({ hosts: ["{ name: app-1, roles: [node] }", "{ name: monitor, roles: [hub], logs: [{ name: app, files: [/var/log/app.log], count: [{ name: e, regex: ERROR }] }, { name: web, files: [/var/log/web.log], count: [{ name: e, regex: ERROR }] }] }"] })), [
     `${FILE}:10:36 hosts[1].logs: mtail runs on node hosts: add \`node\` to roles`,
   ]);
 });

@@ -153,6 +153,9 @@ test("paths that go past a scalar stop at it, also with an offset or a number; e
   // \u00e9 then the letters ABCD (not part of the escape), \U0000FFFF is one unit, \U00010000 two.
   const dq = 'q: "\\u00e9ABCD\\U0000FFFF\\U00010000 (x"\n';
   assert.equal(where(dq, ["q"], false, 9), `1:${dq.indexOf("(x") + 1}`);
+  assert.equal(where('q: "\\U0001F600(x"\n', ["q"], false, 2), "1:15");
+  // An offset into a value that is not a string points at the value.
+  assert.equal(where("q: 12345\n", ["q"], false, 3), "1:4");
 });
 
 test("block scalars: an offset at a line end, and blank lines of spaces do not count as indentation", () => {
@@ -163,10 +166,12 @@ test("block scalars: an offset at a line end, and blank lines of spaces do not c
 
 test("schema errors: map keys with ~ or digits, indexes past 9, keys of no known kind, secrets given as numbers, patterns without words, list bounds", () => {
   assert.deepEqual(
-    specErrors('remoteWrite:\n  - { name: a, url: "https://x.example.com/w", headers: { "1x~y": "a\\nb", Xvigil.a: ok, "X: b": c } }'),
+    specErrors('remoteWrite:\n  - { name: a, url: "https://x.example.com/w", headers: { "1x~y": "a\\nb", Xvigil.a: ok, "X: b": c, "x vigil.y": d } }'),
     [
       's.yaml:11:67 remoteWrite[0].headers["1x~y"]: must be header value (not a secret: credentials go in bearerToken or basicAuth) (got "a\\nb")',
       "s.yaml:11:89 remoteWrite[0].headers[\"X: b\"]: \"X: b\" is not a valid name: must be like /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/",
+      // Only a name that starts with vigil. is reserved.
+      "s.yaml:11:100 remoteWrite[0].headers[\"x vigil.y\"]: \"x vigil.y\" is not a valid name: must be like /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/",
     ],
   );
   assert.deepEqual(specErrors("uptime:\n  - { name: api, url: https://api.example.com/, expectStatus: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 600] }"), [

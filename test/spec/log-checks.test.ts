@@ -26,4 +26,6 @@ test("an unclosed ( is located at the first one never closed, past escapes, clas
   assert.deepEqual(re2Error("[]a(]x(y"), { offset: 6, message: UNCLOSED });
   assert.deepEqual(re2Error("[^]a(]x(y"), { offset: 7, message: UNCLOSED });
   assert.deepEqual(re2Error("[^a](y"), { offset: 4, message: UNCLOSED });
+  // An escaped ] first in a class does not end it.
+  assert.deepEqual(re2Error("[\\]a(]x(y"), { offset: 7, message: UNCLOSED });
 });

@@ -21,7 +21,9 @@ test("a directory, a missing file, a path through a file: one line each, no posi
   writeFileSync(join(dir, "file.yaml"), "version: 1\n");
   assert.equal(refused(dir), `${dir}: is a directory; give a spec file such as stacks/prod.yaml`);
   assert.equal(refused(join(dir, "missing.yaml")), `${join(dir, "missing.yaml")}: cannot read spec: no such file`);
-  // Any other reason is named by its code (EACCES reads "permission denied", but these tests run as root).
+  // A write-only sysctl file: reading it is refused even to root (these tests run as root).
+  assert.equal(refused("/proc/sys/vm/compact_memory"), "/proc/sys/vm/compact_memory: cannot read spec: permission denied");
+  // Any other reason is named by its code.
   assert.equal(refused(join(dir, "file.yaml", "x.yaml")), `${join(dir, "file.yaml", "x.yaml")}: cannot read spec: ENOTDIR`);
 });
 
