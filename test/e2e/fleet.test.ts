@@ -301,6 +301,9 @@ test("the node role's idle memory on app-1 (streaming child, fleet CrowdSec agen
   }
   mib("app-1 PSS node role total", total);
   assert.ok(total > 0);
+  // The streaming child runs no tc or nfacct plugin (netdata.ts); a hub, not a child, still does.
+  assert.equal((await sshRun(targets["app-1"]!, "pgrep -f 'nfacct.plugin|tc-qos-helper'")).stdout.trim(), "");
+  assert.notEqual((await sshRun(targets["hub-a"]!, "pgrep -f 'nfacct.plugin|tc-qos-helper'")).stdout.trim(), "");
 });
 
 test("a second up changes nothing on any host", { timeout: 600_000 }, async (t) => {
