@@ -8,9 +8,9 @@
 // cache dir, so a second fleet (and the second host of a fleet) downloads nothing again.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { portAnswers } from "./port-answers.ts";
 
 export const APT_PROXY_PORT = 3142;
 /** Where the containers' apt finds the proxy setting. */
@@ -52,15 +52,6 @@ ExThreshold: 4
 export const aptProxySetting = (gateway: string): string =>
   `// Written by vigil local: this container has no route out; apt goes through apt-cacher-ng on the bridge.\nAcquire::http::Proxy "http://${gateway}:${APT_PROXY_PORT}";\n`;
 
-function portAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createConnection({ port, host });
-    s.setTimeout(1000);
-    s.once("connect", () => (s.destroy(), done(true)));
-    s.once("timeout", () => (s.destroy(), done(false)));
-    s.once("error", () => done(false));
-  });
-}
 
 const pidFile = (p: AptProxyPaths) => join(p.dir, "proxy.pid");
 
@@ -79,9 +70,9 @@ export function aptProxyPid(p: AptProxyPaths): number | undefined {
 /** Starts the proxy (or finds it running) and waits until it answers on the bridge. */
 export async function startAptProxy(p: AptProxyPaths, bindAddress: string, mirror: string): Promise<{ pid: number; reused: boolean }> {
   const running = aptProxyPid(p);
-  if (running !== undefined && (await portAnswers(bindAddress, APT_PROXY_PORT))) return { pid: running, reused: true };
+  if (running !== undefined && (await portAnswers(APT_PROXY_PORT, bindAddress))) return { pid: running, reused: true };
   if (running !== undefined) await stopAptProxy(p);
-  if (await portAnswers(bindAddress, APT_PROXY_PORT)) {
+  if (await portAnswers(APT_PROXY_PORT, bindAddress)) {
     throw new AptProxyError(`${bindAddress}:${APT_PROXY_PORT} is already taken by another process; the fleet's apt proxy needs it`);
   }
   mkdirSync(join(p.dir, "log"), { recursive: true });
@@ -94,7 +85,7 @@ export async function startAptProxy(p: AptProxyPaths, bindAddress: string, mirro
   child.unref();
   writeFileSync(pidFile(p), String(child.pid));
   for (let i = 0; i < 100; i++) {
-    if (await portAnswers(bindAddress, APT_PROXY_PORT)) return { pid: child.pid, reused: false };
+    if (await portAnswers(APT_PROXY_PORT, bindAddress)) return { pid: child.pid, reused: false };
     if (aptProxyPid(p) === undefined) break;
     await sleep(100);
   }

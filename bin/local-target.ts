@@ -17,10 +17,10 @@ import {
   chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync,
   statSync, unlinkSync, writeFileSync,
 } from "node:fs";
-import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SERVICE_PORTS } from "../provisioning/service-ports.ts";
+import { portAnswers } from "./port-answers.ts";
 import { sshRun, sshClose, type SshTarget } from "./ssh-transport.ts";
 
 /** What the root filesystem is made of; a change here means a new tarball. */
@@ -365,15 +365,6 @@ export function clearStale(o: LocalOptions, records: (SlotRecord | undefined)[] 
   if (mine && !isOurNspawn(mine.pid, rootDir(o))) rmSync(stateFile(o), { force: true });
 }
 
-function portAnswers(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createConnection({ port, host });
-    s.setTimeout(1000);
-    s.once("connect", () => (s.destroy(), done(true)));
-    s.once("timeout", () => (s.destroy(), done(false)));
-    s.once("error", () => done(false));
-  });
-}
 
 
 export interface BootResult {

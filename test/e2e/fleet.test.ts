@@ -186,7 +186,8 @@ test("CrowdSec as one fleet: a brute force app-1's agent detects is banned by ap
     // (cscli prints null for no alerts.)
     const alerts = (JSON.parse(await sh("hub-a", `cscli alerts list -i ${ATTACKER} -o json`)) ?? []) as { machine_id: string; scenario: string }[];
     assert.ok(alerts.some((a) => a.machine_id === "app-1" && /^crowdsecurity\/ssh-(slow-)?bf$/.test(a.scenario)), JSON.stringify(alerts));
-    assert.ok((await bannedOn("app-1")).includes(ATTACKER), "app-1 bans it too");
+    // app-1's bouncer pulls on its own schedule: app-2's may have pulled first.
+    await until("the attacker in app-1's nftables set too", 60_000, async () => ((await bannedOn("app-1")).includes(ATTACKER) ? true : undefined));
   } finally {
     await sshRun(targets["hub-a"]!, `cscli decisions delete -i ${ATTACKER}`);
     await sshRun(targets["app-1"]!, `ip route del ${ATTACKER}/32 dev eth0`);
@@ -300,6 +301,9 @@ test("the node role's idle memory on app-1 (streaming child, fleet CrowdSec agen
   }
   mib("app-1 PSS node role total", total);
   assert.ok(total > 0);
+  // The streaming child runs no tc or nfacct plugin (netdata.ts); a hub, not a child, still does.
+  assert.equal((await sshRun(targets["app-1"]!, "pgrep -f 'nfacct.plugin|tc-qos-helper'")).stdout.trim(), "");
+  assert.notEqual((await sshRun(targets["hub-a"]!, "pgrep -f 'nfacct.plugin|tc-qos-helper'")).stdout.trim(), "");
 });
 
 test("a second up changes nothing on any host", { timeout: 600_000 }, async (t) => {

@@ -61,11 +61,12 @@ test("without a key nothing streams and netdata.conf is today's", () => {
   assert.doesNotMatch(netdataConf(off, host("app-1"), offlineContext(off)), /\[db\]|\[ml\]/);
 });
 
-test("a child keeps its history in RAM with ML off; a parent keeps dbengine", () => {
+test("a child keeps its history in RAM with ML off and no tc or nfacct plugin; a parent keeps dbengine and its plugins", () => {
   const child = netdataConf(on, host("app-1"), ctx);
   assert.match(child, /^\[db\]\n(\t#.*\n)?\tmode = ram\n\tretention = 3600$/m);
   assert.match(child, /^\[ml\]\n\tenabled = no$/m);
-  assert.doesNotMatch(netdataConf(on, host("hub-b"), ctx), /mode = ram/);
+  assert.match(child, /^\[plugins\]\n\ttc = no\n\tnfacct = no$/m);
+  assert.doesNotMatch(netdataConf(on, host("hub-b"), ctx), /mode = ram|\[plugins\]/);
 });
 
 test("child destinations are the hubs in spec order; the parent accepts the node hosts only", () => {

@@ -326,7 +326,9 @@ describe("node-hosts-scraped-by-hub", () => {
   it("flags node_exporter turned off", async () => {
     const spec = stackSpec("prod", [
       [["stack", "nodeExporter", "enabled"], false],
+      // The agent and heartbeats publish through node_exporter's textfile collector: they go too.
       [["hosts", 0, "agent"], undefined],
+      [["heartbeats"], undefined],
     ]);
     const found = messages(await runPolicyOnSpec(nodeHostsScrapedByHub, spec));
     assert.deepEqual(found, ["stack.nodeExporter.enabled is false, so the hub has nothing to scrape on node host app-1: set stack.nodeExporter.enabled to true"]);

@@ -38,6 +38,8 @@ const SECRETS: Record<string, string> = {
   heartbeatUrl: "https://hc.example.com/ping/s3cr3t-beat?a=1&b='x'",
   mimirPassword: "s3cr3t-mimir'\"$(touch CANARY)",
   grafanaCloudToken: "s3cr3t-grafana`touch CANARY`",
+  // Never on a host itself: the CrowdSec steps get HMACs of it (hex), which the marker check proves.
+  crowdsecFleetKey: "s3cr3t-fleet'\"$(touch CANARY)",
   // Netdata's stream key must be a UUID (the step refuses anything else), so it cannot carry the marker.
   netdataStreamKey: "0b7c5c1e-2f4a-4d2e-9b3f-5a6c7d8e9f01",
 };

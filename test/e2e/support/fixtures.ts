@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { sshRun, type SshTarget } from "../../../bin/ssh-transport.ts";
+import { durationSeconds } from "../../../schema/durations.ts";
 
 export const E2E_HOST = "box";
 export const APP_DB = "/srv/e2e/app.db";
@@ -80,9 +81,10 @@ alerts:
   # No wait: critical alerts wait one evaluation (the default under test), others 30s.
   grouping: { by: [alertname, host], interval: 5s, repeat: 1h }
   heartbeat: hook
-# Short: the stopped heartbeat must page within the parallel faults' wait (every + grace = 30s).
+# Short: the stopped heartbeat must page within the parallel faults' wait (every + grace = 30s at
+# 5s); the grace is at least two scrapes (cross-checks.ts), so 30s at the benchmark's 15s.
 heartbeats:
-  - { name: ${HEARTBEAT}, host: ${E2E_HOST}, every: ${HEARTBEAT_EVERY}, grace: 20s }
+  - { name: ${HEARTBEAT}, host: ${E2E_HOST}, every: ${HEARTBEAT_EVERY}, grace: ${Math.max(20, 2 * durationSeconds(p.interval))}s }
 `;
 }
 

@@ -32,8 +32,22 @@ export const fleetSecrets = (): NodeJS.ProcessEnv => ({
  */
 export const ATTACKER = "198.51.100.77";
 
+/**
+ * The fleet's own state dir and its own slot file: npm test runs this file beside the other e2e
+ * files (test/run.sh), whose one container shares this machine's loopback. The two share nothing
+ * else: the fleet's hosts live in their own namespaces on the private bridge, its receiver,
+ * VictoriaMetrics and apt-cacher-ng listen on the bridge address, and the cached root is built
+ * once under its own lock (local-target.ts).
+ */
 export function fleetOptions(log: (line: string) => void = (l) => process.stderr.write(`# ${l}\n`)): LocalOptions {
-  return localOptions({ ...process.env, VIGIL_LOCAL_DIR: process.env.VIGIL_E2E_FLEET_DIR ?? "/var/lib/vigil-e2e-fleet" }, log);
+  return localOptions(
+    {
+      ...process.env,
+      VIGIL_LOCAL_DIR: process.env.VIGIL_E2E_FLEET_DIR ?? "/var/lib/vigil-e2e-fleet",
+      VIGIL_LOCAL_SLOT: process.env.VIGIL_E2E_FLEET_SLOT ?? "/run/vigil-e2e-fleet.json",
+    },
+    log,
+  );
 }
 
 /** Two app nodes (app-1 with the agent, a SQLite file and a `services` unit) and two hubs. */
