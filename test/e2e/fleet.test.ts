@@ -18,11 +18,11 @@ import type { Spec } from "../../schema/spec-schema.ts";
 import type { HostPlan } from "../../provisioning/plan.ts";
 import { AlertReceiver } from "./support/receiver.ts";
 import { SLOT_WAIT_MS } from "./support/target.ts";
-import { ATTACKER, FLEET_RANGE, FLEET_SERVICE, fleetOptions, fleetSecrets, fleetSpecText, GATEWAY, prepareFleetNode, RECEIVER_PORT, startVictoriaMetrics, VM_PORT } from "./support/fleet-fixtures.ts";
+import { ATTACKER, FLEET_RANGE, FLEET_SERVICE, fleetOptions, fleetSecrets, fleetSpecText, GATEWAY, prepareFleetNode, RECEIVER_PORT, startVictoriaMetrics, type VictoriaMetrics, VM_PORT } from "./support/fleet-fixtures.ts";
 
 const o = fleetOptions();
 const receiver = new AlertReceiver();
-let vm: { stop: () => Promise<void> } | undefined;
+let vm: VictoriaMetrics | undefined;
 let targets: Record<string, SshTarget> = {};
 let spec: Spec;
 let plans: HostPlan[];
@@ -87,7 +87,7 @@ test("four bare containers on a private bridge become a monitored fleet", { time
   targets = boot.targets;
   record(t, "fleet boot (4 hosts)", (performance.now() - t0) / 1000);
   await receiver.start(RECEIVER_PORT, GATEWAY);
-  vm = await startVictoriaMetrics();
+  vm = await startVictoriaMetrics(o.stateDir);
   for (const n of NODES) await sh(n, prepareFleetNode(n === "app-1"));
   const t1 = performance.now();
   const log: string[] = [];
@@ -206,13 +206,25 @@ test("the Alertmanagers are cluster peers on their private addresses", { timeout
 });
 
 test("VictoriaMetrics receives both nodes' up series with host and environment labels", { timeout: 180_000 }, async () => {
-  await until("up series of both nodes in VictoriaMetrics", 150_000, async () => {
-    const r = (await (await fetch(`http://${GATEWAY}:${VM_PORT}/api/v1/query?query=${encodeURIComponent('up{job="node"}')}`)).json()) as {
-      data: { result: { metric: Record<string, string> }[] };
-    };
-    const hosts = [...new Set(r.data.result.filter((x) => x.metric.environment === "fleet").map((x) => x.metric.host))].sort();
-    return JSON.stringify(hosts) === JSON.stringify(NODES) ? true : undefined;
-  });
+  let seen: string[] = [];
+  try {
+    await until("up series of both nodes in VictoriaMetrics", 150_000, async () => {
+      const r = (await (await fetch(`http://${GATEWAY}:${VM_PORT}/api/v1/query?query=${encodeURIComponent('up{job="node"}')}`)).json()) as {
+        data: { result: { metric: Record<string, string> }[] };
+      };
+      seen = [...new Set(r.data.result.filter((x) => x.metric.environment === "fleet").map((x) => x.metric.host ?? "(no host)"))].sort();
+      return JSON.stringify(seen) === JSON.stringify(NODES) ? true : undefined;
+    });
+  } catch (err) {
+    // What the senders say: each hub's remote-write counters, and the store's own log.
+    const senders = await Promise.all(
+      HUBS.map(async (h) => {
+        const m = await sshRun(targets[h]!, "curl -s http://127.0.0.1:9090/metrics | grep -E '^prometheus_remote_storage_(samples|exemplars)_(failed|retried|dropped|pending)|^prometheus_remote_storage_samples_total|^prometheus_remote_storage_highest'");
+        return `${h}:\n${m.stdout.trim()}`;
+      }),
+    );
+    throw new Error(`${String(err)}; hosts seen: ${JSON.stringify(seen)}\n${senders.join("\n")}\nvictoria-metrics log:\n${vm?.logTail() ?? ""}`);
+  }
 });
 
 /**

@@ -2,8 +2,7 @@
 // alert receiver and a VictoriaMetrics (Debian's victoria-metrics) as the long-term store.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { localOptions, type LocalOptions } from "../../../bin/local-target.ts";
@@ -108,32 +107,70 @@ systemctl daemon-reload
 systemctl enable --now --quiet ${FLEET_SERVICE}
 `;
 
+/** A running VictoriaMetrics: its log's tail for failure messages, and how to stop it. */
+export interface VictoriaMetrics {
+  logTail: () => string;
+  stop: () => Promise<void>;
+}
+
 /**
  * VictoriaMetrics single node on the bridge address. -search.latencyOffset is 30 s by default
  * (fresh samples are invisible to queries that long); 1s keeps the wait short.
+ *
+ * Its data lives in `parent` (the fleet's state dir, on the disk that holds the containers' roots),
+ * not under tmpdir(): below -storage.minFreeDiskSpaceBytes (10 MB) VictoriaMetrics switches its
+ * storage to read-only, answers every write with 503 and every query with an empty result: a
+ * healthy-looking, empty store, which is how the fleet test failed in one CI run. Before the test
+ * relies on it, a sample is written and read back; a store that refuses it fails here, with its log.
  */
-export async function startVictoriaMetrics(): Promise<{ stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-vm-"));
+export async function startVictoriaMetrics(parent: string): Promise<VictoriaMetrics> {
+  mkdirSync(parent, { recursive: true });
+  const dir = mkdtempSync(join(parent, "victoria-metrics-"));
+  const log = join(dir, "victoria-metrics.log");
+  const logFd = openSync(log, "a");
   const child: ChildProcess = spawn(
     "victoria-metrics",
-    [`-storageDataPath=${dir}`, `-httpListenAddr=${GATEWAY}:${VM_PORT}`, "-search.latencyOffset=1s", "-loggerLevel=ERROR"],
-    { stdio: "ignore" },
+    [`-storageDataPath=${join(dir, "data")}`, `-httpListenAddr=${GATEWAY}:${VM_PORT}`, "-search.latencyOffset=1s", "-loggerLevel=WARN"],
+    { stdio: ["ignore", logFd, logFd] },
   );
-  for (let i = 0; i < 100; i++) {
+  closeSync(logFd);
+  const logTail = () => {
     try {
-      if ((await fetch(`http://${GATEWAY}:${VM_PORT}/health`)).ok) break;
+      return readFileSync(log, "utf8").trim().split("\n").slice(-15).join("\n");
     } catch {
-      /* not yet */
+      return "";
     }
-    if (child.exitCode !== null) throw new Error(`victoria-metrics exited (${child.exitCode}); is the victoria-metrics package installed?`);
-    await sleep(100);
-  }
-  return {
-    stop: async () => {
-      child.kill("SIGTERM");
-      for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
+  const stop = async () => {
+    child.kill("SIGTERM");
+    for (let i = 0; i < 50 && child.exitCode === null && child.signalCode === null; i++) await sleep(100);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const base = `http://${GATEWAY}:${VM_PORT}`;
+  try {
+    // Ours answers, not another process on the port: it must still be running once it answers.
+    let healthy = false;
+    for (let i = 0; i < 300 && !healthy; i++) {
+      if (child.exitCode !== null) throw new Error(`victoria-metrics exited (${child.exitCode}); is the victoria-metrics package installed?`);
+      healthy = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+      if (!healthy) await sleep(100);
+    }
+    if (!healthy || child.exitCode !== null) throw new Error("victoria-metrics did not answer /health within 30 s");
+    const write = await fetch(`${base}/api/v1/import/prometheus`, { method: "POST", body: `vigil_e2e_probe{probe="start"} 1\n` });
+    if (write.status !== 204) throw new Error(`victoria-metrics refused a sample (HTTP ${write.status}: ${(await write.text()).trim()})`);
+    let readBack = false;
+    for (let i = 0; i < 100 && !readBack; i++) {
+      await fetch(`${base}/internal/force_flush`).catch(() => undefined);
+      const r = (await (await fetch(`${base}/api/v1/series?match[]=vigil_e2e_probe`)).json()) as { data: unknown[] };
+      readBack = r.data.length === 1;
+      if (!readBack) await sleep(100);
+    }
+    if (!readBack) throw new Error("victoria-metrics accepted a sample but never returned it");
+  } catch (err) {
+    const tail = logTail();
+    await stop();
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${tail}`);
+  }
+  return { logTail, stop };
 }
