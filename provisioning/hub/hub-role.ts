@@ -19,7 +19,7 @@ import { ALERTMANAGER_UNIT, BLACKBOX_UNIT, PROMETHEUS_UNIT } from "../service-un
 import { HUB_UNITS } from "../watched-services.ts";
 import { BLACKBOX_CONFIG, blackboxArgs, blackboxConfig, blackboxDropIn } from "./blackbox.ts";
 import { remoteWriteSecretFiles } from "./remote-write.ts";
-import { netdataStep, netdataStreaming } from "../node/netdata.ts";
+import { netdataHealthStep, netdataStep, netdataStreaming } from "../node/netdata.ts";
 import { netdataStreamStep } from "../node/netdata-stream.ts";
 import { crowdsecStep } from "../node/crowdsec.ts";
 import { crowdsecFleet, crowdsecLapiHost } from "../crowdsec-fleet.ts";
@@ -93,8 +93,10 @@ export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
       reload: `systemctl restart ${HUB_UNITS.map(shq).join(" ")}`,
     }),
     // The fleet dashboard: this hub's Netdata is the parent the nodes stream to (installed here
-    // unless the node role already did).
-    ...(netdataStreaming(spec) ? [...(host.roles.includes("node") ? [] : [netdataStep(spec, host, ctx)]), netdataStreamStep(spec, host, ctx)] : []),
+    // unless the node role already did), and runs their alarms with the spec's thresholds.
+    ...(netdataStreaming(spec)
+      ? [...(host.roles.includes("node") ? [] : [netdataStep(spec, host, ctx), netdataHealthStep(spec)]), netdataStreamStep(spec, host, ctx)]
+      : []),
     // CrowdSec as one fleet: the first hub runs the Local API every node's agent and bouncer use
     // (a hub that is also a node gets it from the node role, with its own agent).
     ...(crowdsecFleet(spec) && crowdsecLapiHost(spec)?.name === host.name && !host.roles.includes("node") ? [crowdsecStep(spec, host, ctx)] : []),

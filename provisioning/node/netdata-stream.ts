@@ -53,8 +53,9 @@ export function streamParentTemplate(spec: Spec, ctx: PlanContext): string {
 \tenabled = yes
 \tallow from = ${children.length > 0 ? children.join(" ") : "!*"}
 \tdefault memory mode = dbengine
-\t# The hub's Prometheus pages; the children run their own alarms.
-\thealth enabled by default = no
+\t# The children run no alarms (netdata.conf): this parent runs them, with the spec's thresholds,
+\t# while a child streams (auto). The hub's Prometheus pages; Netdata's alarms are for the dashboard.
+\thealth enabled by default = auto
 `;
 }
 

@@ -49,25 +49,37 @@ export function netdataConf(spec: Spec, host: Host, ctx: PlanContext): string {
 \tbind to = ${netdataBindAddresses(host, ctx).join(" ")}
 \tdefault port = ${NETDATA_PORT}
 
-[health]
-\tenabled = yes
-${notifications}${netdataStreamChild(spec, host) ? STREAM_CHILD_SECTIONS : ""}`;
+${netdataStreamChild(spec, host) ? STREAM_CHILD_SECTIONS : `[health]\n\tenabled = yes\n${notifications}`}`;
 }
 
 /**
- * A streaming child keeps a short history in RAM only (the parent stores it; Netdata 1.37's
- * [db] mode = ram, 3600 one-second points) and runs no machine learning (the parent can):
- * the two biggest parts of its memory. Two plugin processes that chart nothing on a droplet
- * go too (together about 8 MB RSS of a node's Netdata, measured in the fleet e2e): tc.plugin's
- * helper charts the classes of tc qdiscs, which nothing sets up, and nfacct.plugin the kernel's
- * nfacct accounting objects, of which there are none (netfilter's conntrack counters stay:
- * proc.plugin reads them from /proc/net/stat/nf_conntrack).
+ * A streaming child keeps a short history in RAM only (the parent stores it) and runs no machine
+ * learning (the parent can): the two biggest parts of its memory. Netdata 1.37's `[db] mode = ram`
+ * fills each dimension's ring a 4 KiB page (1,024 points) at a time, so a child's memory grows
+ * for as long as its retention: with 3,600 s a node's Netdata grew from 26.8 to 31.9 MiB PSS in
+ * its first 21 minutes (fleet e2e, 1,363 dimensions; +16 MiB in all by the hour). 600 s fits
+ * the first page, so the memory at start is the memory for good; the parent has the hour.
+ * Its alarms run on the parent (Netdata's pattern for thin children): 3.2 MiB less on the node.
+ * What charts nothing vigil uses goes too (measured on a fleet node, BENCHMARKS.md):
+ * - Netdata's charts of itself (`netdata monitoring`, 114 charts) and the statsd server (no
+ *   application of a vigil host sends statsd; the app's own metrics are scraped by Prometheus):
+ *   6.2 MiB together;
+ * - apps.plugin (a process of its own and 55 charts: 4.4 MiB together): its per-process-group
+ *   view repeats what cgroups.plugin charts per systemd unit, and a PM2 daemon's apps are all
+ *   `node` to it anyway;
+ * - tc.plugin's helper charts the classes of tc qdiscs, which nothing sets up, and nfacct.plugin
+ *   the kernel's nfacct accounting objects, of which there are none (netfilter's conntrack
+ *   counters stay: proc.plugin reads them from /proc/net/stat/nf_conntrack): about 8 MB RSS.
  */
-const STREAM_CHILD_SECTIONS = `
+const STREAM_CHILD_SECTIONS = `[health]
+\t# streaming to the hubs: their Netdata runs this node's alarms while it streams
+\t# (stream.conf: health enabled by default = auto), with the spec's thresholds
+\tenabled = no
+
 [db]
 \t# streaming to the hubs (stack.netdata.streamApiKey): they keep the history
 \tmode = ram
-\tretention = 3600
+\tretention = 600
 
 [ml]
 \tenabled = no
@@ -75,6 +87,9 @@ const STREAM_CHILD_SECTIONS = `
 [plugins]
 \ttc = no
 \tnfacct = no
+\tnetdata monitoring = no
+\tstatsd = no
+\tapps = no
 `;
 
 /** `5m` → `5m`, `90s` → `90s`, `1d` → `24h`, `1w` → `168h`: Netdata durations know s, m, h. */
@@ -250,9 +265,12 @@ fi`,
   };
 }
 
-/** The Netdata steps of a node host; when stack.netdata is disabled, one that stops it. */
+/**
+ * The Netdata steps of a node host; when stack.netdata is disabled, one that stops it. A streaming
+ * child runs no alarms of its own (its parents do, hub-role.ts), so it gets no health files.
+ */
 export function netdataSteps(spec: Spec, host: Host, ctx: PlanContext): PlanStep[] {
   return spec.stack.netdata.enabled
-    ? [netdataStep(spec, host, ctx), netdataHealthStep(spec)]
+    ? [netdataStep(spec, host, ctx), ...(netdataStreamChild(spec, host) ? [] : [netdataHealthStep(spec)])]
     : [serviceOffStep("netdata-off", "Netdata disabled in the spec: stopped and disabled if present", [NETDATA_UNIT])];
 }

@@ -317,6 +317,12 @@ test("the node role's idle memory on app-1 (streaming child, fleet CrowdSec agen
   // Netdata ran both (nfacct.plugin and tc-qos-helper.sh, seen in a fleet run).
   assert.equal((await sshRun(targets["app-1"]!, "pgrep -f 'nfacct.plugin|tc-qos-helper'")).stdout.trim(), "");
   assert.notEqual((await sshRun(targets["app-1"]!, "pgrep -x netdata")).stdout.trim(), "", "app-1's Netdata runs");
+  // Nor charts of itself or a statsd server: Netdata 1.37 reads both [plugins] keys (an unknown key
+  // would be ignored silently). Before, 114 of app-1's 316 charts were Netdata's own, 9 statsd's.
+  const charts = JSON.parse(await sh("app-1", "curl -s http://127.0.0.1:19999/api/v1/charts")) as { charts: Record<string, { plugin: string }> };
+  const plugins = new Set(Object.values(charts.charts).map((c) => c.plugin));
+  assert.ok(plugins.has("proc.plugin"), [...plugins].join(" "));
+  assert.ok(!plugins.has("netdata") && !plugins.has("statsd.plugin"), [...plugins].join(" "));
 });
 
 test("a second up changes nothing on any host", { timeout: 600_000 }, async (t) => {

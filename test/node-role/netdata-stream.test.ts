@@ -48,7 +48,7 @@ test("node-only hosts are children; hubs (also a hub that is a node) are parents
   assert.deepEqual(on.hosts.filter((h) => netdataStreamChild(on, h)).map((h) => h.name), ["app-1", "app-2"]);
   const ids = (name: string) => planForHost(on, name, ctx).steps.map((s) => s.id);
   assert.ok(ids("app-1").includes("netdata-stream"));
-  assert.deepEqual(ids("hub-a").slice(-2), ["netdata", "netdata-stream"], "a hub-only host gets Netdata as the parent");
+  assert.deepEqual(ids("hub-a").slice(-3), ["netdata", "netdata-health", "netdata-stream"], "a hub-only host gets Netdata as the parent");
   assert.equal(ids("hub-b").filter((i) => i === "netdata").length, 1, "a node+hub host installs Netdata once");
   assert.match(netdataStreamStep(on, host("hub-b"), ctx).description, /parent/);
 });
@@ -61,19 +61,37 @@ test("without a key nothing streams and netdata.conf is today's", () => {
   assert.doesNotMatch(netdataConf(off, host("app-1"), offlineContext(off)), /\[db\]|\[ml\]/);
 });
 
-test("a child keeps its history in RAM with ML off and no tc or nfacct plugin; a parent keeps dbengine and its plugins", () => {
+test("a child keeps ten minutes in RAM with ML off, no tc, nfacct, apps, statsd or self-monitoring; a parent keeps dbengine and its plugins", () => {
   const child = netdataConf(on, host("app-1"), ctx);
-  assert.match(child, /^\[db\]\n(\t#.*\n)?\tmode = ram\n\tretention = 3600$/m);
+  assert.match(child, /^\[db\]\n(\t#.*\n)?\tmode = ram\n\tretention = 600$/m);
   assert.match(child, /^\[ml\]\n\tenabled = no$/m);
-  assert.match(child, /^\[plugins\]\n\ttc = no\n\tnfacct = no$/m);
+  assert.match(child, /^\[plugins\]\n\ttc = no\n\tnfacct = no\n\tnetdata monitoring = no\n\tstatsd = no\n\tapps = no$/m);
   assert.doesNotMatch(netdataConf(on, host("hub-b"), ctx), /mode = ram|\[plugins\]/);
+});
+
+test("a child's alarms run on its parents: no health on the child, the spec's alarms and `auto` on every hub", () => {
+  const child = netdataConf(on, host("app-1"), ctx);
+  assert.match(child, /^\[health\]\n(\t#.*\n)*\tenabled = no$/m);
+  assert.doesNotMatch(child, /enabled = yes/);
+  const ids = (name: string) => planForHost(on, name, ctx).steps.map((s) => s.id);
+  assert.ok(!ids("app-1").includes("netdata-health"), ids("app-1").join(" "));
+  for (const hub of ["hub-a", "hub-b"]) {
+    const steps = ids(hub);
+    // The alarms' files are in place before the parent accepts a child.
+    assert.ok(steps.indexOf("netdata") < steps.indexOf("netdata-health") && steps.indexOf("netdata-health") < steps.indexOf("netdata-stream"), steps.join(" "));
+    assert.match(netdataConf(on, host(hub), ctx), /^\[health\]\n\tenabled = yes$/m);
+  }
+  assert.match(streamParentTemplate(on, ctx), /^\thealth enabled by default = auto$/m);
+  // Without streaming, a node keeps its own alarms.
+  const off = load("{ enabled: true }");
+  assert.ok(planForHost(off, "app-1", offlineContext(off)).steps.some((s) => s.id === "netdata-health"));
 });
 
 test("child destinations are the hubs in spec order; the parent accepts the node hosts only", () => {
   assert.match(streamChildTemplate(on, ctx), /^\tdestination = 10\.213\.13\.4:19999 10\.213\.13\.5:19999$/m);
   const parent = streamParentTemplate(on, ctx);
   assert.match(parent, /^\tallow from = 10\.213\.13\.2 10\.213\.13\.3$/m);
-  assert.match(parent, /^\thealth enabled by default = no$/m);
+  assert.match(parent, /^\thealth enabled by default = auto$/m);
 });
 
 test("the key is a secret file; the plan holds only a placeholder", () => {
