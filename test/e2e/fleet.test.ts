@@ -252,6 +252,13 @@ test("the fleet dashboard: the hubs' Netdata lists both nodes as streamed hosts;
     assert.equal(await sh(h, "stat -c '%a %U:%G' /etc/netdata/stream.conf /etc/netdata/vigil-stream-api-key"), "640 root:netdata\n600 root:root\n");
     assert.equal((await sshRun(targets[h]!, `grep -rlF -- ${key} /var/lib/vigil /tmp /var/tmp /etc/netdata/stream.conf.vigil-template || true`)).stdout.trim(), "");
   }
+  // A child's alarms run on its parent, with the spec's thresholds (vigil's health files), and
+  // not on the child (netdata.conf: [health] enabled = no).
+  const alarmNames = async (host: string, path: string) =>
+    Object.values((JSON.parse(await sh(host, `curl -s 'http://127.0.0.1:19999${path}api/v1/alarms?all'`)) as { alarms: Record<string, { name: string }> }).alarms).map((a) => a.name);
+  const parent = (await mirrored("hub-a")).includes("app-1") ? "hub-a" : "hub-b";
+  await until(`${parent} runs app-1's alarms`, 90_000, async () => ((await alarmNames(parent, "/host/app-1/")).includes("vigil_ram_usage") ? true : undefined));
+  assert.deepEqual(await alarmNames("app-1", "/"), [], "app-1 runs no alarms of its own");
 });
 
 test("a unit killed on app-1 reaches the receiver on .1 exactly once through the pair", { timeout: 300_000 }, async (t) => {
