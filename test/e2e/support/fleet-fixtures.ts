@@ -120,8 +120,9 @@ export interface VictoriaMetrics {
  * Its data lives in `parent` (the fleet's state dir, on the disk that holds the containers' roots),
  * not under tmpdir(): below -storage.minFreeDiskSpaceBytes (10 MB) VictoriaMetrics switches its
  * storage to read-only, answers every write with 503 and every query with an empty result: a
- * healthy-looking, empty store, which is how the fleet test failed in one CI run. Before the test
- * relies on it, a sample is written and read back; a store that refuses it fails here, with its log.
+ * healthy-looking, empty store, which is what the fleet test saw in one CI run (the cause was not
+ * recorded then). Before the test relies on it, a sample is written and read back; a store that
+ * refuses it fails here with its log, and a later failure prints the senders' counters.
  */
 export async function startVictoriaMetrics(parent: string): Promise<VictoriaMetrics> {
   mkdirSync(parent, { recursive: true });
