@@ -31,12 +31,23 @@ const ns = () => (globalThis.__stryker__ ??= {});
 
 class SkipSignal extends Error {}
 
+/** A suite's path from its file (the root suite is named after the file). */
+const suiteKey = (suite) => {
+  const names = [];
+  for (let s = suite; s; s = s.parent) names.unshift(s.name);
+  return `hooks:${names.join(" > ")}`;
+};
+
 class NodeTestRunner {
   static inject = [commonTokens.options, commonTokens.logger];
   /** @type {{ file: string, id: string, name: string, fn: Function, options: object, suites: object[] }[] | undefined} */
   tests;
   /** Dry-run time per test id: mutants run their covering tests cheapest first. */
   timeSpent = new Map();
+  /** Dry-run time of each suite's before hooks (key "hooks:" + suite path), paid again by every
+   * mutant run that enters the suite: e.g. the CrossGuard agreement suite starts the policy pack's
+   * analyzer process (a node process loading @pulumi/pulumi and @pulumi/policy, 1-3 s) in before(). */
+  hookTime = new Map();
 
   constructor(options, log) {
     this.log = log;
@@ -51,7 +62,11 @@ class NodeTestRunner {
   }
 
   async init() {
-    if (existsSync(TIMES_FILE)) this.timeSpent = new Map(Object.entries(JSON.parse(readFileSync(TIMES_FILE, "utf8"))));
+    if (existsSync(TIMES_FILE)) {
+      const saved = JSON.parse(readFileSync(TIMES_FILE, "utf8"));
+      this.timeSpent = new Map(Object.entries(saved.tests ?? {}));
+      this.hookTime = new Map(Object.entries(saved.hooks ?? {}));
+    }
     registerHooks({
       resolve(specifier, context, next) {
         if (specifier === "node:test" || specifier === "test") return { url: SHIM_URL, shortCircuit: true };
@@ -100,7 +115,7 @@ class NodeTestRunner {
     const results = await this.runTests(this.tests, { bail: false, coverage: true });
     if (results.error) return { status: DryRunStatus.Error, errorMessage: results.error };
     for (const r of results.tests) this.timeSpent.set(r.id, r.timeSpentMs);
-    writeFileSync(TIMES_FILE, JSON.stringify(Object.fromEntries(this.timeSpent)));
+    writeFileSync(TIMES_FILE, JSON.stringify({ tests: Object.fromEntries(this.timeSpent), hooks: Object.fromEntries(this.hookTime) }));
     const mutantCoverage = options.coverageAnalysis === "off" ? undefined : { static: { ...n.mutantCoverage.static }, perTest: structuredClone(n.mutantCoverage.perTest) };
     return { status: DryRunStatus.Complete, tests: results.tests, mutantCoverage };
   }
@@ -117,9 +132,11 @@ class NodeTestRunner {
     await this.load();
     n.currentTestId = undefined;
     const filter = options.testFilter ? new Set(options.testFilter) : undefined;
-    const selected = this.tests
-      .filter((t) => !filter || filter.has(t.id))
-      .sort((a, b) => (this.timeSpent.get(a.id) ?? 0) - (this.timeSpent.get(b.id) ?? 0));
+    // Cheapest first, a test's cost counting its suites' before hooks: a suite that starts a
+    // process is entered only when the cheaper tests have not killed the mutant. The order changes
+    // which test kills a mutant, never whether one does (a survivor runs every covering test).
+    const cost = (t) => (this.timeSpent.get(t.id) ?? 0) + t.suites.reduce((sum, s) => sum + (this.hookTime.get(suiteKey(s)) ?? 0), 0);
+    const selected = this.tests.filter((t) => !filter || filter.has(t.id)).sort((a, b) => cost(a) - cost(b));
     n.hitCount = options.hitLimit === undefined ? undefined : 0;
     n.hitLimit = options.hitLimit;
     let results;
@@ -169,7 +186,9 @@ class NodeTestRunner {
         await leave(common);
         for (const suite of t.suites.slice(common)) {
           entered.push(suite);
+          const hooksStarted = performance.now();
           for (const hook of suite.before) await hook();
+          if (coverage && suite.before.length > 0) this.hookTime.set(suiteKey(suite), Math.round(performance.now() - hooksStarted));
         }
         const started = performance.now();
         if (coverage) n.currentTestId = t.id;
