@@ -7,5 +7,5 @@ import { folderConfig } from "./base.mjs";
 export default folderConfig({
   name: "agent",
   mutate: ["agent/src/**/*.ts", "!agent/src/main.ts", "!agent/src/sqlite-cli.ts", "!agent/src/pm2-rpc.ts", "!agent/src/textfile.ts"],
-  testFiles: ["test/agent/stats-cache.test.ts", "test/agent/watch.test.ts"],
+  testFiles: ["test/agent/agent-modules.test.ts", "test/agent/stats-cache.test.ts", "test/agent/watch.test.ts"],
 });

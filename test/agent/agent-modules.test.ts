@@ -15,6 +15,7 @@ import { formatSamples, sample } from "../../agent/src/metrics.ts";
 import { appSamples, daemonAbsence, homeOf, pm2HomeOf, PM2_DEFAULT_MIN_UPTIME_MS } from "../../agent/src/pm2-probe.ts";
 import { errorLine, formatBudget, integrityVerdict, isCorruption, type SqliteBackend } from "../../agent/src/sqlite-backend.ts";
 import { cliBackend } from "../../agent/src/sqlite-cli.ts";
+import { loadNodeSqlite, quickCheckInProcess, readStats } from "../../agent/src/sqlite-node.ts";
 import { probeSqlite } from "../../agent/src/sqlite-probe.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { SQLITE3, removeDir, requireTools, sql, tempDir } from "./helpers.ts";
@@ -166,6 +167,31 @@ describe("the SQLite probe over real files (sqlite3 CLI backend)", () => {
     assert.deepEqual(byName(r.samples), { vigil_sqlite_up: 0, vigil_sqlite_size_bytes: 6300, vigil_sqlite_wal_size_bytes: 0 });
     assert.equal(isWalMode(junk), undefined);
     assert.equal(isWalMode(join(dir, "missing.db")), undefined);
+  });
+});
+
+describe("node:sqlite: the statistics and quick_check the agent runs in-process on Node >= 22.13", () => {
+  it("reads page statistics and a verdict from real files; a damaged or missing file is told apart", async (t) => {
+    const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+    const DatabaseSync = await loadNodeSqlite();
+    if (major < 22 || (major === 22 && minor < 13)) {
+      assert.equal(DatabaseSync, undefined, "no node:sqlite before Node 22.13: the agent uses the sqlite3 CLI");
+      return t.skip(`Node ${process.versions.node} has no unflagged node:sqlite (CI runs Node 22)`);
+    }
+    assert.ok(DatabaseSync, `Node ${process.versions.node} should have node:sqlite`);
+    requireTools();
+    const path = join(dir, "node-sqlite.db");
+    await sql(path, "PRAGMA page_size=1024; CREATE TABLE t(x); INSERT INTO t SELECT randomblob(900) FROM generate_series(1, 10); DELETE FROM t;");
+    const stats = readStats(DatabaseSync, path, 1000);
+    assert.deepEqual(stats, { ok: true, stats: { pageCount: readFileSync(path).length / 1024, freelistCount: Number((await sql(path, "PRAGMA freelist_count;")).trim()), pageSize: 1024 } });
+    assert.ok(stats.ok && stats.stats.freelistCount > 0);
+    assert.deepEqual(quickCheckInProcess(DatabaseSync, path, 1000), { ran: true, intact: true, detail: "ok" });
+    const junk = join(dir, "node-junk.db");
+    writeFileSync(junk, "not a database ".repeat(100));
+    assert.deepEqual(quickCheckInProcess(DatabaseSync, junk, 1000), { ran: true, intact: false, detail: "file is not a database" });
+    assert.deepEqual(readStats(DatabaseSync, junk, 1000), { ok: false, error: "file is not a database" });
+    const missing = quickCheckInProcess(DatabaseSync, join(dir, "node-missing.db"), 1000);
+    assert.deepEqual(missing, { ran: false, error: "unable to open database file" });
   });
 });
 
