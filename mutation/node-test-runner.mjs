@@ -54,6 +54,8 @@ class NodeTestRunner {
     this.testFiles = options.nodeTest?.testFiles ?? [];
     /** Tests left out of the mutation run (an id containing one of these): too slow to repeat per mutant. */
     this.skipTests = options.nodeTest?.skipTests ?? [];
+    /** Test files whose tests depend on the earlier ones: run in their own order (orderedUnits). */
+    this.inOrder = options.nodeTest?.inOrder ?? [];
     if (this.testFiles.length === 0) throw new Error("node-test runner: set nodeTest.testFiles in the Stryker config");
   }
 
@@ -136,7 +138,7 @@ class NodeTestRunner {
     // process is entered only when the cheaper tests have not killed the mutant. The order changes
     // which test kills a mutant, never whether one does (a survivor runs every covering test).
     const cost = (t) => (this.timeSpent.get(t.id) ?? 0) + t.suites.reduce((sum, s) => sum + (this.hookTime.get(suiteKey(s)) ?? 0), 0);
-    const selected = this.tests.filter((t) => !filter || filter.has(t.id)).sort((a, b) => cost(a) - cost(b));
+    const selected = this.orderedUnits(this.tests.filter((t) => !filter || filter.has(t.id)), cost);
     n.hitCount = options.hitLimit === undefined ? undefined : 0;
     n.hitLimit = options.hitLimit;
     let results;
@@ -165,6 +167,26 @@ class NodeTestRunner {
       }
     }
     return toMutantRunResult({ status: DryRunStatus.Complete, tests: results.tests });
+  }
+
+  /**
+   * The tests to run, cheapest first. A file listed in nodeTest.inOrder is a sequence whose tests
+   * build on the state the earlier ones left (e.g. the step script's host directory): when any of
+   * its tests is selected, its tests from the first up to the last selected one run as one block,
+   * in the order the file declares them, placed by the block's total cost.
+   */
+  orderedUnits(tests, cost) {
+    const units = [];
+    const blocks = new Map();
+    for (const t of tests) {
+      if (!this.inOrder.includes(t.file)) units.push({ tests: [t], cost: cost(t) });
+      else blocks.set(t.file, Math.max(blocks.get(t.file) ?? -1, this.tests.indexOf(t)));
+    }
+    for (const [file, last] of blocks) {
+      const block = this.tests.slice(0, last + 1).filter((t) => t.file === file);
+      units.push({ tests: block, cost: block.reduce((sum, t) => sum + cost(t), 0) });
+    }
+    return units.sort((a, b) => a.cost - b.cost).flatMap((u) => u.tests);
   }
 
   /** Runs tests in order with their suites' hooks; bail stops at the first failure. */
@@ -253,7 +275,11 @@ export const strykerValidationSchema = {
   properties: {
     nodeTest: {
       type: "object",
-      properties: { testFiles: { type: "array", items: { type: "string" } }, skipTests: { type: "array", items: { type: "string" } } },
+      properties: {
+        testFiles: { type: "array", items: { type: "string" } },
+        skipTests: { type: "array", items: { type: "string" } },
+        inOrder: { type: "array", items: { type: "string" } },
+      },
       additionalProperties: false,
     },
   },
