@@ -5,9 +5,9 @@
 // run the source, so `npm run mutate -- agent` can see which of its mutants they catch.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { collect } from "../../agent/src/collect.ts";
 import { loadAgentConfigFile, loadAgentConfigText } from "../../agent/src/config.ts";
 import { integritySamples, isDue, isWalMode, readState, RETRY_SECONDS, runDueChecks, stateFile } from "../../agent/src/integrity.ts";
@@ -17,6 +17,7 @@ import { errorLine, formatBudget, integrityVerdict, isCorruption, type SqliteBac
 import { cliBackend } from "../../agent/src/sqlite-cli.ts";
 import { loadNodeSqlite, quickCheckInProcess, readStats } from "../../agent/src/sqlite-node.ts";
 import { probeSqlite } from "../../agent/src/sqlite-probe.ts";
+import { watchFaults } from "../../agent/src/watch.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { SQLITE3, removeDir, requireTools, sql, tempDir } from "./helpers.ts";
 
@@ -406,5 +407,52 @@ describe("collect: every probe on its own", () => {
     assert.ok(Math.abs(last.value - Date.now() / 1000) < 60);
     assert.deepEqual(log.sort(), [`pm2 root: no ${join(dir, "no-pm2")}/pm2.pid: daemon not running`, `sqlite gone (${join(dir, "gone.db")}): no such file`]);
     assert.deepEqual(settles, []);
+  });
+});
+
+describe("watch: a database file that goes or comes back triggers a collection (inotify on its directory)", () => {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+  async function until(events: string[], n: number): Promise<void> {
+    for (let i = 0; i < 40 && events.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  it("deleted, re-created and renamed away are told, writes and other files are not; a missing directory is watched once it exists", async () => {
+    const data = join(dir, "watched");
+    mkdirSync(data);
+    const path = join(data, "app.db");
+    writeFileSync(path, "x");
+    const later = join(dir, "later", "late.db");
+    const events: string[] = [];
+    const logs: string[] = [];
+    const watches = watchFaults({ sqlite: [{ path, maxSizeMB: 1, integrityEvery: "6h" }, { path: later, maxSizeMB: 1, integrityEvery: "6h" }], pm2: [] }, (why) => void events.push(why), (l) => void logs.push(l));
+    try {
+      assert.deepEqual(logs, ["watching 1 database(s) and 0 PM2 bus(es) for immediate publication"]);
+      appendFileSync(path, "more");
+      writeFileSync(join(data, "other.db"), "y");
+      rmSync(join(data, "other.db"));
+      await settle();
+      assert.deepEqual(events, [], "a write to the file or another file of the directory");
+      rmSync(path);
+      await until(events, 1);
+      assert.deepEqual(events, [`${path} is gone`]);
+      writeFileSync(path, "back");
+      await until(events, 2);
+      assert.deepEqual(events, [`${path} is gone`, `${path} appeared`]);
+      renameSync(path, join(data, "moved.db"));
+      await until(events, 3);
+      assert.deepEqual(events.slice(2), [`${path} is gone`]);
+      // The second database's directory did not exist: the next tick's refresh watches it.
+      mkdirSync(dirname(later));
+      watches.refresh();
+      writeFileSync(later, "z");
+      await until(events, 4);
+      assert.deepEqual(events.slice(3), [`${later} appeared`]);
+    } finally {
+      watches.close();
+    }
+    // Closed: nothing more is told.
+    rmSync(later);
+    await settle();
+    assert.equal(events.length, 4);
   });
 });
