@@ -1,0 +1,129 @@
+// The policies' pure helpers on their own: which ports a DigitalOcean inbound rule opens, how the
+// spec component is found in a stack, how names are listed in messages, and the policy-config
+// checker's refusals. The policies built on them are tested through whole graphs in
+// policies.test.ts; here every branch of the helpers is pinned with real values.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import { allows, openedPorts, portInterval, type InboundRule } from "../../policies/firewall-rules.ts";
+import { vigilPolicies } from "../../policies/pack.ts";
+import { loadPolicyConfig, parsePolicyConfig } from "../../policies/policy-config.ts";
+import { hubHostNames, listing, nodeHostNames, SPEC_RESOURCE_TYPE, specOfStack } from "../../policies/spec-resource.ts";
+import { stackSpec } from "./fixtures.ts";
+
+const rule = (protocol: string, portRange?: string, action?: string): InboundRule => ({ protocol, ...(portRange === undefined ? {} : { portRange }), ...(action ? { action } : {}) });
+
+describe("firewall rules: the ports an inbound rule opens", () => {
+  it("tcp and udp in any case; other protocols open no port", () => {
+    assert.deepEqual(portInterval(rule("tcp", "22")), [22, 22]);
+    assert.deepEqual(portInterval(rule("UDP", "53")), [53, 53]);
+    assert.deepEqual(portInterval(rule("Tcp", "9090-9100")), [9090, 9100]);
+    assert.equal(portInterval(rule("icmp")), undefined);
+    assert.equal(portInterval(rule("icmp", "22")), undefined);
+  });
+
+  it("no range, all (any case, spaces around), 0 and an empty range mean every port; so does an unreadable one", () => {
+    for (const range of [undefined, "all", " ALL ", "0", "", "  ", "22,80", "x-9", "22-", "-22", "22 - 80"]) {
+      assert.deepEqual(portInterval(rule("tcp", range)), [1, 65535], JSON.stringify(range));
+    }
+    assert.deepEqual(portInterval(rule("tcp", " 8080 ")), [8080, 8080]);
+    assert.deepEqual(portInterval(rule("tcp", "1-65535")), [1, 65535]);
+  });
+
+  it("a rule allows unless its action is deny (any case); only allowing rules open ports", () => {
+    assert.equal(allows(rule("tcp", "22")), true);
+    assert.equal(allows(rule("tcp", "22", "allow")), true);
+    assert.equal(allows(rule("tcp", "22", "deny")), false);
+    assert.equal(allows(rule("tcp", "22", "DENY")), false);
+    assert.deepEqual(openedPorts(rule("tcp", "9090-9100"), [22, 9090, 9093, 9100, 9101]), [9090, 9093, 9100]);
+    assert.deepEqual(openedPorts(rule("tcp", "9090-9100", "Deny"), [9093]), []);
+    assert.deepEqual(openedPorts(rule("icmp"), [9093]), []);
+    assert.deepEqual(openedPorts(rule("udp"), [1, 65535]), [1, 65535]);
+  });
+});
+
+describe("spec-resource: the spec component of a stack", () => {
+  const spec = stackSpec("prod");
+  const args = (resources: Partial<PolicyResource>[]) =>
+    ({
+      resources,
+      notApplicable: (reason?: string): never => {
+        throw new Error(`not applicable: ${reason}`);
+      },
+    }) as unknown as StackValidationArgs;
+  const component = (props: Record<string, unknown>) => ({ type: SPEC_RESOURCE_TYPE, urn: "urn:pulumi:s::p::vigil:index:Spec::prod", name: "prod", props });
+
+  it("reads the spec under `spec` or as the component's own properties", () => {
+    const under = specOfStack(args([{ type: "digitalocean:index/vpc:Vpc", urn: "u1", props: { spec } }, component({ spec })]));
+    assert.equal(under.spec, spec);
+    assert.equal(under.urn, "urn:pulumi:s::p::vigil:index:Spec::prod");
+    assert.equal(under.resource.name, "prod");
+    assert.equal(specOfStack(args([component(spec as unknown as Record<string, unknown>)])).spec, spec);
+  });
+
+  it("is not applicable without the component, or when it holds no spec (hosts a list and alerts a mapping)", () => {
+    const reason = `not applicable: the stack has no ${SPEC_RESOURCE_TYPE} component holding the vigil spec`;
+    assert.throws(() => specOfStack(args([])), { message: reason });
+    assert.throws(() => specOfStack(args([{ type: "digitalocean:index/vpc:Vpc", urn: "u1", props: { spec } }])), { message: reason });
+    for (const props of [{}, { spec: null }, { spec: "text" }, { spec: { hosts: {}, alerts: {} } }, { spec: { hosts: [], alerts: "x" } }, { spec: { hosts: [] } }, { hosts: [], alerts: 1 }]) {
+      assert.throws(() => specOfStack(args([component(props)])), { message: reason }, JSON.stringify(props));
+    }
+    assert.deepEqual(specOfStack(args([component({ spec: { hosts: [], alerts: {} } })])).spec, { hosts: [], alerts: {} });
+  });
+
+  it("node and hub host names in spec order; listings read `a`, `a and b`, `a, b and c`", () => {
+    assert.deepEqual(nodeHostNames(spec), spec.hosts.filter((h) => h.roles.includes("node")).map((h) => h.name));
+    assert.ok(nodeHostNames(spec).length > 0 && hubHostNames(spec).length > 0);
+    assert.deepEqual(hubHostNames(spec), spec.hosts.filter((h) => h.roles.includes("hub")).map((h) => h.name));
+    assert.equal(listing([]), "");
+    assert.equal(listing(["a"]), "a");
+    assert.equal(listing(["a", "b"]), "a and b");
+    assert.equal(listing(["a", "b", "c"]), "a, b and c");
+  });
+});
+
+describe("policy-config: what the checker refuses, named", () => {
+  const errors = (data: unknown) => {
+    const r = parsePolicyConfig(JSON.stringify(data), "c.json", vigilPolicies);
+    return r.ok ? [] : r.errors;
+  };
+  const shape = 'c.json: must be a JSON object of policy names, like { "ssh-not-open-to-world": "mandatory" }';
+
+  it("a document that is not an object of policy names", () => {
+    for (const data of [null, [], ["ssh-not-open-to-world"], "mandatory", 3]) assert.deepEqual(errors(data), [shape], JSON.stringify(data));
+    assert.deepEqual(errors({}), []);
+  });
+
+  it("entries: a level, or an object with an optional level and the policy's settings; all takes no settings", () => {
+    assert.deepEqual(errors({ all: "mandatory", "ssh-not-open-to-world": { enforcementLevel: "advisory" }, "droplet-backups-enabled": {} }), []);
+    const entry = (name: string) => `c.json: ${name}: must be an enforcement level or an object with enforcementLevel and the policy's settings`;
+    assert.deepEqual(errors({ "ssh-not-open-to-world": null, "droplet-backups-enabled": ["mandatory"], all: 1 }), [entry("ssh-not-open-to-world"), entry("droplet-backups-enabled"), entry("all")]);
+    assert.deepEqual(errors({ all: { enforcementLevel: "mandatory", minPrefix: 8 } }), ['c.json: all: unknown setting "minPrefix" (this policy has no settings)']);
+    assert.deepEqual(errors({ "droplet-backups-enabled": { forMax: "5m" } }), ['c.json: droplet-backups-enabled: unknown setting "forMax" (this policy has no settings)']);
+    assert.deepEqual(errors({ "ssh-not-open-to-world": { enforcementLevel: 1 } }), ["c.json: ssh-not-open-to-world.enforcementLevel must be one of advisory, mandatory, remediate, disabled (got 1)"]);
+  });
+
+  it("a setting of the wrong type names its path", () => {
+    const ssh = vigilPolicies.find((p) => p.name === "ssh-not-open-to-world")!;
+    const setting = Object.keys(ssh.configSchema.properties)[0]!;
+    const found = errors({ "ssh-not-open-to-world": { [setting]: "not a number" } });
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, new RegExp(`^c\\.json: ssh-not-open-to-world\\.${setting}: must be `));
+  });
+
+  it("reads a file; a missing one is named", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vigil-policy-modules-"));
+    try {
+      const file = join(dir, "p.json");
+      writeFileSync(file, '{ "all": "disabled" }');
+      assert.deepEqual(loadPolicyConfig(file, vigilPolicies), { ok: true, config: { all: "disabled" } });
+      assert.deepEqual(loadPolicyConfig(join(dir, "none.json"), vigilPolicies), { ok: false, errors: [`${join(dir, "none.json")}: cannot read policy config: no such file`] });
+      assert.deepEqual(loadPolicyConfig(dir, vigilPolicies), { ok: false, errors: [`${dir}: cannot read policy config: EISDIR`] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
