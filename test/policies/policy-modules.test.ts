@@ -7,12 +7,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
+import { Droplet, Firewall } from "@pulumi/digitalocean";
+import { validateResourceOfType, type Policies, type PolicyResource, type StackValidationArgs } from "@pulumi/policy";
+import { evaluatePolicies, policyConfig } from "../../policies/evaluate.ts";
 import { allows, openedPorts, portInterval, type InboundRule } from "../../policies/firewall-rules.ts";
 import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig, parsePolicyConfig } from "../../policies/policy-config.ts";
 import { hubHostNames, listing, nodeHostNames, SPEC_RESOURCE_TYPE, specOfStack } from "../../policies/spec-resource.ts";
-import { stackSpec } from "./fixtures.ts";
+import { DROPLET, droplet, FIREWALL, firewall, stackSpec } from "./fixtures.ts";
 
 const rule = (protocol: string, portRange?: string, action?: string): InboundRule => ({ protocol, ...(portRange === undefined ? {} : { portRange }), ...(action ? { action } : {}) });
 
@@ -125,5 +127,91 @@ describe("policy-config: what the checker refuses, named", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("evaluate: vigil check's analyzer, with policies written for the test", () => {
+  const base = { description: "a policy written for this test", enforcementLevel: "advisory" as const };
+
+  it("a resource policy of one type runs only on that type, sees the inputs as the engine sends them, and its settings without the level", async () => {
+    const seen: string[] = [];
+    const policies: Policies = [
+      {
+        ...base,
+        name: "droplets-only",
+        validateResource: validateResourceOfType(Droplet, (d, args, report) => {
+          seen.push(`${args.type} ${args.name} ${JSON.stringify(args.props)} ${JSON.stringify(args.getConfig())}`);
+          assert.equal(args.isType(Droplet), true);
+          assert.equal(args.isType(Firewall), false);
+          assert.equal(args.asType(Firewall), undefined);
+          report(`droplet ${d.name}`);
+        }),
+      },
+    ];
+    const resources = [firewall("fw", []), { ...droplet("app-1", { monitoring: undefined, tags: ["a"] }) }];
+    const found = await evaluatePolicies(policies, resources, { "droplets-only": { enforcementLevel: "mandatory", limit: 3 } });
+    assert.deepEqual(found, [{ policy: "droplets-only", level: "mandatory", urn: resources[1]!.urn, resource: "app-1", type: DROPLET, message: "droplet app-1" }]);
+    assert.deepEqual(seen, [`${DROPLET} app-1 {"name":"app-1","image":"debian-12-x64","region":"fra1","size":"s-1vcpu-1gb","tags":["a"]} {"limit":3}`]);
+  });
+
+  it("several validations in one policy each run on every resource; remediate reports as mandatory; disabled runs nothing", async () => {
+    const calls: string[] = [];
+    const policy = {
+      ...base,
+      name: "two-checks",
+      validateResource: [
+        (args: { name: string }, report: (m: string) => void) => void (calls.push(`a ${args.name}`), report(`a ${args.name}`)),
+        (args: { name: string }) => void calls.push(`b ${args.name}`),
+      ],
+    };
+    const resources = [firewall("fw", []), droplet("app-1", {})];
+    const found = await evaluatePolicies([policy] as unknown as Policies, resources, { all: "remediate" });
+    assert.deepEqual(calls, ["a fw", "b fw", "a app-1", "b app-1"]);
+    assert.deepEqual(found.map((v) => `${v.level} ${v.type} ${v.message}`), [`mandatory ${FIREWALL} a fw`, `mandatory ${DROPLET} a app-1`]);
+    calls.length = 0;
+    assert.deepEqual(await evaluatePolicies([policy] as unknown as Policies, resources, { "two-checks": "disabled", all: "mandatory" }), []);
+    assert.deepEqual(calls, []);
+  });
+
+  it("a stack policy reports about a resource by URN, an unknown URN as itself, none as the stack; notApplicable is silent; other errors propagate", async () => {
+    const resources = [droplet("app-1", {})];
+    const stack = (name: string, body: (args: StackValidationArgs, report: (m: string, urn?: string) => void) => void) => ({ ...base, name, validateStack: body });
+    const found = await evaluatePolicies(
+      [
+        stack("about", (args, report) => {
+          assert.deepEqual(args.getConfig(), {});
+          assert.equal(args.resources[0]!.isType(Droplet), true);
+          assert.deepEqual(args.resources[0]!.asType(Droplet)?.name, "app-1");
+          assert.equal(args.resources[0]!.asType(Firewall), undefined);
+          assert.deepEqual(args.resources[0]!.dependencies, []);
+          report("on the droplet", resources[0]!.urn);
+          report("on something else", "urn:pulumi:test::vigil::x::y");
+          report("on the stack");
+        }),
+        stack("not-here", (args) => args.notApplicable("nothing to check")),
+        stack("not-here-either", (args) => args.notApplicable()),
+      ] as unknown as Policies,
+      resources,
+      { about: "advisory" },
+    );
+    assert.deepEqual(
+      found.map((v) => [v.level, v.urn, v.resource, v.type, v.message]),
+      [
+        ["advisory", resources[0]!.urn, "app-1", DROPLET, "on the droplet"],
+        ["advisory", "urn:pulumi:test::vigil::x::y", "urn:pulumi:test::vigil::x::y", "", "on something else"],
+        ["advisory", undefined, "(stack)", "", "on the stack"],
+      ],
+    );
+    await assert.rejects(evaluatePolicies([stack("broken", () => { throw new TypeError("a bug in a policy"); })] as unknown as Policies, resources), { message: "a bug in a policy" });
+    await assert.rejects(
+      evaluatePolicies([{ ...base, name: "broken-resource", validateResource: () => { throw new RangeError("a bug in a resource policy"); } }] as unknown as Policies, resources),
+      { message: "a bug in a resource policy" },
+    );
+  });
+
+  it("policyConfig: the settings of an object entry without its level; nothing for a level or no entry", () => {
+    assert.deepEqual(policyConfig({ p: { enforcementLevel: "mandatory", port: 2222 } }, "p"), { port: 2222 });
+    assert.deepEqual(policyConfig({ p: "mandatory" }, "p"), {});
+    assert.deepEqual(policyConfig({}, "p"), {});
   });
 });
