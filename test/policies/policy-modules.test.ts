@@ -14,7 +14,10 @@ import { allows, openedPorts, portInterval, type InboundRule } from "../../polic
 import { vigilPolicies } from "../../policies/pack.ts";
 import { loadPolicyConfig, parsePolicyConfig } from "../../policies/policy-config.ts";
 import { hubHostNames, listing, nodeHostNames, SPEC_RESOURCE_TYPE, specOfStack } from "../../policies/spec-resource.ts";
-import { DROPLET, droplet, FIREWALL, firewall, stackSpec } from "./fixtures.ts";
+import { cloudAlertsReachSomeone } from "../../policies/cloud-alerts-reach-someone.ts";
+import { metricsPortsNotPublic } from "../../policies/metrics-ports-not-public.ts";
+import { sshNotOpenToWorld } from "../../policies/ssh-not-open-to-world.ts";
+import { DROPLET, droplet, FIREWALL, firewall, messages, resource, runPolicy, specResource, stackSpec, vpc } from "./fixtures.ts";
 
 const rule = (protocol: string, portRange?: string, action?: string): InboundRule => ({ protocol, ...(portRange === undefined ? {} : { portRange }), ...(action ? { action } : {}) });
 
@@ -213,5 +216,63 @@ describe("evaluate: vigil check's analyzer, with policies written for the test",
     assert.deepEqual(policyConfig({ p: { enforcementLevel: "mandatory", port: 2222 } }, "p"), { port: 2222 });
     assert.deepEqual(policyConfig({ p: "mandatory" }, "p"), {});
     assert.deepEqual(policyConfig({}, "p"), {});
+  });
+});
+
+describe("policies at their edges, over hand-built graphs", () => {
+  const prod = stackSpec("prod");
+  const noTargets = stackSpec("prod", [[["cloudAlerts"], { emails: [], slack: "none" }]]);
+  const check = (name: string) => resource("digitalocean:index/uptimeCheck:UptimeCheck", name, { name });
+
+  it("ssh-not-open-to-world: the prefix bound is exclusive, IPv6 has its own, an unreadable source is flagged as such, the resource name stands in for a missing firewall name", async () => {
+    const fw = firewall("base", [{ protocol: "tcp", portRange: "22", sourceAddresses: ["10.0.0.0/8", "10.0.0.0/7", "2001:db8::/32", "2001:db8::/31", "not-an-address"] }]);
+    const found = messages(await runPolicy(sshNotOpenToWorld, [fw]));
+    assert.equal(found.length, 3, found.join("\n"));
+    assert.match(found[0]!, /^firewall base inboundRules\[0\] opens tcp port 22 \(SSH\) to 10\.0\.0\.0\/7, most of the internet: set access\.sshAllowFrom/);
+    assert.match(found[1]!, /to 2001:db8::\/31, most of the internet/);
+    assert.match(found[2]!, /to not-an-address, an unreadable source: set access\.sshAllowFrom/);
+    const unnamed = resource(FIREWALL, "fw-resource", { inboundRules: [{ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }] });
+    assert.match(messages(await runPolicy(sshNotOpenToWorld, [unnamed]))[0]!, /^firewall fw-resource inboundRules\[0\]/);
+    // A wider IPv6 bound in the config: /32 is now too wide, and the IPv4 bound is untouched.
+    const strict = messages(await runPolicy(sshNotOpenToWorld, [fw], { ipv6MinPrefix: 48 }));
+    assert.deepEqual(strict.map((m) => m.split(" to ")[1]!.split(",")[0]), ["10.0.0.0/7", "2001:db8::/32", "2001:db8::/31", "not-an-address"]);
+  });
+
+  it("metrics-ports-not-public: the spec's vpc.ipRange counts as the VPC without a Vpc resource; a source inside it passes, one outside is named with the range", async () => {
+    const spec = stackSpec("prod");
+    const range = spec.vpc?.ipRange;
+    assert.ok(typeof range === "string", "stacks/prod.yaml sets vpc.ipRange");
+    const inside = range.replace(/\/\d+$/, "/32");
+    const fw = firewall("fw", [
+      { protocol: "tcp", portRange: "9100", sourceAddresses: [inside] },
+      { protocol: "tcp", portRange: "9100", sourceAddresses: ["198.51.100.7/32", inside] },
+    ]);
+    const found = messages(await runPolicy(metricsPortsNotPublic, [specResource(spec), fw]));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0]!, new RegExp(`^firewall fw inboundRules\\[1\\] opens tcp .*9100.* to 198\\.51\\.100\\.7/32, outside ${range.replace(/\./g, "\\.")}: remove the rule`));
+    // Without any VPC, everything is outside, and the message says there is none.
+    const none = messages(await runPolicy(metricsPortsNotPublic, [firewall("fw", [{ protocol: "tcp", portRange: "9100", sourceAddresses: ["10.0.0.5/32"] }])]));
+    assert.equal(none.length, 1);
+    assert.match(none[0]!, /to 10\.0\.0\.5\/32, outside the VPC \(none in the stack\): /);
+    // A Vpc resource's range counts; a resource of another type with an ipRange does not.
+    const fake = resource("digitalocean:index/droplet:Droplet", "not-a-vpc", { ipRange: "10.0.0.0/8" });
+    const withVpc = messages(await runPolicy(metricsPortsNotPublic, [vpc("v", "10.0.0.0/24"), fake, firewall("fw", [{ protocol: "tcp", portRange: "9100", sourceAddresses: ["10.0.0.5/32", "10.0.1.5/32"] }])]));
+    assert.equal(withVpc.length, 1);
+    assert.match(withVpc[0]!, /to 10\.0\.1\.5\/32, outside 10\.0\.0\.0\/24: /);
+    // The name of the firewall resource stands in for a missing firewall name.
+    const unnamed = resource(FIREWALL, "fw-resource", { inboundRules: [{ protocol: "tcp", portRange: "9100", sourceAddresses: ["0.0.0.0/0"] }] });
+    assert.match(messages(await runPolicy(metricsPortsNotPublic, [unnamed]))[0]!, /^firewall fw-resource inboundRules\[0\]/);
+  });
+
+  it("cloud-alerts-reach-someone: nothing to say without checks or droplets; counts in the singular and plural; silent once anyone is told", async () => {
+    assert.deepEqual(await runPolicy(cloudAlertsReachSomeone, [specResource(noTargets)]), []);
+    const one = messages(await runPolicy(cloudAlertsReachSomeone, [specResource(noTargets), check("api")]));
+    assert.equal(one.length, 1);
+    assert.match(one[0]!, /^DigitalOcean alerts for 1 DigitalOcean uptime check notify nobody \(cloudAlerts lists no e-mail address and slack is none\)/);
+    const many = messages(await runPolicy(cloudAlertsReachSomeone, [specResource(noTargets), check("api"), check("web"), droplet("app-1", {})]));
+    assert.match(many[0]!, /^DigitalOcean alerts for 2 DigitalOcean uptime checks and 1 droplet notify nobody/);
+    const drops = messages(await runPolicy(cloudAlertsReachSomeone, [specResource(noTargets), droplet("app-1", {}), droplet("app-2", {})]));
+    assert.match(drops[0]!, /^DigitalOcean alerts for 2 droplets notify nobody/);
+    assert.deepEqual(await runPolicy(cloudAlertsReachSomeone, [specResource(prod), check("api"), droplet("app-1", {})]), []);
   });
 });
