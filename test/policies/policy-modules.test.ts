@@ -17,6 +17,11 @@ import { hubHostNames, listing, nodeHostNames, SPEC_RESOURCE_TYPE, specOfStack }
 import { cloudAlertsReachSomeone } from "../../policies/cloud-alerts-reach-someone.ts";
 import { metricsPortsNotPublic } from "../../policies/metrics-ports-not-public.ts";
 import { sshNotOpenToWorld } from "../../policies/ssh-not-open-to-world.ts";
+import { hostThresholdsBounded } from "../../policies/host-thresholds-bounded.ts";
+import { nodeHostsIntrusionProtected } from "../../policies/node-hosts-intrusion-protected.ts";
+import { nodeHostsScrapedByHub } from "../../policies/node-hosts-scraped-by-hub.ts";
+import { sloObjectiveAndWindow } from "../../policies/slo-objective-and-window.ts";
+import { dropletsBehindFirewall } from "../../policies/droplets-behind-firewall.ts";
 import { DROPLET, droplet, FIREWALL, firewall, messages, resource, runPolicy, specResource, stackSpec, vpc } from "./fixtures.ts";
 
 const rule = (protocol: string, portRange?: string, action?: string): InboundRule => ({ protocol, ...(portRange === undefined ? {} : { portRange }), ...(action ? { action } : {}) });
@@ -274,5 +279,72 @@ describe("policies at their edges, over hand-built graphs", () => {
     const drops = messages(await runPolicy(cloudAlertsReachSomeone, [specResource(noTargets), droplet("app-1", {}), droplet("app-2", {})]));
     assert.match(drops[0]!, /^DigitalOcean alerts for 2 droplets notify nobody/);
     assert.deepEqual(await runPolicy(cloudAlertsReachSomeone, [specResource(prod), check("api"), droplet("app-1", {})]), []);
+  });
+});
+
+describe("policy bounds are inclusive, and messages name one host in the singular", () => {
+  const prod = stackSpec("prod");
+  const graph = [specResource(prod)];
+
+  it("host-thresholds-bounded: a critical threshold or a `for` exactly at its bound passes; just past it is flagged", async () => {
+    // stacks/prod.yaml: cpu 90 for 5m, memory 95 for 5m, disk 90 for 5m, load 5 for 10m.
+    const exact = { cpuCriticalMax: 90, memoryCriticalMax: 95, diskCriticalMax: 90, loadCriticalMax: 5, forMin: "5m", forMax: "10m" };
+    assert.deepEqual(messages(await runPolicy(hostThresholdsBounded, graph, exact)), []);
+    assert.deepEqual(messages(await runPolicy(hostThresholdsBounded, graph, { ...exact, cpuCriticalMax: 89.9 })), [
+      "thresholds.cpu.critical is 90, above the allowed 89.9: lower thresholds.cpu.critical to at most 89.9",
+    ]);
+    assert.deepEqual(messages(await runPolicy(hostThresholdsBounded, graph, { ...exact, forMax: "9m" })), ["thresholds.load.for is 10m: set thresholds.load.for between 5m and 9m"]);
+    assert.deepEqual(
+      messages(await runPolicy(hostThresholdsBounded, graph, { ...exact, forMin: "301s" })).map((m) => m.split(":")[0]),
+      ["thresholds.cpu.for is 5m", "thresholds.memory.for is 5m", "thresholds.disk.for is 5m"],
+    );
+  });
+
+  it("slo-objective-and-window: objectives at the bounds pass; above the top leaves no budget, below the bottom is too loose", async () => {
+    // stacks/prod.yaml: api-availability 99.9, api-latency 99.
+    assert.deepEqual(messages(await runPolicy(sloObjectiveAndWindow, graph, { minObjective: 99, maxObjective: 99.9 })), []);
+    assert.deepEqual(messages(await runPolicy(sloObjectiveAndWindow, graph, { minObjective: 99, maxObjective: 99.5 })), [
+      'slos[0] "api-availability" objective 99.9% leaves almost no error budget: set slos[0].objective between 99 and 99.5',
+    ]);
+    assert.deepEqual(messages(await runPolicy(sloObjectiveAndWindow, graph, { minObjective: 99.5, maxObjective: 99.9 })), [
+      'slos[1] "api-latency" objective 99% is too loose to alert on: set slos[1].objective between 99.5 and 99.9',
+    ]);
+  });
+
+  it("node-hosts-intrusion-protected and node-hosts-scraped-by-hub name prod's one node host in the singular", async () => {
+    const bare = stackSpec("prod", [
+      [["stack", "fail2ban", "enabled"], false],
+      [["stack", "crowdsec", "enabled"], false],
+    ]);
+    assert.deepEqual(messages(await runPolicy(nodeHostsIntrusionProtected, [specResource(bare)])), [
+      "node host app-1 runs neither fail2ban nor CrowdSec: set stack.fail2ban.enabled or stack.crowdsec.enabled to true",
+    ]);
+    // vigil validate refuses node_exporter off while the agent and heartbeats need it; the policy
+    // reads whatever the component holds (a stack program other than vigil's may register it).
+    const noExporter = { ...prod, stack: { ...prod.stack, nodeExporter: { enabled: false } } };
+    assert.deepEqual(messages(await runPolicy(nodeHostsScrapedByHub, [specResource(noExporter)])), [
+      "stack.nodeExporter.enabled is false, so the hub has nothing to scrape on node host app-1: set stack.nodeExporter.enabled to true",
+    ]);
+    assert.deepEqual(messages(await runPolicy(nodeHostsIntrusionProtected, graph)), []);
+    assert.deepEqual(messages(await runPolicy(nodeHostsScrapedByHub, graph)), []);
+  });
+
+  it("droplets-behind-firewall: a firewall listing droplet ids covers every droplet; an empty list covers none; tags are listed", async () => {
+    const tagged = firewall("fw", []);
+    tagged.inputs.tags = ["web", 7];
+    const untagged = droplet("app-1", { tags: ["db"] });
+    assert.deepEqual(messages(await runPolicy(dropletsBehindFirewall, [tagged, untagged])), [
+      'droplet app-1 (tags: db) is behind no firewall, so SSH and every port are open to the internet: tag it with "web" or add it to a firewall\'s dropletIds',
+    ]);
+    const emptyIds = firewall("ids", []);
+    emptyIds.inputs.dropletIds = [];
+    assert.equal(messages(await runPolicy(dropletsBehindFirewall, [emptyIds, untagged])).length, 1);
+    const byId = firewall("ids", []);
+    byId.inputs.dropletIds = [12345];
+    assert.deepEqual(messages(await runPolicy(dropletsBehindFirewall, [byId, untagged])), []);
+    const nameless = resource(DROPLET, "app-2", { image: "debian-12-x64", tags: "not-a-list" });
+    assert.deepEqual(messages(await runPolicy(dropletsBehindFirewall, [firewall("plain", []), nameless])), [
+      "droplet app-2 (tags: none) is behind no firewall, so SSH and every port are open to the internet: tag it with a firewall's tag or add it to a firewall's dropletIds",
+    ]);
   });
 });
