@@ -22,6 +22,7 @@ import { nodeHostsIntrusionProtected } from "../../policies/node-hosts-intrusion
 import { nodeHostsScrapedByHub } from "../../policies/node-hosts-scraped-by-hub.ts";
 import { sloObjectiveAndWindow } from "../../policies/slo-objective-and-window.ts";
 import { dropletsBehindFirewall } from "../../policies/droplets-behind-firewall.ts";
+import { criticalAlertsPage } from "../../policies/critical-alerts-page.ts";
 import { DROPLET, droplet, FIREWALL, firewall, messages, resource, runPolicy, specResource, stackSpec, vpc } from "./fixtures.ts";
 
 const rule = (protocol: string, portRange?: string, action?: string): InboundRule => ({ protocol, ...(portRange === undefined ? {} : { portRange }), ...(action ? { action } : {}) });
@@ -345,6 +346,32 @@ describe("policy bounds are inclusive, and messages name one host in the singula
     const nameless = resource(DROPLET, "app-2", { image: "debian-12-x64", tags: "not-a-list" });
     assert.deepEqual(messages(await runPolicy(dropletsBehindFirewall, [firewall("plain", []), nameless])), [
       "droplet app-2 (tags: none) is behind no firewall, so SSH and every port are open to the internet: tag it with a firewall's tag or add it to a firewall's dropletIds",
+    ]);
+  });
+});
+
+describe("critical-alerts-page: routes that take critical alerts", () => {
+  const withRoutes = (routes: unknown[]) => specResource(stackSpec("prod", [[["alerts", "routes"], routes]]));
+
+  it("no route for critical alerts says so, with the paging receiver to use", async () => {
+    assert.deepEqual(messages(await runPolicy(criticalAlertsPage, [withRoutes([{ severity: "warning", to: ["ops"] }, { severity: "info", to: ["mail"] }])])), [
+      'no route in alerts.routes takes critical alerts: add { severity: critical, to: [...] } with a paging receiver (add "oncall" to its receivers)',
+    ]);
+  });
+
+  it("a narrowed critical route passes when any of its receivers pages; an empty match is not narrowed; a continue route passes on", async () => {
+    const routes = (first: Record<string, unknown>) => [first, { severity: "critical", to: ["oncall"] }, { to: ["ops"] }];
+    assert.deepEqual(messages(await runPolicy(criticalAlertsPage, [withRoutes(routes({ severity: "critical", match: { alertname: "HostDown" }, to: ["ops", "oncall"] }))])), []);
+    assert.deepEqual(messages(await runPolicy(criticalAlertsPage, [withRoutes(routes({ severity: "critical", match: { alertname: "HostDown" }, to: ["ops"], continue: true }))])), []);
+    const flagged = messages(await runPolicy(criticalAlertsPage, [withRoutes(routes({ severity: "critical", match: { alertname: "HostDown", team: "web" }, to: ["ops", "mail"] }))]));
+    assert.deepEqual(flagged, ['alerts.routes[0] takes critical alerts with alertname=HostDown, team=web to ops and mail, none of which pages: add "oncall" to its receivers, or set continue: true']);
+  });
+
+  it("a receiver name that is not defined never pages, whatever the config's kinds", async () => {
+    const spec = stackSpec("prod");
+    const ghost = { ...spec, alerts: { ...spec.alerts, routes: [{ severity: "critical", to: ["ghost"] }] } };
+    assert.deepEqual(messages(await runPolicy(criticalAlertsPage, [specResource(ghost as typeof spec)], { pagingKinds: ["pagerduty", ""] })), [
+      'critical alerts go to ghost (alerts.routes[0]), none of which pages: add "oncall" to its receivers in alerts.routes[0]',
     ]);
   });
 });
