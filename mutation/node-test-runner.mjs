@@ -14,7 +14,7 @@
 //   test run without the earlier tests it relies on could fail by itself (false kills). After
 //   every failing run the same tests run again with no mutant: if they still fail, the worker
 //   exits and Stryker retries the mutant in a fresh one (after two retries: an error, not scored).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -56,6 +56,17 @@ class NodeTestRunner {
     this.skipTests = options.nodeTest?.skipTests ?? [];
     /** Test files whose tests depend on the earlier ones: run in their own order (orderedUnits). */
     this.inOrder = options.nodeTest?.inOrder ?? [];
+    /**
+     * "runtime": a mutant reached both while the test files load and by tests ("hybrid") is
+     * switched on at run time like any other, instead of on a fresh worker that loads every test
+     * file with it active (Stryker runs those last, one worker start each: 10-15 s per mutant in
+     * provisioning/, whose test files plan hosts at their top level). Its load-time effect (values
+     * a test file computed at import) is then not tested: a survivor may be a mutant only the
+     * load-time values would show; a kill is a real kill. "reload" (the default) keeps Stryker's way.
+     */
+    this.hybrid = options.nodeTest?.hybrid ?? "reload";
+    /** Where each mutant's outcome is appended as it finishes (JSON lines): a stopped run keeps them. */
+    this.resultLog = options.nodeTest?.resultLog;
     if (this.testFiles.length === 0) throw new Error("node-test runner: set nodeTest.testFiles in the Stryker config");
   }
 
@@ -118,7 +129,13 @@ class NodeTestRunner {
     if (results.error) return { status: DryRunStatus.Error, errorMessage: results.error };
     for (const r of results.tests) this.timeSpent.set(r.id, r.timeSpentMs);
     writeFileSync(TIMES_FILE, JSON.stringify({ tests: Object.fromEntries(this.timeSpent), hooks: Object.fromEntries(this.hookTime) }));
-    const mutantCoverage = options.coverageAnalysis === "off" ? undefined : { static: { ...n.mutantCoverage.static }, perTest: structuredClone(n.mutantCoverage.perTest) };
+    const perTest = structuredClone(n.mutantCoverage.perTest);
+    const staticCoverage = { ...n.mutantCoverage.static };
+    if (this.hybrid === "runtime") {
+      const reachedByTests = new Set(Object.values(perTest).flatMap((hits) => Object.keys(hits)));
+      for (const id of Object.keys(staticCoverage)) if (reachedByTests.has(id)) delete staticCoverage[id];
+    }
+    const mutantCoverage = options.coverageAnalysis === "off" ? undefined : { static: staticCoverage, perTest };
     return { status: DryRunStatus.Complete, tests: results.tests, mutantCoverage };
   }
 
@@ -151,8 +168,8 @@ class NodeTestRunner {
     const hitLimit = determineHitLimitReached(n.hitCount, n.hitLimit);
     n.hitCount = undefined;
     n.hitLimit = undefined;
-    if (hitLimit) return toMutantRunResult(hitLimit);
-    if (results.error) return toMutantRunResult({ status: DryRunStatus.Error, errorMessage: results.error });
+    if (hitLimit) return this.logged(id, toMutantRunResult(hitLimit));
+    if (results.error) return this.logged(id, toMutantRunResult({ status: DryRunStatus.Error, errorMessage: results.error }));
     const failed = results.tests.filter((t) => t.status === TestStatus.Failed);
     // Modules loaded with this mutant active stay mutated: nothing to recheck (Stryker starts a
     // fresh worker after a static mutant).
@@ -166,7 +183,15 @@ class NodeTestRunner {
         process.exit(3);
       }
     }
-    return toMutantRunResult({ status: DryRunStatus.Complete, tests: results.tests });
+    return this.logged(id, toMutantRunResult({ status: DryRunStatus.Complete, tests: results.tests }));
+  }
+
+  logged(id, result) {
+    if (this.resultLog) {
+      const line = { id, status: result.status, killedBy: result.killedBy, testsRun: result.nrOfTests, at: new Date().toISOString() };
+      appendFileSync(this.resultLog, `${JSON.stringify(line)}\n`);
+    }
+    return result;
   }
 
   /**
@@ -279,6 +304,8 @@ export const strykerValidationSchema = {
         testFiles: { type: "array", items: { type: "string" } },
         skipTests: { type: "array", items: { type: "string" } },
         inOrder: { type: "array", items: { type: "string" } },
+        hybrid: { enum: ["runtime", "reload"] },
+        resultLog: { type: "string" },
       },
       additionalProperties: false,
     },
