@@ -3,9 +3,9 @@
 // backend), PM2's app samples from getMonitorData-shaped records and the daemon checks over real
 // files. The other agent tests run the built bundle in a child process (what a host runs); these
 // run the source, so `npm run mutate -- agent` can see which of its mutants they catch.
-import { after, describe, it } from "node:test";
+import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { collect } from "../../agent/src/collect.ts";
@@ -21,8 +21,18 @@ import { watchFaults } from "../../agent/src/watch.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { SQLITE3, removeDir, requireTools, sql, tempDir } from "./helpers.ts";
 
-const dir = tempDir("agent-modules");
-after(() => removeDir(dir));
+// Every test in its own directory: npm run mutate's runner runs the tests again in the same
+// process for each mutant (with this file's before and after hooks), and a database a previous
+// run created must not be there.
+let root: string;
+let dir: string;
+before(() => {
+  root = tempDir("agent-modules");
+});
+after(() => removeDir(root));
+beforeEach(() => {
+  dir = mkdtempSync(join(root, "t-"));
+});
 const backend = cliBackend({ binary: SQLITE3, busyTimeoutMs: 1000 });
 
 describe("metrics: the text exposition format", () => {
