@@ -14,9 +14,9 @@
 //   test run without the earlier tests it relies on could fail by itself (false kills). After
 //   every failing run the same tests run again with no mutant: if they still fail, the worker
 //   exits and Stryker retries the mutant in a fresh one (after two retries: an error, not scored).
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { declareClassPlugin, PluginKind, commonTokens } from "@stryker-mutator/api/plugin";
 import { DryRunStatus, TestStatus, determineHitLimitReached, toMutantRunResult } from "@stryker-mutator/api/test-runner";
@@ -75,6 +75,8 @@ class NodeTestRunner {
   }
 
   async init() {
+    // reports/mutation/ does not exist in a fresh clone before Stryker's reporters write at the end.
+    if (this.resultLog) mkdirSync(dirname(this.resultLog), { recursive: true });
     if (existsSync(TIMES_FILE)) {
       const saved = JSON.parse(readFileSync(TIMES_FILE, "utf8"));
       this.timeSpent = new Map(Object.entries(saved.tests ?? {}));
