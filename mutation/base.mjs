@@ -3,9 +3,10 @@
 // (node-test-runner.mjs) loads them once and, with perTest coverage, runs for each mutant only
 // the tests that reach it, cheapest first. Code a test reaches only through a child process (the
 // CLI, the Pulumi CLI) is not seen as covered, so files that only spawn are left out.
+import { resolve } from "node:path";
 
-/** @param {{ name: string, mutate: string[], testFiles: string[], skipTests?: string[], timeoutMS?: number }} folder */
-export function folderConfig({ name, mutate, testFiles, skipTests = [], timeoutMS = 60_000 }) {
+/** @param {{ name: string, mutate: string[], testFiles: string[], skipTests?: string[], inOrder?: string[], hybrid?: "runtime" | "reload", timeoutMS?: number }} folder */
+export function folderConfig({ name, mutate, testFiles, skipTests = [], inOrder = [], hybrid = "reload", timeoutMS = 60_000 }) {
   return {
     $schema: "../node_modules/@stryker-mutator/core/schema/stryker-schema.json",
     packageManager: "npm",
@@ -13,7 +14,7 @@ export function folderConfig({ name, mutate, testFiles, skipTests = [], timeoutM
     testRunner: "vigil-node-test",
     plugins: ["@stryker-mutator/*", "./mutation/node-test-runner.mjs"],
     testRunnerNodeArgs: ["--import", "tsx"],
-    nodeTest: { testFiles, skipTests },
+    nodeTest: { testFiles, skipTests, inOrder, hybrid, resultLog: resolve(`reports/mutation/${name}.mutants.jsonl`) },
     coverageAnalysis: "perTest",
     // Mutants in code run only while loading (module-level constants, TypeBox declarations) would
     // each need a fresh worker loading every test file (10-20 s each, 685 in schema/): reported as

@@ -14,9 +14,9 @@
 //   test run without the earlier tests it relies on could fail by itself (false kills). After
 //   every failing run the same tests run again with no mutant: if they still fail, the worker
 //   exits and Stryker retries the mutant in a fresh one (after two retries: an error, not scored).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { registerHooks } from "node:module";
-import { isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { declareClassPlugin, PluginKind, commonTokens } from "@stryker-mutator/api/plugin";
 import { DryRunStatus, TestStatus, determineHitLimitReached, toMutantRunResult } from "@stryker-mutator/api/test-runner";
@@ -31,18 +31,42 @@ const ns = () => (globalThis.__stryker__ ??= {});
 
 class SkipSignal extends Error {}
 
+/** A suite's path from its file (the root suite is named after the file). */
+const suiteKey = (suite) => {
+  const names = [];
+  for (let s = suite; s; s = s.parent) names.unshift(s.name);
+  return `hooks:${names.join(" > ")}`;
+};
+
 class NodeTestRunner {
   static inject = [commonTokens.options, commonTokens.logger];
   /** @type {{ file: string, id: string, name: string, fn: Function, options: object, suites: object[] }[] | undefined} */
   tests;
   /** Dry-run time per test id: mutants run their covering tests cheapest first. */
   timeSpent = new Map();
+  /** Dry-run time of each suite's before hooks (key "hooks:" + suite path), paid again by every
+   * mutant run that enters the suite: e.g. the CrossGuard agreement suite starts the policy pack's
+   * analyzer process (a node process loading @pulumi/pulumi and @pulumi/policy, 1-3 s) in before(). */
+  hookTime = new Map();
 
   constructor(options, log) {
     this.log = log;
     this.testFiles = options.nodeTest?.testFiles ?? [];
     /** Tests left out of the mutation run (an id containing one of these): too slow to repeat per mutant. */
     this.skipTests = options.nodeTest?.skipTests ?? [];
+    /** Test files whose tests depend on the earlier ones: run in their own order (orderedUnits). */
+    this.inOrder = options.nodeTest?.inOrder ?? [];
+    /**
+     * "runtime": a mutant reached both while the test files load and by tests ("hybrid") is
+     * switched on at run time like any other, instead of on a fresh worker that loads every test
+     * file with it active (Stryker runs those last, one worker start each: 10-15 s per mutant in
+     * provisioning/, whose test files plan hosts at their top level). Its load-time effect (values
+     * a test file computed at import) is then not tested: a survivor may be a mutant only the
+     * load-time values would show; a kill is a real kill. "reload" (the default) keeps Stryker's way.
+     */
+    this.hybrid = options.nodeTest?.hybrid ?? "reload";
+    /** Where each mutant's outcome is appended as it finishes (JSON lines): a stopped run keeps them. */
+    this.resultLog = options.nodeTest?.resultLog;
     if (this.testFiles.length === 0) throw new Error("node-test runner: set nodeTest.testFiles in the Stryker config");
   }
 
@@ -51,7 +75,13 @@ class NodeTestRunner {
   }
 
   async init() {
-    if (existsSync(TIMES_FILE)) this.timeSpent = new Map(Object.entries(JSON.parse(readFileSync(TIMES_FILE, "utf8"))));
+    // reports/mutation/ does not exist in a fresh clone before Stryker's reporters write at the end.
+    if (this.resultLog) mkdirSync(dirname(this.resultLog), { recursive: true });
+    if (existsSync(TIMES_FILE)) {
+      const saved = JSON.parse(readFileSync(TIMES_FILE, "utf8"));
+      this.timeSpent = new Map(Object.entries(saved.tests ?? {}));
+      this.hookTime = new Map(Object.entries(saved.hooks ?? {}));
+    }
     registerHooks({
       resolve(specifier, context, next) {
         if (specifier === "node:test" || specifier === "test") return { url: SHIM_URL, shortCircuit: true };
@@ -100,8 +130,14 @@ class NodeTestRunner {
     const results = await this.runTests(this.tests, { bail: false, coverage: true });
     if (results.error) return { status: DryRunStatus.Error, errorMessage: results.error };
     for (const r of results.tests) this.timeSpent.set(r.id, r.timeSpentMs);
-    writeFileSync(TIMES_FILE, JSON.stringify(Object.fromEntries(this.timeSpent)));
-    const mutantCoverage = options.coverageAnalysis === "off" ? undefined : { static: { ...n.mutantCoverage.static }, perTest: structuredClone(n.mutantCoverage.perTest) };
+    writeFileSync(TIMES_FILE, JSON.stringify({ tests: Object.fromEntries(this.timeSpent), hooks: Object.fromEntries(this.hookTime) }));
+    const perTest = structuredClone(n.mutantCoverage.perTest);
+    const staticCoverage = { ...n.mutantCoverage.static };
+    if (this.hybrid === "runtime") {
+      const reachedByTests = new Set(Object.values(perTest).flatMap((hits) => Object.keys(hits)));
+      for (const id of Object.keys(staticCoverage)) if (reachedByTests.has(id)) delete staticCoverage[id];
+    }
+    const mutantCoverage = options.coverageAnalysis === "off" ? undefined : { static: staticCoverage, perTest };
     return { status: DryRunStatus.Complete, tests: results.tests, mutantCoverage };
   }
 
@@ -117,9 +153,11 @@ class NodeTestRunner {
     await this.load();
     n.currentTestId = undefined;
     const filter = options.testFilter ? new Set(options.testFilter) : undefined;
-    const selected = this.tests
-      .filter((t) => !filter || filter.has(t.id))
-      .sort((a, b) => (this.timeSpent.get(a.id) ?? 0) - (this.timeSpent.get(b.id) ?? 0));
+    // Cheapest first, a test's cost counting its suites' before hooks: a suite that starts a
+    // process is entered only when the cheaper tests have not killed the mutant. The order changes
+    // which test kills a mutant, never whether one does (a survivor runs every covering test).
+    const cost = (t) => (this.timeSpent.get(t.id) ?? 0) + t.suites.reduce((sum, s) => sum + (this.hookTime.get(suiteKey(s)) ?? 0), 0);
+    const selected = this.orderedUnits(this.tests.filter((t) => !filter || filter.has(t.id)), cost);
     n.hitCount = options.hitLimit === undefined ? undefined : 0;
     n.hitLimit = options.hitLimit;
     let results;
@@ -132,8 +170,8 @@ class NodeTestRunner {
     const hitLimit = determineHitLimitReached(n.hitCount, n.hitLimit);
     n.hitCount = undefined;
     n.hitLimit = undefined;
-    if (hitLimit) return toMutantRunResult(hitLimit);
-    if (results.error) return toMutantRunResult({ status: DryRunStatus.Error, errorMessage: results.error });
+    if (hitLimit) return this.logged(id, toMutantRunResult(hitLimit));
+    if (results.error) return this.logged(id, toMutantRunResult({ status: DryRunStatus.Error, errorMessage: results.error }));
     const failed = results.tests.filter((t) => t.status === TestStatus.Failed);
     // Modules loaded with this mutant active stay mutated: nothing to recheck (Stryker starts a
     // fresh worker after a static mutant).
@@ -147,7 +185,35 @@ class NodeTestRunner {
         process.exit(3);
       }
     }
-    return toMutantRunResult({ status: DryRunStatus.Complete, tests: results.tests });
+    return this.logged(id, toMutantRunResult({ status: DryRunStatus.Complete, tests: results.tests }));
+  }
+
+  logged(id, result) {
+    if (this.resultLog) {
+      const line = { id, status: result.status, killedBy: result.killedBy, testsRun: result.nrOfTests, at: new Date().toISOString() };
+      appendFileSync(this.resultLog, `${JSON.stringify(line)}\n`);
+    }
+    return result;
+  }
+
+  /**
+   * The tests to run, cheapest first. A file listed in nodeTest.inOrder is a sequence whose tests
+   * build on the state the earlier ones left (e.g. the step script's host directory): when any of
+   * its tests is selected, its tests from the first up to the last selected one run as one block,
+   * in the order the file declares them, placed by the block's total cost.
+   */
+  orderedUnits(tests, cost) {
+    const units = [];
+    const blocks = new Map();
+    for (const t of tests) {
+      if (!this.inOrder.includes(t.file)) units.push({ tests: [t], cost: cost(t) });
+      else blocks.set(t.file, Math.max(blocks.get(t.file) ?? -1, this.tests.indexOf(t)));
+    }
+    for (const [file, last] of blocks) {
+      const block = this.tests.slice(0, last + 1).filter((t) => t.file === file);
+      units.push({ tests: block, cost: block.reduce((sum, t) => sum + cost(t), 0) });
+    }
+    return units.sort((a, b) => a.cost - b.cost).flatMap((u) => u.tests);
   }
 
   /** Runs tests in order with their suites' hooks; bail stops at the first failure. */
@@ -169,7 +235,9 @@ class NodeTestRunner {
         await leave(common);
         for (const suite of t.suites.slice(common)) {
           entered.push(suite);
+          const hooksStarted = performance.now();
           for (const hook of suite.before) await hook();
+          if (coverage && suite.before.length > 0) this.hookTime.set(suiteKey(suite), Math.round(performance.now() - hooksStarted));
         }
         const started = performance.now();
         if (coverage) n.currentTestId = t.id;
@@ -234,7 +302,13 @@ export const strykerValidationSchema = {
   properties: {
     nodeTest: {
       type: "object",
-      properties: { testFiles: { type: "array", items: { type: "string" } }, skipTests: { type: "array", items: { type: "string" } } },
+      properties: {
+        testFiles: { type: "array", items: { type: "string" } },
+        skipTests: { type: "array", items: { type: "string" } },
+        inOrder: { type: "array", items: { type: "string" } },
+        hybrid: { enum: ["runtime", "reload"] },
+        resultLog: { type: "string" },
+      },
       additionalProperties: false,
     },
   },

@@ -6,5 +6,10 @@ import { folderConfig } from "./base.mjs";
 export default folderConfig({
   name: "policies",
   mutate: ["policies/**/*.ts", "!policies/index.ts"],
-  testFiles: ["test/policies/policy-config.test.ts", "test/policies/policies.test.ts", "test/policies/crossguard-agreement.test.ts"],
+  testFiles: [
+    "test/policies/policy-modules.test.ts",
+    "test/policies/policy-config.test.ts",
+    "test/policies/policies.test.ts",
+    "test/policies/crossguard-agreement.test.ts",
+  ],
 });

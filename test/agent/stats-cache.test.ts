@@ -4,16 +4,21 @@
 import assert from "node:assert/strict";
 import { chmodSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { cliBackend } from "../../agent/src/sqlite-cli.ts";
 import { probeSqlite, type StatsCache } from "../../agent/src/sqlite-probe.ts";
 import type { SqliteBackend } from "../../agent/src/sqlite-backend.ts";
 import { SQLITE3, removeDir, requireTools, sql, tempDir } from "./helpers.ts";
 
 describe("SQLite answers of unchanged databases are re-used by a resident agent", () => {
-  const dir = tempDir("stats-cache");
+  // Made in before(): npm run mutate's runner runs this suite again per mutant, hooks included.
+  let dir: string;
+  const db = { path: "", maxSizeMB: 10, integrityEvery: "6h" };
+  before(() => {
+    dir = tempDir("stats-cache");
+    db.path = join(dir, "app.db");
+  });
   after(() => removeDir(dir));
-  const db = { path: join(dir, "app.db"), maxSizeMB: 10, integrityEvery: "6h" };
   let calls = 0;
   const real = cliBackend({ binary: SQLITE3, busyTimeoutMs: 1000 });
   const counted: SqliteBackend = { ...real, stats: (path) => (calls++, real.stats(path)) };

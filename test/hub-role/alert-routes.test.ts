@@ -2,7 +2,7 @@
 // judged by the real Alertmanager 0.25: amtool check-config and `amtool config routes test`, and
 // a real `prometheus-alertmanager` on loopback that receives alerts through its API v2 and
 // delivers them to a local webhook (what is muted now, when the secondary hears of an alert).
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -188,11 +188,14 @@ function windowFarFromNow(): string {
 
 let liveSpec: Spec;
 
-before(async () => {
-  requireTool("prometheus-alertmanager");
-  const hookPort = await hook.start();
-  const now = windowAroundNow();
-  liveSpec = specOf(`${BASE}alerts:
+// Its own suite: the Alertmanager starts only for the test that uses it (and once per mutant run
+// under npm run mutate, whose runner runs a suite's before hooks each time it enters the suite).
+describe("a real Alertmanager", () => {
+  before(async () => {
+    requireTool("prometheus-alertmanager");
+    const hookPort = await hook.start();
+    const now = windowAroundNow();
+    liveSpec = specOf(`${BASE}alerts:
   receivers:
 ${receivers(hookPort, ["oncall", "secondary"])}
   routes:
@@ -202,65 +205,66 @@ maintenance:
   - { name: now, weekdays: [${now.weekday}], times: ["${now.times}"], timezone: ${now.zone}, hosts: [app-1] }
   - { name: later, times: ["${windowFarFromNow()}"], hosts: [app-2] }
 `);
-  const dir = tempDir("am-live");
-  const config = join(dir, "alertmanager.yml");
-  writeFileSync(config, alertmanagerTemplate(liveSpec));
-  const port = await freePort();
-  amUrl = `http://127.0.0.1:${port}`;
-  am = spawn(
-    "prometheus-alertmanager",
-    [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address=", "--log.level=warn"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  for (let i = 0; i < 100; i++) {
-    const ok = await fetch(`${amUrl}/-/ready`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error("alertmanager did not become ready");
-});
-
-after(async () => {
-  am?.kill("SIGTERM");
-  await hook.stop();
-});
-
-async function postAlerts(alerts: { labels: Record<string, string>; endsAt?: string }[]): Promise<void> {
-  const r = await fetch(`${amUrl}/api/v2/alerts`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(alerts.map((a) => ({ labels: a.labels, startsAt: new Date().toISOString(), ...(a.endsAt ? { endsAt: a.endsAt } : {}) }))),
-  });
-  assert.equal(r.status, 200, await r.text());
-}
-
-test("real Alertmanager: a window covering now mutes its host; the other host pages; escalation only for what still fires after 4 s", { timeout: 60_000 }, async () => {
-  assert.deepEqual(activeWindows(liveSpec, new Date()).map((w) => w.name), ["now"], "vigil status's view of the windows");
-  const since = Date.now();
-  const firing = (host: string, alertname = "HostDown") => ({ labels: { alertname, host, severity: "critical" } });
-  await postAlerts([firing("app-1"), firing("app-2"), firing("app-2", "Flapping")]);
-  const paged = await hook.waitFor({ host: "app-2", alertname: "HostDown" }, { since, timeoutMs: 10_000 });
-  assert.equal(paged.receiverPath, "/oncall");
-  // The short one resolves at once: never escalated.
-  await postAlerts([{ ...firing("app-2", "Flapping"), endsAt: new Date().toISOString() }]);
-  const keepFiring = setInterval(() => void postAlerts([firing("app-1"), firing("app-2")]).catch(() => {}), 1000);
-  try {
-    let escalated;
-    for (let i = 0; i < 150 && !escalated; i++) {
-      escalated = hook.alerts.find((a) => a.receiverPath === "/secondary" && a.labels.host === "app-2" && a.labels.alertname === "HostDown");
-      if (!escalated) await sleep(100);
+    const dir = tempDir("am-live");
+    const config = join(dir, "alertmanager.yml");
+    writeFileSync(config, alertmanagerTemplate(liveSpec));
+    const port = await freePort();
+    amUrl = `http://127.0.0.1:${port}`;
+    am = spawn(
+      "prometheus-alertmanager",
+      [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address=", "--log.level=warn"],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`${amUrl}/-/ready`).then((r) => r.ok, () => false);
+      if (ok) return;
+      await sleep(100);
     }
-    assert.ok(escalated, "the secondary was told about app-2");
-    const delay = (escalated.receivedAt - since) / 1000;
-    assert.ok(delay >= 4 && delay < 9, `escalated after ${delay} s`);
-    await sleep(3000);
-  } finally {
-    clearInterval(keepFiring);
+    throw new Error("alertmanager did not become ready");
+  });
+
+  after(async () => {
+    am?.kill("SIGTERM");
+    await hook.stop();
+  });
+
+  async function postAlerts(alerts: { labels: Record<string, string>; endsAt?: string }[]): Promise<void> {
+    const r = await fetch(`${amUrl}/api/v2/alerts`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(alerts.map((a) => ({ labels: a.labels, startsAt: new Date().toISOString(), ...(a.endsAt ? { endsAt: a.endsAt } : {}) }))),
+    });
+    assert.equal(r.status, 200, await r.text());
   }
-  const seen = hook.alerts.filter((a) => a.receivedAt >= since).map((a) => `${a.receiverPath} ${a.labels.host} ${a.labels.alertname} ${a.status}`);
-  assert.ok(!seen.some((s) => s.includes("app-1")), `app-1 is in maintenance: ${seen.join("; ")}`);
-  assert.ok(!seen.some((s) => s.startsWith("/secondary") && s.includes("Flapping")), `resolved before 4 s: ${seen.join("; ")}`);
-  // Muted is not silenced: Alertmanager still has the alert, active.
-  const alerts = (await (await fetch(`${amUrl}/api/v2/alerts?filter=host%3D%22app-1%22`)).json()) as { status: { state: string } }[];
-  assert.equal(alerts[0]?.status.state, "active");
+
+  test("real Alertmanager: a window covering now mutes its host; the other host pages; escalation only for what still fires after 4 s", { timeout: 60_000 }, async () => {
+    assert.deepEqual(activeWindows(liveSpec, new Date()).map((w) => w.name), ["now"], "vigil status's view of the windows");
+    const since = Date.now();
+    const firing = (host: string, alertname = "HostDown") => ({ labels: { alertname, host, severity: "critical" } });
+    await postAlerts([firing("app-1"), firing("app-2"), firing("app-2", "Flapping")]);
+    const paged = await hook.waitFor({ host: "app-2", alertname: "HostDown" }, { since, timeoutMs: 10_000 });
+    assert.equal(paged.receiverPath, "/oncall");
+    // The short one resolves at once: never escalated.
+    await postAlerts([{ ...firing("app-2", "Flapping"), endsAt: new Date().toISOString() }]);
+    const keepFiring = setInterval(() => void postAlerts([firing("app-1"), firing("app-2")]).catch(() => {}), 1000);
+    try {
+      let escalated;
+      for (let i = 0; i < 150 && !escalated; i++) {
+        escalated = hook.alerts.find((a) => a.receiverPath === "/secondary" && a.labels.host === "app-2" && a.labels.alertname === "HostDown");
+        if (!escalated) await sleep(100);
+      }
+      assert.ok(escalated, "the secondary was told about app-2");
+      const delay = (escalated.receivedAt - since) / 1000;
+      assert.ok(delay >= 4 && delay < 9, `escalated after ${delay} s`);
+      await sleep(3000);
+    } finally {
+      clearInterval(keepFiring);
+    }
+    const seen = hook.alerts.filter((a) => a.receivedAt >= since).map((a) => `${a.receiverPath} ${a.labels.host} ${a.labels.alertname} ${a.status}`);
+    assert.ok(!seen.some((s) => s.includes("app-1")), `app-1 is in maintenance: ${seen.join("; ")}`);
+    assert.ok(!seen.some((s) => s.startsWith("/secondary") && s.includes("Flapping")), `resolved before 4 s: ${seen.join("; ")}`);
+    // Muted is not silenced: Alertmanager still has the alert, active.
+    const alerts = (await (await fetch(`${amUrl}/api/v2/alerts?filter=host%3D%22app-1%22`)).json()) as { status: { state: string } }[];
+    assert.equal(alerts[0]?.status.state, "active");
+  });
 });

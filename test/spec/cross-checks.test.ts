@@ -356,4 +356,8 @@ test("log sources run on node hosts only: said once per host", () => {
   assert.deepEqual(problems(spec({ hosts: ["{ name: app-1, roles: [node] }", "{ name: monitor, roles: [hub], logs: [{ name: app, files: [/var/log/app.log], count: [{ name: e, regex: ERROR }] }, { name: web, files: [/var/log/web.log], count: [{ name: e, regex: ERROR }] }] }"] })), [
     `${FILE}:10:36 hosts[1].logs: mtail runs on node hosts: add \`node\` to roles`,
   ]);
+  // A hub with a single log source is told too (said at the first source, not only from the second).
+  assert.deepEqual(problems(spec({ hosts: ["{ name: app-1, roles: [node] }", "{ name: monitor, roles: [hub], logs: [{ name: app, files: [/var/log/app.log], count: [{ name: e, regex: ERROR }] }] }"] })), [
+    `${FILE}:10:36 hosts[1].logs: mtail runs on node hosts: add \`node\` to roles`,
+  ]);
 });
