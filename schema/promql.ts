@@ -7,6 +7,15 @@
 // lezer recovers from syntax errors instead of stopping: the tree then holds error nodes (⚠).
 // Any error node, or a top node that is not a single expression, is a refusal. promtool on the
 // hub still checks types (a range vector where an instant one is needed) before anything loads.
+//
+// The web UI's grammar is more lenient than Prometheus' own lexer (promql/parser/lex.go) in three
+// ways a spec could use to get past `vigil validate` and fail on the hub instead (found by the
+// canary's generated payloads: `-"$(\;<tab>` appended to an errorQuery): it takes a string left
+// open at the end, any backslash escape, and any Unicode space between tokens. Those are checked
+// here as lex.go does, and so is where a string may stand at all, since a string anywhere else is
+// a type error promtool refuses ("binary expression must contain only scalar and instant vector
+// types"): a label matcher's value, the string arguments of label_replace and label_join, and
+// count_values' label name.
 import { parser } from "@prometheus-io/lezer-promql";
 
 /** Why a query is refused, and where: `offset` is a UTF-16 index into the query text. */
@@ -27,6 +36,10 @@ function near(text: string, offset: number): string {
  */
 export function promqlError(expr: string): PromqlError | undefined {
   if (expr.trim() === "") return { offset: 0, message: "is an empty PromQL expression" };
+  // lex.go refuses a rune that is not UTF-8: in a JavaScript string, half of a surrogate pair
+  // (YAML's "\ud800"). lezer would end a string before it, with a less helpful message.
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(expr);
+  if (lone) return { offset: lone.index, message: "has half of a UTF-16 surrogate pair, which is no character" };
   const tree = parser.parse(expr);
   let found: PromqlError | undefined;
   tree.iterate({
@@ -44,10 +57,23 @@ export function promqlError(expr: string): PromqlError | undefined {
         found = { offset: node.from, message: "has a # comment; a query must be the expression alone" };
         return false;
       }
+      if (node.name === "StringLiteral") {
+        const literal = expr.slice(node.from, node.to);
+        const lexical = stringLiteralError(literal);
+        if (lexical) found = { offset: node.from + lexical.offset, message: `${lexical.message} in the string ${JSON.stringify(near(literal, 0))}` };
+        else if (!stringAllowedAt(node.node))
+          found = {
+            offset: node.from,
+            message: `has a string where PromQL takes a number or a series (${JSON.stringify(near(literal, 0))}); strings are label matcher values and the text arguments of label_replace, label_join and count_values`,
+          };
+        return false;
+      }
       return undefined;
     },
   });
   if (found) return found;
+  const between = betweenTokensError(expr, tree);
+  if (between) return between;
   // The grammar's top rule is one expression; make sure nothing else sits beside it.
   const top = tree.topNode;
   const children: { from: number; name: string }[] = [];
@@ -55,6 +81,98 @@ export function promqlError(expr: string): PromqlError | undefined {
   if (children.length !== 1) {
     const extra = children[1] ?? children[0] ?? { from: 0 };
     return { offset: extra.from, message: `is not one PromQL expression (more follows at ${JSON.stringify(near(expr, extra.from))})` };
+  }
+  return undefined;
+}
+
+interface NumericEscape {
+  digits: number;
+  pattern: RegExp;
+  base: number;
+  max: number;
+  /** Characters between the backslash's letter and the digits: the letter itself, or none (octal). */
+  skip: number;
+}
+const OCTAL_ESCAPE: NumericEscape = { digits: 3, pattern: /^[0-7]+$/, base: 8, max: 0xff, skip: 0 };
+const HEX_ESCAPES: Record<string, NumericEscape> = {
+  x: { digits: 2, pattern: /^[0-9a-fA-F]+$/, base: 16, max: 0xff, skip: 1 },
+  u: { digits: 4, pattern: /^[0-9a-fA-F]+$/, base: 16, max: 0x10ffff, skip: 1 },
+  U: { digits: 8, pattern: /^[0-9a-fA-F]+$/, base: 16, max: 0x10ffff, skip: 1 },
+};
+
+/**
+ * A quoted PromQL string as lex.go reads it, or why not (offset into the literal): closed by its
+ * own quote (on the same line: lezer's token already ends at a line break, leaving it open); in "..." and '...' only the escapes \a \b \f \n \r \t \v \\, the
+ * string's own quote, three octal digits up to \377, \x with two hex digits, \u with four and \U
+ * with eight, naming a code point that is not a surrogate; a `...` string has no escapes.
+ */
+export function stringLiteralError(literal: string): { offset: number; message: string } | undefined {
+  const quote = literal[0];
+  if (quote === "`") {
+    const close = literal.indexOf("`", 1);
+    if (close === -1) return { offset: literal.length, message: "PromQL string is not closed" };
+    return close === literal.length - 1 ? undefined : { offset: close + 1, message: "PromQL string is followed by more text" };
+  }
+  for (let i = 1; i < literal.length; i++) {
+    const c = literal[i]!;
+    if (c === quote) return i === literal.length - 1 ? undefined : { offset: i + 1, message: "PromQL string is followed by more text" };
+    if (c !== "\\") continue;
+    const e = literal[i + 1];
+    if (e === undefined) break;
+    if ("abfnrtv\\".includes(e) || e === quote) {
+      i++;
+      continue;
+    }
+    const spec = /[0-7]/.test(e) ? OCTAL_ESCAPE : HEX_ESCAPES[e];
+    if (!spec) return { offset: i, message: `PromQL has no escape \\${e}` };
+    const start = i + 1 + spec.skip;
+    const digits = literal.slice(start, start + spec.digits);
+    if (digits.length < spec.digits || !spec.pattern.test(digits)) return { offset: i, message: `PromQL escape \\${e} needs ${spec.digits} ${spec.base === 8 ? "octal" : "hex"} digits` };
+    const value = parseInt(digits, spec.base);
+    if (value > spec.max || (value >= 0xd800 && value < 0xe000)) return { offset: i, message: "PromQL escape names no valid character" };
+    i = start + spec.digits - 1;
+  }
+  return { offset: literal.length, message: "PromQL string is not closed" };
+}
+
+type SyntaxNode = ReturnType<ReturnType<typeof parser.parse>["resolve"]>;
+
+/** Where Prometheus' type checker takes a string (see the header). */
+function stringAllowedAt(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  if (parent.name === "UnquotedLabelMatcher") return true;
+  if (parent.name !== "FunctionCallBody") return false;
+  let index = 0;
+  for (let sibling = node.prevSibling; sibling; sibling = sibling.prevSibling) index++;
+  const call = parent.parent;
+  const callee = call?.firstChild?.firstChild?.name;
+  if (call?.name === "FunctionCall") return (callee === "LabelReplace" || callee === "LabelJoin") && index >= 1;
+  if (call?.name === "AggregateExpr") return callee === "CountValues" && index === 0;
+  return false;
+}
+
+/**
+ * lex.go skips only spaces, tabs and line breaks between tokens and knows no character beyond
+ * ASCII outside a string (2.42 has no quoted metric or label names); lezer also skips Unicode
+ * spaces such as U+0085 and U+00A0.
+ */
+function betweenTokensError(expr: string, tree: ReturnType<typeof parser.parse>): PromqlError | undefined {
+  const strings: [number, number][] = [];
+  tree.iterate({
+    enter(node) {
+      if (node.name === "StringLiteral") strings.push([node.from, node.to]);
+    },
+  });
+  for (let i = 0; i < expr.length; i++) {
+    const inString = strings.find(([from, to]) => i >= from && i < to);
+    if (inString) {
+      i = inString[1] - 1;
+      continue;
+    }
+    const c = expr.charCodeAt(i);
+    if (c > 0x7e || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d))
+      return { offset: i, message: `PromQL allows no character ${JSON.stringify(expr[i])} outside a string (U+${c.toString(16).toUpperCase().padStart(4, "0")})` };
   }
   return undefined;
 }

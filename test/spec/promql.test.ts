@@ -33,3 +33,31 @@ test("empty, unfinished, extra text and comments are refused at the right charac
   ];
   for (const [expr, expected] of cases) assert.deepEqual(promqlError(expr), expected, JSON.stringify(expr));
 });
+
+test("strings as Prometheus' lexer reads them: closed, known escapes, and only where PromQL takes a string", () => {
+  const cases: [string, { offset: number; message: string } | undefined][] = [
+    // The canary's payload appended to an errorQuery: an unknown escape in a string left open.
+    ['sum(x) - "$(\\;\t', { offset: 12, message: 'PromQL has no escape \\; in the string "\\"$(\\\\;\\t"' }],
+    ['x{a="abc}', { offset: 9, message: 'PromQL string is not closed in the string "\\"abc}"' }],
+    ['x{a="b\nc"}', { offset: 6, message: 'PromQL string is not closed in the string "\\"b"' }],
+    ["x{a='\\\"'}", { offset: 5, message: "PromQL has no escape \\\" in the string \"'\\\\\\\"'\"" }],
+    ['x{a="\\x4"}', { offset: 5, message: 'PromQL escape \\x needs 2 hex digits in the string "\\"\\\\x4\\""' }],
+    ['x{a="\\400"}', { offset: 5, message: 'PromQL escape names no valid character in the string "\\"\\\\400\\""' }],
+    ['x{a="\\uDFFF"}', { offset: 5, message: 'PromQL escape names no valid character in the string "\\"\\\\uDFFF\\""' }],
+    ['x{a="\ud800"}', { offset: 5, message: "has half of a UTF-16 surrogate pair, which is no character" }],
+    ["x\udc00", { offset: 1, message: "has half of a UTF-16 surrogate pair, which is no character" }],
+    ['x - "a"', { offset: 4, message: 'has a string where PromQL takes a number or a series ("\\"a\\""); strings are label matcher values and the text arguments of label_replace, label_join and count_values' }],
+    ['quantile("0.9", x)', { offset: 9, message: 'has a string where PromQL takes a number or a series ("\\"0.9\\""); strings are label matcher values and the text arguments of label_replace, label_join and count_values' }],
+    ['label_replace("a", "b", "c", "d", "e")', { offset: 14, message: 'has a string where PromQL takes a number or a series ("\\"a\\""); strings are label matcher values and the text arguments of label_replace, label_join and count_values' }],
+    ["x\u0085", { offset: 1, message: 'PromQL allows no character "\u0085" outside a string (U+0085)' }],
+    ["x\u00a0+ y", { offset: 1, message: 'PromQL allows no character "\u00a0" outside a string (U+00A0)' }],
+    // What lex.go takes: every escape it knows, each quote, raw strings without escapes, the
+    // three places a string may stand.
+    ['x{a="\\a\\b\\f\\n\\r\\t\\v\\\\\\"\\x41\\101\\377\\u00e9\\U0001F600é😀"}', undefined],
+    ["x{a='\\'', b=`\\q`}", undefined],
+    ['label_join(label_replace(x, "d", "$1", "s", "(.*)"), "j", ",", "a", "b")', undefined],
+    ['count_values("value", x)', undefined],
+    ["x\t+\r\ny", undefined],
+  ];
+  for (const [expr, expected] of cases) assert.deepEqual(promqlError(expr), expected, JSON.stringify(expr));
+});
