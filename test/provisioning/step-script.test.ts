@@ -5,14 +5,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stepHash, type PlanStep } from "../../provisioning/plan.ts";
 import { secretsStdin, stagedFiles, stageDir, stepCommand, VIGIL_LIB } from "../../provisioning/step-script.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
-const lib = mkdtempSync(join(tmpdir(), "vigil-lib-"));
-const root = mkdtempSync(join(tmpdir(), "vigil-target-"));
+const lib = scratchDir("vigil-lib-");
+const root = scratchDir("vigil-target-");
 const log = join(root, "log");
 
 /** Uploads the step like `vigil apply` does and runs its command; returns what the host said. */
