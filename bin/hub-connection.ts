@@ -88,19 +88,27 @@ function httpOverSocket(socketPath: string, method: string, path: string, body: 
 async function openTunnel(t: SshTarget, ports: HubPorts, timeoutMs: number, signal?: AbortSignal): Promise<Hub> {
   const dir = mkdtempSync(join(tmpdir(), "vigil-hub-")); // 0700: the sockets are ours alone
   const sockets: Record<HubService, string> = { prometheus: join(dir, "prometheus.sock"), alertmanager: join(dir, "alertmanager.sock") };
-  // ssh takes the first value of an option: these come before the shared ones.
-  const args = [
-    "-o", "ControlMaster=no",
-    "-o", "ControlPath=none",
-    "-o", "ExitOnForwardFailure=yes",
-    "-o", "StreamLocalBindMask=0177",
-    ...sshArgs(t, [
-      "-N",
-      "-L", `${sockets.prometheus}:127.0.0.1:${ports.prometheus}`,
-      "-L", `${sockets.alertmanager}:127.0.0.1:${ports.alertmanager}`,
-    ]),
-  ];
-  const child: ChildProcess = spawn("ssh", args, { stdio: ["ignore", "ignore", "pipe"] });
+  let child: ChildProcess;
+  try {
+    // ssh takes the first value of an option: these come before the shared ones.
+    const args = [
+      "-o", "ControlMaster=no",
+      "-o", "ControlPath=none",
+      "-o", "ExitOnForwardFailure=yes",
+      "-o", "StreamLocalBindMask=0177",
+      ...sshArgs(t, [
+        "-N",
+        "-L", `${sockets.prometheus}:127.0.0.1:${ports.prometheus}`,
+        "-L", `${sockets.alertmanager}:127.0.0.1:${ports.alertmanager}`,
+      ]),
+    ];
+    child = spawn("ssh", args, { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (err) {
+    // sshArgs creates the known_hosts directory and spawn refuses bad arguments synchronously:
+    // neither may leave the socket directory behind.
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   let stderr = "";
   let exited: number | null | undefined;
   child.stderr!.on("data", (b: Buffer) => (stderr += b.toString("utf8")));

@@ -1,10 +1,10 @@
 // Shared helpers of the agent tests: they run the BUILT bundle (what ships), real sqlite3, and
 // a real PM2 daemon.
 import { execFile, spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { scratchDir } from "../scratch-dir.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUNDLE = join(ROOT, "agent", "dist", "vigil-agent.js");
@@ -25,9 +25,9 @@ export function requireTools(): void {
   if (!existsSync(SQLITE3)) throw new Error(`${SQLITE3} is missing: apt-get install sqlite3`);
 }
 
-/** A temporary directory that an unprivileged user can traverse. */
+/** A temporary directory that an unprivileged user can traverse (removed at exit at the latest). */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `vigil-agent-${prefix}-`));
+  const dir = scratchDir(`vigil-agent-${prefix}-`);
   chmodSync(dir, 0o755);
   return dir;
 }

@@ -2,11 +2,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../scratch-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "vigil-apply-cli-"));
+const dir = scratchDir("vigil-apply-cli-");
 // vigil's known_hosts lives under XDG_CONFIG_HOME: keep the tests' out of the user's.
 const vigil = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   spawnSync("bin/vigil", args, { encoding: "utf8", env: { ...process.env, XDG_CONFIG_HOME: dir, ...env }, timeout: 60_000 });

@@ -15,8 +15,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, purgeLocal, stopLocal } from "../../bin/local-target.ts";
@@ -33,6 +32,7 @@ import { DISK_MOUNT, e2eSpecText, freeLoopbackPort, HEARTBEAT, makeLoopDisk, PM2
 import { DECLARED_METRIC, HEARTBEAT_COMMAND, HEARTBEAT_DIR, LAST_SUCCESS_METRIC } from "../../provisioning/node/heartbeats.ts";
 import { HOST_DOWN, PARALLEL_SCENARIOS, UNIT_KILLED, type Scenario } from "./support/scenarios.ts";
 import { detectionFloorSeconds } from "../../provisioning/detection-timing.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const o = e2eOptions();
 let target: SshTarget;
@@ -298,7 +298,7 @@ test("a second up changes nothing", async (t) => {
 });
 
 test("the vigil apply CLI on the same spec and host changes nothing and exits 0", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-cli-"));
+  const dir = scratchDir("vigil-e2e-cli-");
   const specFile = join(dir, "e2e.yaml");
   writeFileSync(specFile, e2eSpecText({ receiverPort, webPort, interval: INTERVAL }));
   const r = await vigil(

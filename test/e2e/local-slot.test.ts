@@ -1,11 +1,11 @@
 // The machine-wide slot record: a single container and a fleet are read the same way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { localOptions, localStatus, slotAlive, slotMembers, type SlotRecord } from "../../bin/local-target.ts";
 import { fleetStatus } from "../../bin/local-fleet.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const single: SlotRecord = { pid: 999_999_991, stateDir: "/var/lib/x", port: 2222, startedAt: "t", pidns: "pid:[1]" };
 const fleet: SlotRecord = {
@@ -22,7 +22,7 @@ test("a single container's record stands for its root under the state dir; a fle
 });
 
 test("a dead slot holder is not reported as holding the machine", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-slot-"));
+  const dir = scratchDir("vigil-slot-");
   const slotFile = join(dir, "slot.json");
   writeFileSync(slotFile, JSON.stringify(fleet));
   const o = localOptions({ VIGIL_LOCAL_DIR: join(dir, "state"), VIGIL_LOCAL_SLOT: slotFile, VIGIL_CACHE_DIR: join(dir, "cache") }, () => {});

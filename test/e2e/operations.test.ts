@@ -12,8 +12,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { bootLocal, localStatus, stopLocal } from "../../bin/local-target.ts";
@@ -24,6 +23,7 @@ import type { FleetStatus } from "../../bin/fleet-status.ts";
 import { runVigil } from "../run-vigil.ts";
 import { e2eOptions, SLOT_WAIT_MS } from "./support/target.ts";
 import { AlertReceiver } from "./support/receiver.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const o = e2eOptions();
 let target: SshTarget;
@@ -82,7 +82,7 @@ before(async () => {
   const receiverPort = await receiver.start();
   probed = createServer((_, res) => res.writeHead(200).end("ok"));
   await new Promise<void>((r) => probed.listen(0, "127.0.0.1", r));
-  const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-ops-"));
+  const dir = scratchDir("vigil-e2e-ops-");
   specFile = join(dir, "ops.yaml");
   writeFileSync(specFile, specText(receiverPort, (probed.address() as AddressInfo).port));
   const boot = await bootLocal(o, { waitSlotMs: SLOT_WAIT_MS });

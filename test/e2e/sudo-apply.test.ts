@@ -10,8 +10,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bootLocal, localStatus, stopLocal } from "../../bin/local-target.ts";
 import { sshClose, sshRun, type SshTarget } from "../../bin/ssh-transport.ts";
@@ -21,6 +20,7 @@ import { planForHost } from "../../provisioning/host-plan.ts";
 import { shq } from "../../provisioning/shell-quote.ts";
 import { runVigil } from "../run-vigil.ts";
 import { E2E_PORT, e2eOptions, SLOT_WAIT_MS } from "./support/target.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const o = e2eOptions();
 const SUDO_USER = "deploy";
@@ -29,7 +29,7 @@ const PASSWORD_USER = "asker";
 const UNIT = "prometheus-node-exporter.service";
 const DEFAULTS = "/etc/default/prometheus-node-exporter";
 
-const dir = mkdtempSync(join(tmpdir(), "vigil-e2e-sudo-"));
+const dir = scratchDir("vigil-e2e-sudo-");
 const specFile = join(dir, "existing.yaml");
 const spec = `version: 1
 environment: e2e

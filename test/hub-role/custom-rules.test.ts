@@ -2,14 +2,14 @@
 // (hostile text stays text), and `vigil test` running the user's promtool tests for real.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import { ruleFiles } from "../../provisioning/hub/prometheus.ts";
 import { runVigil } from "../run-vigil.ts";
 import { requireTool, run, STACKS } from "./support.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const prodText = readFileSync(join(STACKS, "prod.yaml"), "utf8");
 
@@ -81,7 +81,7 @@ test("vigil test stacks/prod.yaml runs prod.tests.yml against the generated rule
 
 test("vigil test fails on a test that does not hold, a rule file vigil does not make, and a missing file", async () => {
   requireTool("promtool");
-  const dir = mkdtempSync(join(tmpdir(), "vigil-test-cmd-"));
+  const dir = scratchDir("vigil-test-cmd-");
   const wrong = join(dir, "wrong.yml");
   writeFileSync(
     wrong,
@@ -121,7 +121,7 @@ test("promtool check rules accepts custom.yml of a spec with hostile summaries (
   requireTool("promtool");
   const r = loadSpecText(withRules([{ alert: "Quoted", expr: "up == 0", summary: "it's \"down\": {{ $labels.host }} ]]} #", labels: { note: "a: b" } }]), "q.yaml");
   assert.ok(r.ok);
-  const dir = mkdtempSync(join(tmpdir(), "vigil-custom-"));
+  const dir = scratchDir("vigil-custom-");
   writeFileSync(join(dir, "custom.yml"), ruleFiles(r.spec).find((f) => f.path.endsWith("/custom.yml"))!.content);
   const check = run("promtool", ["check", "rules", join(dir, "custom.yml")]);
   assert.equal(check.status, 0, check.output);

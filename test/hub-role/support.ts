@@ -1,8 +1,7 @@
 // Helpers of the hub-role tests: the rendered hub of a spec, in a temporary directory, and the
 // real Debian tools (promtool, amtool, blackbox exporter), which must be installed (.ci/run).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { loadSpecFile } from "../../schema/load-spec.ts";
@@ -10,6 +9,7 @@ import type { Spec } from "../../schema/spec-schema.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { type PlanContext, type PlanStep } from "../../provisioning/plan.ts";
 import { hubRoleSteps } from "../../provisioning/hub/hub-role.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 export const STACKS = new URL("../../stacks/", import.meta.url).pathname;
@@ -43,7 +43,7 @@ export function writeTree(steps: PlanStep[], root: string): void {
   }
 }
 
-export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), `vigil-hub-${prefix}-`));
+export const tempDir = (prefix: string): string => scratchDir(`vigil-hub-${prefix}-`);
 
 export { withoutAnnotations } from "../../provisioning/rules/rule-file.ts";
 

@@ -4,8 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
@@ -15,6 +14,7 @@ import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { planForHost } from "../../provisioning/host-plan.ts";
 import { netdataConf, netdataStreamChild, netdataStreaming } from "../../provisioning/node/netdata.ts";
 import { netdataStreamStep, STREAM_CONF, STREAM_KEY_FILE, STREAM_TEMPLATE, streamChildTemplate, streamParentTemplate } from "../../provisioning/node/netdata-stream.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const specText = (netdata: string) => `version: 1
 environment: t
@@ -109,7 +109,7 @@ test("a plain-string key is refused at validate time", () => {
 
 /** Runs the step's validate and run against files in a temporary directory (paths rewritten). */
 function compose(key: string): { status: number; stderr: string; conf?: string } {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-stream-"));
+  const dir = scratchDir("vigil-stream-");
   const step = netdataStreamStep(on, host("app-1"), ctx);
   const rewrite = (text: string) =>
     text.replaceAll(STREAM_KEY_FILE, join(dir, "key")).replaceAll(STREAM_TEMPLATE, join(dir, "template")).replaceAll(STREAM_CONF, join(dir, "stream.conf")).replace(/^chown .*$/m, "");

@@ -4,13 +4,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectHub, hubTargets, HubUnreachable, type HubPorts } from "../../bin/hub-connection.ts";
 import { localOptions } from "../../bin/local-target.ts";
 import { startSshd, type TestSshd } from "./sshd.ts";
 import { freePort } from "../node-role/helpers.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 let sshd: TestSshd;
 const servers: Server[] = [];
@@ -89,7 +90,7 @@ test("a hub whose Prometheus is not ready is skipped; none reachable says why fo
 });
 
 test("without --target: the running local container's hub, only for the spec it runs", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-local-none-"));
+  const dir = scratchDir("vigil-local-none-");
   const o = localOptions({ VIGIL_LOCAL_DIR: dir, VIGIL_LOCAL_SLOT: join(dir, "slot.json") }, () => {});
   assert.throws(() => hubTargets("stacks/local.yaml", {}, o), /no --target given and no `vigil local up` container is running/);
   const t = hubTargets("stacks/prod.yaml", { target: ["ssh://root@203.0.113.20", "ssh://root@203.0.113.21:2200"], identity: "/k" }, o);

@@ -3,8 +3,7 @@
 // checks, SLOs and incidents on it. .ci/run installs chromium.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
@@ -12,6 +11,7 @@ import { connectHub } from "../../bin/hub-connection.ts";
 import { collectReport, escapeHtml, REPORT_DAYS, statusPageHtml, type ReportData } from "../../bin/status-page.ts";
 import { MINI_HUB_SPEC, startMiniHub, type MiniHub } from "./mini-hub.ts";
 import { chromium } from "./chromium.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 let hub: MiniHub;
 let spec: Spec;
@@ -39,7 +39,7 @@ test("the report page from a real hub loads in Chromium without console errors a
   const html = statusPageHtml(data);
   assert.doesNotMatch(html, /(src|href)\s*=/i, "nothing the page would fetch");
   assert.doesNotMatch(html, /<script/i);
-  const dir = mkdtempSync(join(tmpdir(), "vigil-report-"));
+  const dir = scratchDir("vigil-report-");
   writeFileSync(join(dir, "index.html"), html);
   const page = chromium(join(dir, "index.html"));
   assert.deepEqual(page.console, [], page.log);
@@ -51,7 +51,7 @@ test("the report page from a real hub loads in Chromium without console errors a
 });
 
 test("the console check can fail: a page that tries a request gets a console error", () => {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-report-bad-"));
+  const dir = scratchDir("vigil-report-bad-");
   const html = statusPageHtml({ environment: "x", generatedAt: 0, checks: [], slos: [], incidents: [] }).replace("</body>", '<img src="http://127.0.0.1:9/x.png"></body>');
   writeFileSync(join(dir, "index.html"), html);
   const page = chromium(join(dir, "index.html"));

@@ -3,8 +3,7 @@
 // gives exactly the violations that server gives, for the same graphs and configs.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { checkResources } from "../../bin/commands/check.ts";
@@ -14,6 +13,7 @@ import { loadPolicyConfig } from "../../policies/policy-config.ts";
 import { CrossGuardPack } from "./crossguard-server.ts";
 import { droplet, firewall, graphOf, repoPath, specResource, stackSpec, vpc } from "./fixtures.ts";
 import { CRAFTED_PROD_EDITS } from "./crafted-spec.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const configOf = (env: string): PolicyPackConfig => {
   const loaded = loadPolicyConfig(repoPath(`policies/config/${env}.json`), vigilPolicies);
@@ -76,7 +76,7 @@ describe("the policy pack under CrossGuard's analyzer server", { timeout: 180_00
       firewall("fw", [{ protocol: "tcp", portRange: "22", sourceAddresses: ["0.0.0.0/0"] }]),
       droplet("app-1", { monitoring: false }),
     ];
-    const dir = mkdtempSync(join(tmpdir(), "vigil-policy-config-"));
+    const dir = scratchDir("vigil-policy-config-");
     const cases: { config: object; expect: string[] }[] = [
       {
         // "all" stricter than a policy: the policy's advisory (string form) and disabled (object form) win.

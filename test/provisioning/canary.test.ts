@@ -24,6 +24,7 @@ import { stepSecrets, type PlanStep } from "../../provisioning/plan.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { planForHost } from "../../provisioning/host-plan.ts";
 import { secretsStdin, stagedFiles, stageDir, stepScript, VIGIL_LIB } from "../../provisioning/step-script.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = (string | number)[];
@@ -143,7 +144,7 @@ function mutate(path: Path, value: (old: string) => string): Json {
 const STUBS = ["apt-get", "apt", "systemctl", "useradd", "setfacl", "runuser", "cscli", "journalctl", "deb-systemd-invoke", "invoke-rc.d"];
 
 function stubDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-canary-stubs-"));
+  const dir = scratchDir("vigil-canary-stubs-");
   for (const name of STUBS) writeFileSync(join(dir, name), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
   writeFileSync(join(dir, "dpkg-query"), "#!/bin/sh\nprintf 'install ok installed'\n", { mode: 0o755 });
   return dir;

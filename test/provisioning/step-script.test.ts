@@ -5,11 +5,11 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stepHash, type PlanStep } from "../../provisioning/plan.ts";
 import { secretsStdin, stagedFiles, stageDir, stepCommand, VIGIL_LIB } from "../../provisioning/step-script.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 // Fresh directories for the whole sequence (set in before(): npm run mutate's in-process runner
 // runs the sequence again for each mutant, and each run must start from an empty host).
@@ -48,8 +48,8 @@ const reloads = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").f
 // The tests form one sequence on one host: each starts from the state the previous ones left.
 describe("the step script on a host", () => {
   before(() => {
-    lib = mkdtempSync(join(tmpdir(), "vigil-lib-"));
-    root = mkdtempSync(join(tmpdir(), "vigil-target-"));
+    lib = scratchDir("vigil-lib-");
+    root = scratchDir("vigil-target-");
     log = join(root, "log");
     conf = join(root, "etc/demo/demo.conf");
     secretFile = join(root, "etc/demo/token");

@@ -1,10 +1,10 @@
 // `vigil plan <spec>... [--json]` as a user runs it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runVigil } from "../run-vigil.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 // One after another: several Pulumi previews at once on a loaded 2-core machine outlast the timeout.
 let queue: Promise<unknown> = Promise.resolve();
@@ -14,7 +14,7 @@ const vigil = (args: string[]) => {
   return run;
 };
 
-const dir = mkdtempSync(join(tmpdir(), "vigil-plan-"));
+const dir = scratchDir("vigil-plan-");
 const bad = join(dir, "bad.yaml");
 writeFileSync(bad, "version: 1\nenvironment: prod\nproject: dcg\nregion: fra9\nhosts: [{ name: a, roles: [node] }]\nalerts: { receivers: { x: { webhook: { url: https://h.example.com } } }, routes: [{ to: [x] }] }\n");
 // A second copy of prod in the same account: its VPC range and project name clash.

@@ -2,8 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { previewCloudResources, type CloudResource } from "../../components/cloud-preview.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
@@ -12,6 +11,7 @@ import { planForHost } from "../../provisioning/host-plan.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { cloudAlertTargets } from "../../schema/alert-routing.ts";
 import { SPEC_FILES, T, loadSpec, named, ofType, revealed } from "./helpers.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 /** One evaluation per spec, shared by the tests below (secrets revealed: tests check them). */
 const graphs = new Map<string, Promise<CloudResource[]>>();
@@ -157,7 +157,7 @@ test("droplet SSH keys are the fingerprints ssh-keygen computes for the public k
   const spec = loadSpec(SPEC_FILES.dev);
   assert.ok(spec.access.sshKeys.every((k) => typeof k === "string"), "stacks/dev.yaml uploads its key");
   const rs = await graphOf(spec);
-  const dir = mkdtempSync(join(tmpdir(), "vigil-keys-"));
+  const dir = scratchDir("vigil-keys-");
   const expected = spec.access.sshKeys.map((key, i) => {
     writeFileSync(join(dir, `k${i}.pub`), `${key}\n`);
     const out = execFileSync("ssh-keygen", ["-l", "-E", "md5", "-f", join(dir, `k${i}.pub`)], { encoding: "utf8" });

@@ -69,14 +69,14 @@ for (const [label, load] of CASES) {
 
 test("the upload command unpacks exactly the staged files (real bash, a scratch directory)", async () => {
   const { execFileSync } = await import("node:child_process");
-  const { mkdtempSync, readFileSync, statSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
+  const { readFileSync, statSync } = await import("node:fs");
+  const { scratchDir } = await import("../scratch-dir.ts");
   const { join } = await import("node:path");
   const spec = loadSpec(SPEC_FILES.prod);
   const step = fixturePlanner(spec, "monitor", offlineContext(spec)).steps.find((s) => s.id === "fixture-scrape")!;
   const { stageUploadStdin } = await import("../../components/stage-upload.ts");
   const { stageDir } = await import("../../provisioning/step-script.ts");
-  const root = mkdtempSync(join(tmpdir(), "vigil-stage-"));
+  const root = scratchDir("vigil-stage-");
   // Run the very command text with the stage directory moved under the scratch root.
   const command = stageUploadCommand(step).replaceAll(stageDir(step), join(root, stageDir(step)));
   execFileSync("bash", ["-c", command], { input: stageUploadStdin(step) });

@@ -3,13 +3,14 @@
 // UPDATE_GOLDEN=1 rewrites the golden trees (review `git diff test/golden` before committing).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { renderTree } from "../../provisioning/render-tree.ts";
 import { runVigil } from "../run-vigil.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 /** Files larger than this (the bundled agent) are checked through their sha256 in plan.json. */
 const GOLDEN_MAX_BYTES = 64 * 1024;
@@ -40,7 +41,7 @@ for (const env of readdirSync("stacks").filter((f) => f.endsWith(".yaml")).map((
 }
 
 test("vigil render is byte-identical across runs and writes no secret file", async () => {
-  const out = mkdtempSync(join(tmpdir(), "vigil-render-"));
+  const out = scratchDir("vigil-render-");
   const run = async (dir: string) => {
     const r = await runVigil(["render", "stacks/prod.yaml", "--out", dir]);
     assert.equal(r.code, 0, r.stderr);

@@ -3,8 +3,7 @@
 // project names, each reported in both files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { accountProblems } from "../../schema/account-checks.ts";
@@ -12,8 +11,9 @@ import { loadSpecFile, loadSpecText } from "../../schema/load-spec.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { DO_RESERVED_RANGES, candidateRange, defaultVpcRange, rangesOverlap, reservedOverlap } from "../../schema/vpc-range.ts";
 import { runVigil } from "../run-vigil.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "vigil-account-"));
+const dir = scratchDir("vigil-account-");
 const prodText = readFileSync("stacks/prod.yaml", "utf8");
 /** stacks/prod.yaml with edits, written to a scratch file. */
 function variant(name: string, edit: (text: string) => string): string {

@@ -2,11 +2,11 @@
 // never a stack trace.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { runVigil } from "../run-vigil.ts";
+import { scratchDir } from "../scratch-dir.ts";
 
 const vigil = (...args: string[]) => runVigil(args);
 const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+\(.*:\d+:\d+\)$|node:internal|Error:/m);
@@ -35,7 +35,7 @@ test("good and bad files together: exit 1, the good one still summarised", async
 });
 
 test("missing file, directory, empty file, binary junk: exit 1 with one clear line, no stack trace", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "vigil-validate-"));
+  const dir = scratchDir("vigil-validate-");
   writeFileSync(join(dir, "empty.yaml"), "");
   writeFileSync(join(dir, "junk.yaml"), Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x7b, 0x3a, 0x5b]));
   for (const [target, pattern] of [
