@@ -15,8 +15,12 @@
 // here as lex.go does, and so is where a string may stand at all, since a string anywhere else is
 // a type error promtool refuses ("binary expression must contain only scalar and instant vector
 // types"): a label matcher's value, the string arguments of label_replace and label_join, and
-// count_values' label name.
+// count_values' label name. And two checks of Prometheus' parser (parse.go) the grammar has no
+// word for: a regex matcher's value compiles as RE2 (re2js, as log-checks.ts), and a selector has
+// at least one matcher that does not match the empty string (`{}` or `{job=~".*"}` would select
+// every series).
 import { parser } from "@prometheus-io/lezer-promql";
+import { RE2JS } from "re2js";
 
 /** Why a query is refused, and where: `offset` is a UTF-16 index into the query text. */
 export interface PromqlError {
@@ -72,6 +76,8 @@ export function promqlError(expr: string): PromqlError | undefined {
     },
   });
   if (found) return found;
+  const selector = selectorError(expr, tree);
+  if (selector) return selector;
   const between = betweenTokensError(expr, tree);
   if (between) return between;
   // The grammar's top rule is one expression; make sure nothing else sits beside it.
@@ -175,4 +181,56 @@ function betweenTokensError(expr: string, tree: ReturnType<typeof parser.parse>)
       return { offset: i, message: `PromQL allows no character ${JSON.stringify(expr[i])} outside a string (U+${c.toString(16).toUpperCase().padStart(4, "0")})` };
   }
   return undefined;
+}
+
+/** The value of a literal that stringLiteralError accepted (\x and octal escapes as Latin-1). */
+export function unquotePromqlString(literal: string): string {
+  if (literal[0] === "`") return literal.slice(1, -1);
+  const simple: Record<string, string> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
+  return literal.slice(1, -1).replace(/\\(?:([0-7]{3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))/gs, (_, octal?: string, x?: string, u?: string, bigU?: string, c?: string) => {
+    if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
+    if (x !== undefined) return String.fromCharCode(parseInt(x, 16));
+    if (u !== undefined || bigU !== undefined) return String.fromCodePoint(parseInt((u ?? bigU)!, 16));
+    return simple[c!] ?? c!;
+  });
+}
+
+/** parse.go's checks of a selector: its regexes compile, and one matcher excludes the empty value. */
+function selectorError(expr: string, tree: ReturnType<typeof parser.parse>): PromqlError | undefined {
+  let found: PromqlError | undefined;
+  tree.iterate({
+    enter(node) {
+      if (found) return false;
+      if (node.name !== "VectorSelector") return undefined;
+      let named = false;
+      let selective = false;
+      for (let child = node.node.firstChild; child; child = child.nextSibling) {
+        if (child.name === "Identifier") named = true;
+        if (child.name !== "LabelMatchers") continue;
+        for (let m = child.firstChild; m; m = m.nextSibling) {
+          const op = m.getChild("MatchOp")?.firstChild?.name;
+          const literal = m.getChild("StringLiteral");
+          if (!op || !literal) continue;
+          const value = unquotePromqlString(expr.slice(literal.from, literal.to));
+          let matchesEmpty: boolean;
+          if (op === "EqlRegex" || op === "NeqRegex") {
+            try {
+              matchesEmpty = RE2JS.compile(value).matcher("").matches();
+            } catch (err) {
+              found = { offset: literal.from, message: `has a regex matcher that is not RE2 (${err instanceof Error ? err.message : String(err)})` };
+              return false;
+            }
+            if (op === "NeqRegex") matchesEmpty = !matchesEmpty;
+          } else matchesEmpty = op === "EqlSingle" ? value === "" : value !== "";
+          if (!matchesEmpty) selective = true;
+        }
+      }
+      if (!named && !selective) {
+        found = { offset: node.from, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" };
+        return false;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

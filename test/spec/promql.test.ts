@@ -51,6 +51,11 @@ test("strings as Prometheus' lexer reads them: closed, known escapes, and only w
     ['label_replace("a", "b", "c", "d", "e")', { offset: 14, message: 'has a string where PromQL takes a number or a series ("\\"a\\""); strings are label matcher values and the text arguments of label_replace, label_join and count_values' }],
     ["x\u0085", { offset: 1, message: 'PromQL allows no character "\u0085" outside a string (U+0085)' }],
     ["x\u00a0+ y", { offset: 1, message: 'PromQL allows no character "\u00a0" outside a string (U+00A0)' }],
+    // parse.go: a regex matcher compiles, and a selector excludes the empty value somewhere.
+    ['x{a=~"("}', { offset: 5, message: "has a regex matcher that is not RE2 (error parsing regexp: missing closing ): `(`)" }],
+    ['{}', { offset: 0, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" }],
+    ['rate({a=~"x|", b=""}[5m])', { offset: 5, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" }],
+    ['{a=~".+"} + {a!=""} + {a!~".*"} + {a="b"} + up{job=""} + x{a=~`\\d+`} + x{a=~"\\\\d+"}', undefined],
     // What lex.go takes: every escape it knows, each quote, raw strings without escapes, the
     // three places a string may stand.
     ['x{a="\\a\\b\\f\\n\\r\\t\\v\\\\\\"\\x41\\101\\377\\u00e9\\U0001F600é😀"}', undefined],
