@@ -12,6 +12,12 @@
 //   does: symlinks from /etc/crowdsec into /var/lib/crowdsec/hub.
 // - The package's acquis.yaml reads ssh from the journal AND from /var/log/auth.log-style files;
 //   vigil's acquis.yaml replaces it, so no event is counted twice.
+// - On first install the postinst links "upstream-recommended" items: the linux, apache2 and nginx
+//   collections with base-http-scenarios and http-cve (36 scenarios, the nginx, apache2 and http
+//   parsers) and the whitelists parser, whatever the host runs. vigil disables every hub item the
+//   spec's collections do not include (whitelists stays): the host runs what the spec says, and an
+//   agent with only linux and sshd held 2.0 to 2.9 MiB less PSS (BENCHMARKS.md). On upgrades the
+//   postinst re-links those items only while all three of its collections are still enabled.
 //
 // Secrets: on a lone host the Local API password and the bouncer's API key are generated on the
 // host by the packages' maintainer scripts (0600, root) and never leave it; the plan holds none.
@@ -153,9 +159,10 @@ export function crowdsecAcquisYaml(spec: Spec): string {
 /**
  * Bash that enables hub items the way Debian's postinst does: a symlink per item under
  * $etc (/etc/crowdsec; vendor dropped from the path) pointing into $hub, recursing into a collection's members. Only
- * missing links are made; an item absent from the hub is an error naming it. Needs no network.
+ * missing links are made; every link it stands for is noted in kept_links. An item absent from the
+ * hub is an error naming it. Needs no network.
  */
-export const ENABLE_HUB_ITEM_FUNCTION = `enable_hub_item() { # TYPE VENDOR/NAME; uses $hub, $etc and the array enabled_items
+export const ENABLE_HUB_ITEM_FUNCTION = `enable_hub_item() { # TYPE VENDOR/NAME; uses $hub, $etc and the arrays enabled_items, kept_links
   local type=$1 item=$2 src="" candidate dest stage members member_type member
   [ -z "\${enabled_items[$type/$item]:-}" ] || return 0
   enabled_items[$type/$item]=1
@@ -170,6 +177,7 @@ export const ENABLE_HUB_ITEM_FUNCTION = `enable_hub_item() { # TYPE VENDOR/NAME;
     parsers|postoverflows) stage=$(basename "$(dirname "$(dirname "$src")")"); dest=$etc/$type/$stage/$(basename "$src") ;;
     *) dest=$etc/$type/$(basename "$src") ;;
   esac
+  kept_links[$dest]=1
   if [ ! -e "$dest" ] && [ ! -L "$dest" ]; then
     mkdir -p "$(dirname "$dest")" || return 1
     ln -s "$src" "$dest" || return 1
@@ -183,6 +191,52 @@ export const ENABLE_HUB_ITEM_FUNCTION = `enable_hub_item() { # TYPE VENDOR/NAME;
     if [ -n "$member_type" ]; then enable_hub_item "$member_type" "$member" || return 1; fi
   done <<<"$members"
 }`;
+
+/** Bash listing the hub items enabled on the host: links under $etc that point into $hub, sorted. */
+export const HUB_LINKS_FUNCTION = `hub_links() { # uses $hub and $etc
+  local d dirs=()
+  for d in "$etc/collections" "$etc/parsers" "$etc/scenarios" "$etc/postoverflows"; do
+    if [ -d "$d" ]; then dirs+=("$d"); fi
+  done
+  [ \${#dirs[@]} -eq 0 ] || find "\${dirs[@]}" -type l -lname "$hub/*" | LC_ALL=C sort
+}`;
+
+/**
+ * The parser enabled beside the spec's collections, as Debian's postinst does: events from
+ * loopback and the private ranges (the VPC among them) are never acted on.
+ */
+export const CROWDSEC_WHITELISTS_PARSER = "crowdsecurity/whitelists";
+
+/** Where the step notes the hub items it left enabled; its probe compares the host's links to it. */
+export const CROWDSEC_HUB_ITEMS_RECORD = "/var/lib/crowdsec/vigil-hub-items";
+
+/**
+ * Bash that makes the enabled hub items exactly the spec's collections with everything they
+ * include, and the whitelists parser: missing links made, every other link into the hub removed
+ * (the admin's own files, and links elsewhere, stay). Notes the result for the probe.
+ */
+export function hubItemsScript(collections: readonly string[], etc = "/etc/crowdsec", record = CROWDSEC_HUB_ITEMS_RECORD): string {
+  return [
+    `hub=${CROWDSEC_HUB} etc=${shq(etc)}`,
+    "declare -A enabled_items=() kept_links=()",
+    ENABLE_HUB_ITEM_FUNCTION,
+    HUB_LINKS_FUNCTION,
+    `for collection in ${collections.map(shq).join(" ")}; do`,
+    `  enable_hub_item collections "$collection" || exit 1`,
+    "done",
+    `enable_hub_item parsers ${shq(CROWDSEC_WHITELISTS_PARSER)} || exit 1`,
+    "while IFS= read -r link; do",
+    `  [ -z "\${kept_links[$link]:-}" ] || continue`,
+    `  rm -f "$link" || exit 1`,
+    `  echo "vigil-step: disabled CrowdSec \${link#"$etc"/} (not in stack.crowdsec.collections)"`,
+    "done < <(hub_links)",
+    `hub_links > ${shq(record)} || exit 1`,
+  ].join("\n");
+}
+
+/** Probe lines: the host's hub links are the ones the step left (none added or removed since). */
+export const hubItemsProbe = (etc = "/etc/crowdsec", record = CROWDSEC_HUB_ITEMS_RECORD): string =>
+  [`hub=${CROWDSEC_HUB} etc=${shq(etc)}`, HUB_LINKS_FUNCTION, `[ "$(hub_links)" = "$(cat ${shq(record)} 2>/dev/null)" ] || exit 1`].join("\n");
 
 /** The file name a collection's link has under /etc/crowdsec/collections (vendor dropped). */
 const collectionLink = (collection: string) => `/etc/crowdsec/collections/${collection.slice(collection.indexOf("/") + 1)}`;
@@ -257,7 +311,6 @@ export function crowdsecStep(spec: Spec, host?: Host, ctx?: PlanContext): PlanSt
     ...(fleet && role.lapi !== undefined ? registrationFiles(spec) : []),
     ...(fleet ? [dropInFile(CROWDSEC_UNIT, CROWDSEC_FLEET_DROP_IN)] : []),
   ];
-  const collections = c.collections.map(shq).join(" ");
   const test = `crowdsec -c ${CROWDSEC_CONFIG} -t`;
   const what = !fleet
     ? `CrowdSec on the ssh journal with ${c.collections.join(", ") || "no collections"}; Central API ${c.centralApi ? "on" : "off"}`
@@ -289,16 +342,7 @@ fi`,
         : []),
     ].join("\n") || undefined,
     afterInstall: [
-      ...(role.agent
-        ? [
-            `hub=${CROWDSEC_HUB} etc=/etc/crowdsec`,
-            "declare -A enabled_items=()",
-            ENABLE_HUB_ITEM_FUNCTION,
-            `for collection in ${collections}; do`,
-            `  enable_hub_item collections "$collection" || exit 1`,
-            "done",
-          ]
-        : []),
+      ...(role.agent ? [hubItemsScript(c.collections)] : []),
       ...(centralApi
         ? [
             `if ! grep -q '^login:' ${CROWDSEC_CAPI_CREDENTIALS}; then`,
@@ -314,7 +358,10 @@ fi`,
     ].join("\n"),
     probe: [
       ...(role.agent
-        ? c.collections.map((col) => `{ [ -e ${shq(collectionLink(col) + ".yaml")} ] || [ -e ${shq(collectionLink(col) + ".yml")} ]; } || exit 1`)
+        ? [
+            ...c.collections.map((col) => `{ [ -e ${shq(collectionLink(col) + ".yaml")} ] || [ -e ${shq(collectionLink(col) + ".yml")} ]; } || exit 1`),
+            hubItemsProbe(),
+          ]
         : []),
       // Enabled, and running or waiting to retry the Local API (not given up).
       ...(remoteAgent ? enabledAndRunningOrRetrying(unit) : []),

@@ -3,18 +3,20 @@
 // offline hub in /var/lib/crowdsec/hub is only read).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import {
   CAPI_DISABLED,
   CROWDSEC_CAPI_CREDENTIALS,
   CROWDSEC_HUB,
-  ENABLE_HUB_ITEM_FUNCTION,
+  CROWDSEC_HUB_ITEMS_RECORD,
   crowdsecAcquisYaml,
   crowdsecConfig,
   crowdsecStep,
   crowdsecSteps,
+  hubItemsProbe,
+  hubItemsScript,
 } from "../../provisioning/node/crowdsec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
 import { edited, run, stack, tempDir, type RunResult } from "./helpers.ts";
@@ -49,17 +51,13 @@ function sandbox(t: { after(fn: () => void): void }, spec: Spec): Sandbox {
   return { root, etc, config: join(etc, "config.yaml") };
 }
 
-/** Runs vigil's enable_hub_item for the spec's collections, as the step does, into the sandbox. */
+/** The step's hub-item script for these collections, run into the sandbox (its record there too). */
 function enableCollections(box: Sandbox, collections: string[]): RunResult {
-  const script = [
-    "set -euo pipefail",
-    `hub=${CROWDSEC_HUB} etc=${box.etc}`,
-    "declare -A enabled_items=()",
-    ENABLE_HUB_ITEM_FUNCTION,
-    `for collection in ${collections.join(" ")}; do enable_hub_item collections "$collection" || exit 1; done`,
-  ].join("\n");
-  return run("bash", ["-c", script]);
+  return run("bash", ["-c", `set -euo pipefail\n${hubItemsScript(collections, box.etc, join(box.root, "hub-items"))}`]);
 }
+
+/** The step's probe of the hub items, against the sandbox: 0 when nothing changed since the script ran. */
+const hubItemsProbeStatus = (box: Sandbox) => run("bash", ["-c", `set -euo pipefail\n${hubItemsProbe(box.etc, join(box.root, "hub-items"))}`]).status;
 
 const crowdsecTest = (box: Sandbox) => run("crowdsec", ["-c", box.config, "-t"], { cwd: box.root });
 
@@ -107,6 +105,62 @@ test("enabling hub items makes Debian's symlinks, only when missing, without the
   const missing = enableCollections(box, ["crowdsecurity/no-such-thing"]);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /CrowdSec collections crowdsecurity\/no-such-thing is not in the hub/);
+});
+
+test("the enabled hub items are the spec's collections and the whitelists parser, not what Debian's postinst linked", (t) => {
+  const box = sandbox(t, stack("prod"));
+  // Debian's first install links the apache2 and nginx collections with their parsers and scenarios
+  const debian = (dir: string, name: string) => {
+    const link = join(box.etc, dir, name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(`${CROWDSEC_HUB}/${dir}/crowdsecurity/${name}`, link);
+    return link;
+  };
+  const apache = debian("collections", "apache2.yaml");
+  const nginxParser = debian("parsers/s01-parse", "nginx-logs.yaml");
+  const scenario = debian("scenarios", "http-probing.yaml");
+  // the admin's own scenario (a file) and a link that points outside the hub are not vigil's
+  const own = join(box.etc, "scenarios/my-app-bf.yaml");
+  writeFileSync(own, "# the admin's\n");
+  const elsewhere = join(box.etc, "parsers/s01-parse/my-app-logs.yaml");
+  symlinkSync(join(box.root, "my-app-logs.yaml"), elsewhere);
+
+  const r = enableCollections(box, ["crowdsecurity/linux", "crowdsecurity/sshd"]);
+  assert.equal(r.status, 0, r.stderr);
+  for (const gone of [apache, nginxParser, scenario]) assert.ok(!existsSync(gone) && !lstatSync(gone, { throwIfNoEntry: false }), gone);
+  assert.match(r.stdout, /disabled CrowdSec collections\/apache2\.yaml \(not in stack\.crowdsec\.collections\)/);
+  assert.match(r.stdout, /disabled CrowdSec parsers\/s01-parse\/nginx-logs\.yaml/);
+  assert.match(r.stdout, /enabled CrowdSec parsers crowdsecurity\/whitelists/);
+  assert.ok(lstatSync(own).isFile() && lstatSync(elsewhere).isSymbolicLink());
+  assert.deepEqual(enabledCollections(box), ["crowdsecurity/linux", "crowdsecurity/sshd"]);
+  // the record names exactly the hub links left, and the probe agrees with the host
+  const record = readFileSync(join(box.root, "hub-items"), "utf8").trim().split("\n").map((l) => l.slice(box.etc.length + 1));
+  assert.deepEqual(record, [
+    "collections/linux.yaml",
+    "collections/sshd.yaml",
+    "parsers/s00-raw/syslog-logs.yaml",
+    "parsers/s01-parse/sshd-logs.yaml",
+    "parsers/s02-enrich/dateparse-enrich.yaml",
+    "parsers/s02-enrich/whitelists.yaml",
+    "scenarios/ssh-bf.yaml",
+    "scenarios/ssh-slow-bf.yaml",
+  ]);
+  assert.equal(hubItemsProbeStatus(box), 0);
+  assert.equal(crowdsecTest(box).status, 0);
+  // an item linked by hand afterwards (cscli, or a package upgrade) makes the probe fail, so the
+  // next apply runs the step, which removes it again
+  debian("scenarios", "http-probing.yaml");
+  assert.equal(hubItemsProbeStatus(box), 1);
+  assert.equal(enableCollections(box, ["crowdsecurity/linux", "crowdsecurity/sshd"]).status, 0);
+  assert.equal(hubItemsProbeStatus(box), 0);
+  // so does a spec item removed by hand
+  rmSync(join(box.etc, "scenarios/ssh-bf.yaml"));
+  assert.equal(hubItemsProbeStatus(box), 1);
+  // the step's own text runs this script and this probe, on the host's paths
+  const step = crowdsecStep(stack("prod"));
+  assert.ok((step.run ?? "").includes(hubItemsScript(stack("prod").stack.crowdsec.collections)));
+  assert.ok(step.probe!.includes(hubItemsProbe()));
+  assert.match(hubItemsScript([]), new RegExp(`> '${CROWDSEC_HUB_ITEMS_RECORD}'`));
 });
 
 test("crowdsec -t rejects a broken acquisition, so the step keeps the old files", (t) => {
