@@ -16,11 +16,14 @@
 // a type error promtool refuses ("binary expression must contain only scalar and instant vector
 // types"): a label matcher's value, the string arguments of label_replace and label_join, and
 // count_values' label name. And two checks of Prometheus' parser (parse.go) the grammar has no
-// word for: a regex matcher's value compiles as RE2 (re2js, as log-checks.ts), and a selector has
+// word for: a regex matcher's value compiles as RE2 (re2.ts, the check log-checks.ts uses for
+// mtail: Prometheus 2.42 is built with Go 1.19 too), alone and anchored as Prometheus compiles it
+// (labels/regexp.go: `^(?:` + value + `)$`), and a selector has
 // at least one matcher that does not match the empty string (`{}` or `{job=~".*"}` would select
 // every series).
 import { parser } from "@prometheus-io/lezer-promql";
 import { RE2JS } from "re2js";
+import { re2Error } from "./re2.ts";
 
 /** Why a query is refused, and where: `offset` is a UTF-16 index into the query text. */
 export interface PromqlError {
@@ -214,12 +217,13 @@ function selectorError(expr: string, tree: ReturnType<typeof parser.parse>): Pro
           const value = unquotePromqlString(expr.slice(literal.from, literal.to));
           let matchesEmpty: boolean;
           if (op === "EqlRegex" || op === "NeqRegex") {
-            try {
-              matchesEmpty = RE2JS.compile(value).matcher("").matches();
-            } catch (err) {
-              found = { offset: literal.from, message: `has a regex matcher that is not RE2 (${err instanceof Error ? err.message : String(err)})` };
+            const problem = regexMatcherError(value, expr.slice(literal.from, literal.to));
+            if (problem) {
+              found = { offset: literal.from + problem.offset, message: problem.message };
               return false;
             }
+            // re2Error accepted it, so it compiles; matches() is a whole-string match.
+            matchesEmpty = RE2JS.compile(value).matcher("").matches();
             if (op === "NeqRegex") matchesEmpty = !matchesEmpty;
           } else matchesEmpty = op === "EqlSingle" ? value === "" : value !== "";
           if (!matchesEmpty) selective = true;
@@ -233,4 +237,20 @@ function selectorError(expr: string, tree: ReturnType<typeof parser.parse>): Pro
     },
   });
   return found;
+}
+
+/**
+ * Why Prometheus 2.42 refuses a regex matcher's value (labels.NewFastRegexMatcher parses it alone,
+ * then compiles `^(?:value)$`), with the offset into its literal: at the bad character when the
+ * literal holds the value as written (no escapes), else at the literal.
+ */
+function regexMatcherError(value: string, literal: string): { offset: number; message: string } | undefined {
+  const asWritten = literal.slice(1, -1) === value;
+  const alone = re2Error(value, "Prometheus");
+  if (alone) return { offset: asWritten ? 1 + alone.offset : 0, message: `has a regex matcher Prometheus cannot compile (character ${alone.offset + 1} of the regex): ${alone.message}` };
+  // Only a regex that does not end where it seems to fails here: \Q without \E quotes the
+  // closing `)$` too; or one nesting level under the limit, which the group around it passes.
+  const anchored = re2Error(`^(?:${value})$`, "Prometheus");
+  if (anchored) return { offset: 0, message: `has a regex matcher Prometheus cannot compile once it anchors it as ^(?:regex)$: ${anchored.message}` };
+  return undefined;
 }

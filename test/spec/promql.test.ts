@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { promqlError } from "../../schema/promql.ts";
 
 const ENDS_EARLY = "PromQL expression ends early (an unclosed bracket or a missing operand)";
+const CANNOT_COMPILE = (character: number) => `has a regex matcher Prometheus cannot compile (character ${character} of the regex)`;
 
 test("complete expressions pass", () => {
   for (const expr of ["up", "sum(rate(http_requests_total{code=~\"5..\"}[5m])) by (job) > 0.1", "  up  ", "histogram_quantile(0.9, rate(x[5m]))"]) {
@@ -52,10 +53,19 @@ test("strings as Prometheus' lexer reads them: closed, known escapes, and only w
     ["x\u0085", { offset: 1, message: 'PromQL allows no character "\u0085" outside a string (U+0085)' }],
     ["x\u00a0+ y", { offset: 1, message: 'PromQL allows no character "\u00a0" outside a string (U+00A0)' }],
     // parse.go: a regex matcher compiles, and a selector excludes the empty value somewhere.
-    ['x{a=~"("}', { offset: 5, message: "has a regex matcher that is not RE2 (error parsing regexp: missing closing ): `(`)" }],
+    ['x{a=~"("}', { offset: 6, message: `${CANNOT_COMPILE(1)}: not a valid RE2 regex: missing closing )` }],
+    // Go 1.19's RE2 (schema/re2.ts), not re2js's: no (?<name>...), no class of a newer Unicode. The
+    // offset is the bad character's when the literal has no escapes, else the literal's.
+    ['x{a=~"(?<n>b)"}', { offset: 6, message: `${CANNOT_COMPILE(1)}: named groups are written (?P<name>...) in Prometheus' RE2 (Go 1.19)` }],
+    ["x{a=~`ok|a**`}", { offset: 10, message: `${CANNOT_COMPILE(5)}: not a valid RE2 regex: invalid nested repetition operator at "**"` }],
+    ['x{a=~"\\x41(?<n>b)"}', { offset: 5, message: `${CANNOT_COMPILE(2)}: named groups are written (?P<name>...) in Prometheus' RE2 (Go 1.19)` }],
+    ["x{a=~`a|\\p{Kawi}`}", { offset: 8, message: `${CANNOT_COMPILE(3)}: Prometheus' RE2 (Go 1.19) has no class \\p{Kawi}: only Unicode 13's scripts, the general categories but Cn and LC, and Any` }],
+    // Prometheus compiles ^(?:value)$: a \Q quote left open swallows the closing ")$".
+    ["x{a=~`a\\Qb`}", { offset: 5, message: "has a regex matcher Prometheus cannot compile once it anchors it as ^(?:regex)$: not a valid RE2 regex: missing closing )" }],
     ['{}', { offset: 0, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" }],
     ['rate({a=~"x|", b=""}[5m])', { offset: 5, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" }],
     ['{a=~".+"} + {a!=""} + {a!~".*"} + {a="b"} + up{job=""} + x{a=~`\\d+`} + x{a=~"\\\\d+"}', undefined],
+    ['x{a=~"(?P<n>b)"} + x{a=~`\\p{Greek}\\Qa\\E`} + x{a=~"\\\\\\\\p{Kawi}"}', undefined],
     // What lex.go takes: every escape it knows, each quote, raw strings without escapes, the
     // three places a string may stand.
     ['x{a="\\a\\b\\f\\n\\r\\t\\v\\\\\\"\\x41\\101\\377\\u00e9\\U0001F600é😀"}', undefined],
