@@ -24,6 +24,7 @@
 import { parser } from "@prometheus-io/lezer-promql";
 import { RE2JS } from "re2js";
 import { re2Error } from "./re2.ts";
+import { LONE_SURROGATE } from "./unicode.ts";
 
 /** Why a query is refused, and where: `offset` is a UTF-16 index into the query text. */
 export interface PromqlError {
@@ -45,7 +46,7 @@ export function promqlError(expr: string): PromqlError | undefined {
   if (expr.trim() === "") return { offset: 0, message: "is an empty PromQL expression" };
   // lex.go refuses a rune that is not UTF-8: in a JavaScript string, half of a surrogate pair
   // (YAML's "\ud800"). lezer would end a string before it, with a less helpful message.
-  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(expr);
+  const lone = LONE_SURROGATE.exec(expr);
   if (lone) return { offset: lone.index, message: "has half of a UTF-16 surrogate pair, which is no character" };
   const tree = parser.parse(expr);
   let found: PromqlError | undefined;
