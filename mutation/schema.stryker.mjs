@@ -20,6 +20,8 @@ export default folderConfig({
     "test/spec/promql.test.ts",
     "test/spec/spec-files.test.ts",
     "test/spec/log-checks.test.ts",
+    "test/spec/re2.test.ts",
+    "test/spec/unicode.test.ts",
     "test/spec/alert-routing.test.ts",
     "test/spec/closed-schema.test.ts",
     "test/spec/ip-ranges.test.ts",

@@ -10,6 +10,7 @@ import { templateError } from "./prom-template.ts";
 import { isHostOrAddress } from "./value-formats.ts";
 import type { AgentConfig, Spec } from "./spec-schema.ts";
 import { timeRangeMinutes, weekdayIndex } from "./time-of-week.ts";
+import { LONE_SURROGATE } from "./unicode.ts";
 import { SSH_PORT, servicePortOwner } from "../provisioning/service-ports.ts";
 
 // Here rather than in spec-schema.ts: the agent bundles this module, and a value import of the
@@ -188,9 +189,6 @@ function checkNetwork(spec: Spec): Problem[] {
   });
   return out;
 }
-
-/** A UTF-16 surrogate without its pair: text no other tool (YAML, Go, PromQL) can carry. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Every string of the spec, keys included, must be well-formed Unicode. */
 function checkText(spec: Spec): Problem[] {

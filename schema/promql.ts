@@ -16,11 +16,14 @@
 // a type error promtool refuses ("binary expression must contain only scalar and instant vector
 // types"): a label matcher's value, the string arguments of label_replace and label_join, and
 // count_values' label name. And two checks of Prometheus' parser (parse.go) the grammar has no
-// word for: a regex matcher's value compiles as RE2 (re2js, as log-checks.ts), and a selector has
-// at least one matcher that does not match the empty string (`{}` or `{job=~".*"}` would select
-// every series).
+// word for: a regex matcher's value compiles as RE2 (re2.ts, the check log-checks.ts uses for
+// mtail: Prometheus 2.42 is built with Go 1.19 too), alone and anchored as Prometheus compiles it
+// (labels/regexp.go: `^(?:` + value + `)$`), and a selector has at least one matcher that does not
+// match the empty string (`{}` or `{job=~".*"}` would select every series).
 import { parser } from "@prometheus-io/lezer-promql";
 import { RE2JS } from "re2js";
+import { re2Error } from "./re2.ts";
+import { LONE_SURROGATE } from "./unicode.ts";
 
 /** Why a query is refused, and where: `offset` is a UTF-16 index into the query text. */
 export interface PromqlError {
@@ -42,15 +45,22 @@ export function promqlError(expr: string): PromqlError | undefined {
   if (expr.trim() === "") return { offset: 0, message: "is an empty PromQL expression" };
   // lex.go refuses a rune that is not UTF-8: in a JavaScript string, half of a surrogate pair
   // (YAML's "\ud800"). lezer would end a string before it, with a less helpful message.
-  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.exec(expr);
+  const lone = LONE_SURROGATE.exec(expr);
   if (lone) return { offset: lone.index, message: "has half of a UTF-16 surrogate pair, which is no character" };
   const tree = parser.parse(expr);
-  let found: PromqlError | undefined;
+  // One walk gathers three kinds of problem, each the first of its kind in the text, reported in
+  // this order: what the grammar or lex.go refuses, then parse.go's selector checks (which need
+  // valid strings), then a character between tokens lex.go does not take.
+  let lexical: PromqlError | undefined;
+  let selector: PromqlError | undefined;
+  // The value of each string allowed where it stands, by its offset (for the selector checks), and
+  // where every string stands (for the characters between tokens).
+  const values = new Map<number, string>();
+  const strings: [number, number][] = [];
   tree.iterate({
     enter(node) {
-      if (found) return false;
       if (node.type.isError) {
-        found =
+        lexical ??=
           node.from >= expr.trimEnd().length
             ? { offset: Math.min(node.from, expr.length), message: "PromQL expression ends early (an unclosed bracket or a missing operand)" }
             : { offset: node.from, message: `PromQL syntax error at ${JSON.stringify(near(expr, node.from))}` };
@@ -58,27 +68,32 @@ export function promqlError(expr: string): PromqlError | undefined {
       }
       if (node.name === "LineComment") {
         // vigil wraps the query (`sum(<query>)`): a comment would swallow the closing bracket.
-        found = { offset: node.from, message: "has a # comment; a query must be the expression alone" };
+        lexical ??= { offset: node.from, message: "has a # comment; a query must be the expression alone" };
         return false;
       }
       if (node.name === "StringLiteral") {
+        strings.push([node.from, node.to]);
         const literal = expr.slice(node.from, node.to);
-        const lexical = stringLiteralError(literal);
-        if (lexical) found = { offset: node.from + lexical.offset, message: `${lexical.message} in the string ${JSON.stringify(near(literal, 0))}` };
+        const read = readPromqlString(literal);
+        if ("message" in read) lexical ??= { offset: node.from + read.offset, message: `${read.message} in the string ${JSON.stringify(near(literal, 0))}` };
         else if (!stringAllowedAt(node.node))
-          found = {
+          lexical ??= {
             offset: node.from,
             message: `has a string where PromQL takes a number or a series (${JSON.stringify(near(literal, 0))}); strings are label matcher values and the text arguments of label_replace, label_join and count_values`,
           };
+        else values.set(node.from, read.value);
         return false;
       }
       return undefined;
     },
+    leave(node) {
+      // On leaving, its matchers' strings have been read: all of them, when nothing was refused yet.
+      if (node.name === "VectorSelector" && !lexical) selector ??= selectorError(expr, node.node, values);
+    },
   });
-  if (found) return found;
-  const selector = selectorError(expr, tree);
+  if (lexical) return lexical;
   if (selector) return selector;
-  const between = betweenTokensError(expr, tree);
+  const between = betweenTokensError(expr, strings);
   if (between) return between;
   // The grammar's top rule is one expression; make sure nothing else sits beside it.
   const top = tree.topNode;
@@ -100,43 +115,57 @@ interface NumericEscape {
   skip: number;
 }
 const OCTAL_ESCAPE: NumericEscape = { digits: 3, pattern: /^[0-7]+$/, base: 8, max: 0xff, skip: 0 };
-const HEX_ESCAPES: Record<string, NumericEscape> = {
-  x: { digits: 2, pattern: /^[0-9a-fA-F]+$/, base: 16, max: 0xff, skip: 1 },
-  u: { digits: 4, pattern: /^[0-9a-fA-F]+$/, base: 16, max: 0x10ffff, skip: 1 },
-  U: { digits: 8, pattern: /^[0-9a-fA-F]+$/, base: 16, max: 0x10ffff, skip: 1 },
+const HEX_DIGITS = /^[0-9a-fA-F]+$/;
+/**
+ * lex.go's escapes in "..." and '...' strings, by the character after the backslash: the text it
+ * stands for, or how its digits are read (besides these, the string's own quote escapes itself).
+ */
+const ESCAPES: Record<string, string | NumericEscape> = {
+  a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\",
+  0: OCTAL_ESCAPE, 1: OCTAL_ESCAPE, 2: OCTAL_ESCAPE, 3: OCTAL_ESCAPE, 4: OCTAL_ESCAPE, 5: OCTAL_ESCAPE, 6: OCTAL_ESCAPE, 7: OCTAL_ESCAPE,
+  x: { digits: 2, pattern: HEX_DIGITS, base: 16, max: 0xff, skip: 1 },
+  u: { digits: 4, pattern: HEX_DIGITS, base: 16, max: 0x10ffff, skip: 1 },
+  U: { digits: 8, pattern: HEX_DIGITS, base: 16, max: 0x10ffff, skip: 1 },
 };
 
 /**
- * A quoted PromQL string as lex.go reads it, or why not (offset into the literal): closed by its
- * own quote (on the same line: lezer's token already ends at a line break, leaving it open); in "..." and '...' only the escapes \a \b \f \n \r \t \v \\, the
- * string's own quote, three octal digits up to \377, \x with two hex digits, \u with four and \U
- * with eight, naming a code point that is not a surrogate; a `...` string has no escapes.
+ * A quoted PromQL string as lex.go reads it: its value, or why not (offset into the literal).
+ * Closed by its own quote (on the same line: lezer's token already ends at a line break, leaving
+ * it open); in "..." and '...' only the escapes of ESCAPES and the string's own quote, the
+ * numeric ones naming a code point that is not a surrogate (\x and octal as Latin-1, at most
+ * \377); a `...` string has no escapes.
  */
-export function stringLiteralError(literal: string): { offset: number; message: string } | undefined {
-  const quote = literal[0];
+export function readPromqlString(literal: string): { value: string } | { offset: number; message: string } {
+  const quote = literal[0]!;
   if (quote === "`") {
     const close = literal.indexOf("`", 1);
     if (close === -1) return { offset: literal.length, message: "PromQL string is not closed" };
-    return close === literal.length - 1 ? undefined : { offset: close + 1, message: "PromQL string is followed by more text" };
+    return close === literal.length - 1 ? { value: literal.slice(1, -1) } : { offset: close + 1, message: "PromQL string is followed by more text" };
   }
+  let value = "";
   for (let i = 1; i < literal.length; i++) {
     const c = literal[i]!;
-    if (c === quote) return i === literal.length - 1 ? undefined : { offset: i + 1, message: "PromQL string is followed by more text" };
-    if (c !== "\\") continue;
+    if (c === quote) return i === literal.length - 1 ? { value } : { offset: i + 1, message: "PromQL string is followed by more text" };
+    if (c !== "\\") {
+      value += c;
+      continue;
+    }
     const e = literal[i + 1];
     if (e === undefined) break;
-    if ("abfnrtv\\".includes(e) || e === quote) {
+    const escape = e === quote ? quote : ESCAPES[e];
+    if (escape === undefined) return { offset: i, message: `PromQL has no escape \\${e}` };
+    if (typeof escape === "string") {
+      value += escape;
       i++;
       continue;
     }
-    const spec = /[0-7]/.test(e) ? OCTAL_ESCAPE : HEX_ESCAPES[e];
-    if (!spec) return { offset: i, message: `PromQL has no escape \\${e}` };
-    const start = i + 1 + spec.skip;
-    const digits = literal.slice(start, start + spec.digits);
-    if (digits.length < spec.digits || !spec.pattern.test(digits)) return { offset: i, message: `PromQL escape \\${e} needs ${spec.digits} ${spec.base === 8 ? "octal" : "hex"} digits` };
-    const value = parseInt(digits, spec.base);
-    if (value > spec.max || (value >= 0xd800 && value < 0xe000)) return { offset: i, message: "PromQL escape names no valid character" };
-    i = start + spec.digits - 1;
+    const start = i + 1 + escape.skip;
+    const digits = literal.slice(start, start + escape.digits);
+    if (digits.length < escape.digits || !escape.pattern.test(digits)) return { offset: i, message: `PromQL escape \\${e} needs ${escape.digits} ${escape.base === 8 ? "octal" : "hex"} digits` };
+    const code = parseInt(digits, escape.base);
+    if (code > escape.max || (code >= 0xd800 && code < 0xe000)) return { offset: i, message: "PromQL escape names no valid character" };
+    value += String.fromCodePoint(code);
+    i = start + escape.digits - 1;
   }
   return { offset: literal.length, message: "PromQL string is not closed" };
 }
@@ -161,15 +190,9 @@ function stringAllowedAt(node: SyntaxNode): boolean {
 /**
  * lex.go skips only spaces, tabs and line breaks between tokens and knows no character beyond
  * ASCII outside a string (2.42 has no quoted metric or label names); lezer also skips Unicode
- * spaces such as U+0085 and U+00A0.
+ * spaces such as U+0085 and U+00A0. `strings`: where the string literals stand, in text order.
  */
-function betweenTokensError(expr: string, tree: ReturnType<typeof parser.parse>): PromqlError | undefined {
-  const strings: [number, number][] = [];
-  tree.iterate({
-    enter(node) {
-      if (node.name === "StringLiteral") strings.push([node.from, node.to]);
-    },
-  });
+function betweenTokensError(expr: string, strings: [number, number][]): PromqlError | undefined {
   for (let i = 0; i < expr.length; i++) {
     const inString = strings.find(([from, to]) => i >= from && i < to);
     if (inString) {
@@ -183,54 +206,48 @@ function betweenTokensError(expr: string, tree: ReturnType<typeof parser.parse>)
   return undefined;
 }
 
-/** The value of a literal that stringLiteralError accepted (\x and octal escapes as Latin-1). */
-export function unquotePromqlString(literal: string): string {
-  if (literal[0] === "`") return literal.slice(1, -1);
-  const simple: Record<string, string> = { a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v" };
-  return literal.slice(1, -1).replace(/\\(?:([0-7]{3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|(.))/gs, (_, octal?: string, x?: string, u?: string, bigU?: string, c?: string) => {
-    if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
-    if (x !== undefined) return String.fromCharCode(parseInt(x, 16));
-    if (u !== undefined || bigU !== undefined) return String.fromCodePoint(parseInt((u ?? bigU)!, 16));
-    return simple[c!] ?? c!;
-  });
+/**
+ * parse.go's checks of one selector: its regexes compile, and one matcher excludes the empty
+ * value. `values`: the value of each of its matchers' strings, by offset.
+ */
+function selectorError(expr: string, selector: SyntaxNode, values: Map<number, string>): PromqlError | undefined {
+  let named = false;
+  let selective = false;
+  for (let child = selector.firstChild; child; child = child.nextSibling) {
+    if (child.name === "Identifier") named = true;
+    if (child.name !== "LabelMatchers") continue;
+    for (let m = child.firstChild; m; m = m.nextSibling) {
+      const op = m.getChild("MatchOp")?.firstChild?.name;
+      const literal = m.getChild("StringLiteral");
+      if (!op || !literal) continue;
+      const value = values.get(literal.from)!;
+      let matchesEmpty: boolean;
+      if (op === "EqlRegex" || op === "NeqRegex") {
+        const problem = regexMatcherError(value, expr.slice(literal.from, literal.to));
+        if (problem) return { offset: literal.from + problem.offset, message: problem.message };
+        // re2Error accepted it, so it compiles; matches() is a whole-string match.
+        matchesEmpty = RE2JS.compile(value).matcher("").matches();
+        if (op === "NeqRegex") matchesEmpty = !matchesEmpty;
+      } else matchesEmpty = op === "EqlSingle" ? value === "" : value !== "";
+      if (!matchesEmpty) selective = true;
+    }
+  }
+  if (!named && !selective) return { offset: selector.from, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" };
+  return undefined;
 }
 
-/** parse.go's checks of a selector: its regexes compile, and one matcher excludes the empty value. */
-function selectorError(expr: string, tree: ReturnType<typeof parser.parse>): PromqlError | undefined {
-  let found: PromqlError | undefined;
-  tree.iterate({
-    enter(node) {
-      if (found) return false;
-      if (node.name !== "VectorSelector") return undefined;
-      let named = false;
-      let selective = false;
-      for (let child = node.node.firstChild; child; child = child.nextSibling) {
-        if (child.name === "Identifier") named = true;
-        if (child.name !== "LabelMatchers") continue;
-        for (let m = child.firstChild; m; m = m.nextSibling) {
-          const op = m.getChild("MatchOp")?.firstChild?.name;
-          const literal = m.getChild("StringLiteral");
-          if (!op || !literal) continue;
-          const value = unquotePromqlString(expr.slice(literal.from, literal.to));
-          let matchesEmpty: boolean;
-          if (op === "EqlRegex" || op === "NeqRegex") {
-            try {
-              matchesEmpty = RE2JS.compile(value).matcher("").matches();
-            } catch (err) {
-              found = { offset: literal.from, message: `has a regex matcher that is not RE2 (${err instanceof Error ? err.message : String(err)})` };
-              return false;
-            }
-            if (op === "NeqRegex") matchesEmpty = !matchesEmpty;
-          } else matchesEmpty = op === "EqlSingle" ? value === "" : value !== "";
-          if (!matchesEmpty) selective = true;
-        }
-      }
-      if (!named && !selective) {
-        found = { offset: node.from, message: "has a selector without a metric name or a matcher that excludes the empty value: it would select every series" };
-        return false;
-      }
-      return undefined;
-    },
-  });
-  return found;
+/**
+ * Why Prometheus 2.42 refuses a regex matcher's value (labels.NewFastRegexMatcher parses it alone,
+ * then compiles `^(?:value)$`), with the offset into its literal: at the bad character when the
+ * literal holds the value as written (no escapes), else at the literal.
+ */
+function regexMatcherError(value: string, literal: string): { offset: number; message: string } | undefined {
+  const asWritten = literal.slice(1, -1) === value;
+  const alone = re2Error(value, "Prometheus");
+  if (alone) return { offset: asWritten ? 1 + alone.offset : 0, message: `has a regex matcher Prometheus cannot compile (character ${alone.offset + 1} of the regex): ${alone.message}` };
+  // Only a regex that does not end where it seems to fails here: \Q without \E quotes the
+  // closing `)$` too; or one nesting level under the limit, which the group around it passes.
+  const anchored = re2Error(`^(?:${value})$`, "Prometheus");
+  if (anchored) return { offset: 0, message: `has a regex matcher Prometheus cannot compile once it anchors it as ^(?:regex)$: ${anchored.message}` };
+  return undefined;
 }

@@ -13,13 +13,14 @@
 // connection (SSH handshake + forwards + /-/ready) and the queries alone; with the machine's load
 // average before and after (the machine is shared: read the numbers with it).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import { connectHub, hubTargets, type HubPorts } from "../../bin/hub-connection.ts";
 import { collectStatus } from "../../bin/fleet-status.ts";
 import type { SshTarget } from "../../bin/ssh-transport.ts";
+import { scratchDir } from "../../test/scratch-dir.ts";
 
 const args = process.argv.slice(2);
 let spec = args[0]!;
@@ -33,7 +34,8 @@ if (mini) {
   const { HUB_PORTS } = await import("../../bin/hub-connection.ts");
   const hub = await startMiniHub(args[0] === "--mini-cli" ? HUB_PORTS : undefined);
   stop = hub.stop;
-  const dir = mkdtempSync(join(tmpdir(), "vigil-bench-status-"));
+  // Removed when the process exits, as the tests' directories are (test/scratch-dir.ts).
+  const dir = scratchDir("vigil-bench-status-");
   spec = join(dir, "mini.yaml");
   writeFileSync(spec, MINI_HUB_SPEC);
   targets = [hub.sshd.target];

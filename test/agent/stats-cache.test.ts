@@ -4,29 +4,32 @@
 import assert from "node:assert/strict";
 import { chmodSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterEach, beforeEach, describe, it } from "node:test";
 import { cliBackend } from "../../agent/src/sqlite-cli.ts";
 import { probeSqlite, type StatsCache } from "../../agent/src/sqlite-probe.ts";
 import type { SqliteBackend } from "../../agent/src/sqlite-backend.ts";
 import { SQLITE3, removeDir, requireTools, sql, tempDir } from "./helpers.ts";
 
 describe("SQLite answers of unchanged databases are re-used by a resident agent", () => {
-  // Made in before(): npm run mutate's runner runs this suite again per mutant, hooks included.
+  // Each test gets its own database and count of backend calls, made in beforeEach: either test
+  // runs alone (--test-name-pattern), and npm run mutate's runner runs them again per mutant,
+  // hooks included.
   let dir: string;
   const db = { path: "", maxSizeMB: 10, integrityEvery: "6h" };
-  before(() => {
+  let calls = 0;
+  beforeEach(async () => {
+    requireTools();
     dir = tempDir("stats-cache");
     db.path = join(dir, "app.db");
+    await sql(db.path, "PRAGMA journal_mode=wal; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+    calls = 0;
   });
-  after(() => removeDir(dir));
-  let calls = 0;
+  afterEach(() => removeDir(dir));
   const real = cliBackend({ binary: SQLITE3, busyTimeoutMs: 1000 });
   const counted: SqliteBackend = { ...real, stats: (path) => (calls++, real.stats(path)) };
   const up = (r: Awaited<ReturnType<typeof probeSqlite>>) => r.samples.find((s) => s.name === "vigil_sqlite_up")!.value;
 
   it("asks once while nothing changes, again after a write, a chmod and a replacement", async () => {
-    requireTools();
-    await sql(db.path, "PRAGMA journal_mode=wal; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
     const cache: StatsCache = new Map();
     // As root the reader may write the directory: its first open creates -wal and -shm (with an
     // application holding the database open they exist already), so the second probe asks again.
@@ -52,14 +55,13 @@ describe("SQLite answers of unchanged databases are re-used by a resident agent"
   });
 
   it("never re-uses a failure, and without a cache always asks", async () => {
-    const before = calls;
     const failing: SqliteBackend = { ...real, stats: async () => (calls++, { ok: false, error: "database is locked" }) };
     const cache: StatsCache = new Map();
     assert.equal(up(await probeSqlite(db, failing, cache)), 0);
     assert.equal(up(await probeSqlite(db, failing, cache)), 0);
-    assert.equal(calls - before, 2);
-    await probeSqlite(db, counted);
-    await probeSqlite(db, counted);
-    assert.equal(calls - before, 4);
+    assert.equal(calls, 2);
+    assert.equal(up(await probeSqlite(db, counted)), 1);
+    assert.equal(up(await probeSqlite(db, counted)), 1);
+    assert.equal(calls, 4);
   });
 });

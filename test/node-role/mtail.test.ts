@@ -9,7 +9,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { RE2JS } from "re2js";
 import type { Host, LogSource } from "../../schema/spec-schema.ts";
-import { re2Error } from "../../schema/log-checks.ts";
+import { re2Error } from "../../schema/re2.ts";
 import {
   globRegex, journalFollowerService, logCounters, MTAIL_DEFAULTS, MTAIL_DROPIN, mtailDefaults, mtailProgram, mtailRegexLiteral, mtailScrapeConfig,
   mtailStep, pm2LogBase, sourceFiles,
@@ -138,7 +138,7 @@ test("real mtail counts what RE2 matches, line by line, for hostile regexes and 
   const alphabet = ["a", "b", "/", "\\", "{", "}", "#", "\"", "'", "`", "$", "(", ")", "[", "]", "|", "*", "+", "?", ".", "^", " ", "E", "R", "O", "x"];
   const random = fc
     .sample(fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 12 }).map((cs) => cs.join("")), { numRuns: 300, seed: 14 })
-    .filter((r) => re2Error(r) === undefined && !/\\$/.test(r))
+    .filter((r) => re2Error(r, "mtail") === undefined && !/\\$/.test(r))
     .slice(0, 60);
   const regexes = [...new Set([...fixed, ...random])];
   const logs: LogSource[] = [
@@ -158,14 +158,23 @@ test("real mtail counts what RE2 matches, line by line, for hostile regexes and 
   assert.ok(counters.length > 40, `${counters.length} counters`);
 });
 
+test("mtail --compile_only and re2Error agree where re2js takes more than Go 1.19: named groups, Unicode classes", (t) => {
+  const dir = tempDir(t, "mtail-re2");
+  const regexes = ["(?<n>b)", "(?P<n>b)", "\\p{Kawi}", "\\p{Greek}\\pL", "[\\p{Emoji}]", "\\p{Cn}", "\\P{^Han}", "\\Q\\p{Kawi}\\E", "x(?=y)"];
+  // mtail stops at a program's first error: one compile per regex.
+  const verdicts = regexes.map((regex) => ({ regex, mtail: compile(dir, `counter c\n${mtailRegexLiteral(regex)} {\n  c++\n}\n`).status === 0, vigil: re2Error(regex, "mtail") === undefined }));
+  assert.deepEqual(verdicts.filter((v) => v.mtail !== v.vigil), []);
+  assert.deepEqual(verdicts.map((v) => v.mtail), [false, true, false, true, false, false, true, true, false]);
+});
+
 test("re2Error: located RE2 errors, and the named-group syntax Go 1.19 does not take", () => {
-  assert.equal(re2Error("ERROR|WARN"), undefined);
-  assert.deepEqual(re2Error("abc(def"), { offset: 3, message: "not a valid RE2 regex: missing closing )" });
-  assert.equal(re2Error("[(]x(y(z)")?.offset, 4);
-  assert.match(re2Error("x(?<!y)")!.message, /lookahead and lookbehind/);
-  assert.deepEqual(re2Error("ok|a**"), { offset: 4, message: "not a valid RE2 regex: invalid nested repetition operator at \"**\"" });
-  assert.equal(re2Error("x(?=y)")?.offset, 1);
-  assert.match(re2Error("(?<name>x)")!.message, /\(\?P<name>/);
-  assert.equal(re2Error("\\(?<x"), undefined);
-  assert.match(re2Error("a\\")!.message, /trailing backslash/);
+  assert.equal(re2Error("ERROR|WARN", "mtail"), undefined);
+  assert.deepEqual(re2Error("abc(def", "mtail"), { offset: 3, message: "not a valid RE2 regex: missing closing )" });
+  assert.equal(re2Error("[(]x(y(z)", "mtail")?.offset, 4);
+  assert.match(re2Error("x(?<!y)", "mtail")!.message, /lookahead and lookbehind/);
+  assert.deepEqual(re2Error("ok|a**", "mtail"), { offset: 4, message: "not a valid RE2 regex: invalid nested repetition operator at \"**\"" });
+  assert.equal(re2Error("x(?=y)", "mtail")?.offset, 1);
+  assert.match(re2Error("(?<name>x)", "mtail")!.message, /\(\?P<name>/);
+  assert.equal(re2Error("\\(?<x", "mtail"), undefined);
+  assert.match(re2Error("a\\", "mtail")!.message, /trailing backslash/);
 });

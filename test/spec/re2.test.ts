@@ -1,0 +1,40 @@
+// RE2 as Go 1.19's regexp reads it (schema/re2.ts): where re2js, a port of newer RE2, takes more
+// than mtail and Prometheus on Debian 12 do. Both readers' own verdicts are compared in
+// test/hub-role/promql-promtool.test.ts (promtool) and test/node-role/mtail.test.ts (mtail).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { re2Error } from "../../schema/re2.ts";
+
+const NO_CLASS = (reader: string, name: string) => `${reader} RE2 (Go 1.19) has no class \\p{${name}}: only Unicode 13's scripts, the general categories but Cn and LC, and Any`;
+
+test("named groups: (?P<name>...) only, in the words of the reader", () => {
+  assert.deepEqual(re2Error("a(?<n>b)", "mtail"), { offset: 1, message: "named groups are written (?P<name>...) in mtail's RE2 (Go 1.19)" });
+  assert.deepEqual(re2Error("a(?<n>b)", "Prometheus"), { offset: 1, message: "named groups are written (?P<name>...) in Prometheus' RE2 (Go 1.19)" });
+  assert.deepEqual(re2Error("(?<=a)", "Prometheus"), { offset: 0, message: "lookahead and lookbehind are not RE2: Prometheus cannot run them" });
+  assert.equal(re2Error("(?P<n>b)", "Prometheus"), undefined);
+});
+
+test("Unicode classes: Go 1.19's names pass, newer scripts, Cn, LC and properties are refused where they stand", () => {
+  for (const ok of ["\\p{Greek}", "\\pL", "\\PL", "\\p{^Greek}", "\\P{Lu}", "[\\p{Han}a]", "\\p{Any}", "\\p{Zanabazar_Square}", "\\p{Yezidi}", "\\pN+"]) {
+    assert.equal(re2Error(ok, "Prometheus"), undefined, ok);
+  }
+  const refused: [string, number, string][] = [
+    ["\\p{Kawi}", 0, "Kawi"],
+    ["ab\\p{Nag_Mundari}", 2, "Nag_Mundari"],
+    ["\\P{Vithkuqi}", 0, "Vithkuqi"],
+    // A negated name is looked up without its ^.
+    ["\\p{^Toto}", 0, "Toto"],
+    ["[a\\p{Emoji}]", 2, "Emoji"],
+    ["\\p{Greek}\\p{Cn}", 9, "Cn"],
+    ["\\p{LC}", 0, "LC"],
+    ["\\p{Assigned}", 0, "Assigned"],
+    // A class after an escaped backslash, and after a \Q...\E quote, is still looked at.
+    ["\\\\\\p{Kawi}", 2, "Kawi"],
+    ["\\Qa\\E\\p{Kawi}", 5, "Kawi"],
+  ];
+  for (const [regex, offset, name] of refused) assert.deepEqual(re2Error(regex, "Prometheus"), { offset, message: NO_CLASS("Prometheus'", name) }, regex);
+  assert.deepEqual(re2Error("\\p{Kawi}", "mtail"), { offset: 0, message: NO_CLASS("mtail's", "Kawi") });
+  // Not classes: an escaped backslash before p, and text quoted by \Q...\E (closed or not, first
+  // or not, anywhere in the quote).
+  for (const literal of ["\\\\p{Kawi}", "\\Q\\p{Kawi}\\E", "\\Q\\p{Kawi}", "a\\\\\\\\p{Kawi}", "\\Qx\\E\\Q\\p{Kawi}\\E", "\\Qab\\p{Kawi}\\E"]) assert.equal(re2Error(literal, "mtail"), undefined, literal);
+});
