@@ -9,6 +9,7 @@ export default folderConfig({
   mutate: ["provisioning/**/*.ts", "!provisioning/rules/**"],
   testFiles: [
     "test/provisioning/service-ports.test.ts",
+    "test/provisioning/plan.test.ts",
     "test/provisioning/fixed-point.test.ts",
     "test/provisioning/address-dependence.test.ts",
     "test/provisioning/debian-service.test.ts",
