@@ -10,6 +10,8 @@ export default folderConfig({
   testFiles: [
     "test/provisioning/service-ports.test.ts",
     "test/provisioning/plan.test.ts",
+    "test/provisioning/step-inputs.test.ts",
+    "test/provisioning/render-tree.test.ts",
     "test/provisioning/fixed-point.test.ts",
     "test/provisioning/address-dependence.test.ts",
     "test/provisioning/debian-service.test.ts",

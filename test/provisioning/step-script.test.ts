@@ -213,4 +213,21 @@ describe("the step script on a host", () => {
     assert.equal(stepCommand(demo("x\n"), { sudo: true }), `sudo -n bash ${stageDir(demo("x\n"))}/step.sh`);
     assert.notEqual(stageDir(demo("x\n")), stageDir(demo("y\n")));
   });
+
+  test("a secret name on stdin that could leave the secrets directory is refused, and nothing is written", () => {
+    const target = join(root, "etc/demo/name-token");
+    const step: PlanStep = { id: "demo-secret-name", description: "a secret file", files: [{ path: target, mode: "0600", owner: "root:root", secret: "nameToken" }] };
+    // "$secrets/<name>" with this name would be /tmp/<...> (the secrets directory is /run/tmp.X).
+    const escaped = `/tmp/vigil-escaped-${process.pid}`;
+    const hostile = `../..${escaped} ${Buffer.from("planted").toString("base64")}\n`;
+    try {
+      const r = apply(step, hostile + secretsStdin(step, { nameToken: "the-value" }));
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /vigil-step: refusing a secret name that is not \[A-Za-z\]\[A-Za-z0-9_\]\*/);
+      assert.equal(existsSync(escaped), false, "a file written outside the secrets directory");
+      assert.equal(existsSync(target), false, "the step went on after the refusal");
+    } finally {
+      rmSync(escaped, { force: true });
+    }
+  });
 });
