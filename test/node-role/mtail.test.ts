@@ -190,3 +190,17 @@ test("values the schema already refuses are refused again where they are written
   // A source with none of files, pm2 or journal is refused rather than reading nothing.
   assert.throws(() => sourceFiles({ name: "none" } as LogSource), /log source "none" has none of files, pm2, journal/);
 });
+
+test("with two journal sources the step checks both FIFOs and restarts both followers, one command a line", () => {
+  const logs = [
+    { name: "backup", journal: { unit: "backup" }, count: [] },
+    { name: "sync", journal: { unit: "sync.timer" }, count: [] },
+  ] as unknown as LogSource[];
+  const step = mtailStep(host(logs), ctx);
+  assert.deepEqual(step.probe!.split("\n").filter((l) => l.startsWith("[ -p ")), [
+    "[ -p '/var/lib/vigil-journal/backup.fifo' ] || exit 1",
+    "[ -p '/var/lib/vigil-journal/sync.fifo' ] || exit 1",
+  ]);
+  const restarts = step.reload!.split("\n").filter((l) => l.startsWith("systemctl restart"));
+  assert.deepEqual(restarts, ["systemctl restart 'mtail.service'", "systemctl restart 'vigil-journal-backup.service'", "systemctl restart 'vigil-journal-sync.service'"]);
+});

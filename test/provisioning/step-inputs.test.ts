@@ -32,9 +32,10 @@ test("only content files and the script are staged: a secret file never is", () 
 });
 
 test("stdin: one line per secret input, sorted by name, each once, the file's content in base64", () => {
+  // In file order the names are neither ascending nor descending (fleetKey_d…, zetaToken, alphaToken).
   const files = [
-    { path: "/etc/demo/z", mode: "0600", owner: "root:root", secret: "zetaToken" },
     derived("machine:app-1"),
+    { path: "/etc/demo/z", mode: "0600", owner: "root:root", secret: "zetaToken" },
     { path: "/etc/demo/a", mode: "0600", owner: "root:root", secret: "alphaToken" },
     { path: "/etc/demo/z2", mode: "0600", owner: "root:root", secret: "zetaToken" },
   ];
@@ -42,11 +43,11 @@ test("stdin: one line per secret input, sorted by name, each once, the file's co
   const lines = secretsStdin(step(files), { zetaToken: "z-value", alphaToken: "a-value", fleetKey: key }).split("\n");
   assert.equal(lines.pop(), "", "ends with a newline");
   const names = lines.map((l) => l.split(" ")[0]!);
-  assert.deepEqual(names, ["alphaToken", secretInputName(files[1]!), "zetaToken"].sort());
+  assert.deepEqual(names, ["alphaToken", secretInputName(files[0]!), "zetaToken"]);
   assert.deepEqual(names, [...names].sort());
   const value = (name: string) => Buffer.from(lines.find((l) => l.startsWith(`${name} `))!.split(" ")[1]!, "base64").toString("utf8");
   assert.equal(value("alphaToken"), "a-value");
-  assert.equal(value(secretInputName(files[1]!)), `password: ${deriveSecret(key, "machine:app-1")}\n`);
+  assert.equal(value(secretInputName(files[0]!)), `password: ${deriveSecret(key, "machine:app-1")}\n`);
 });
 
 test("a derived secret needs a value of at least 16 characters", () => {
