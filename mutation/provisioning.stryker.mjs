@@ -15,6 +15,7 @@ export default folderConfig({
     "test/provisioning/fixed-point.test.ts",
     "test/provisioning/address-dependence.test.ts",
     "test/provisioning/address-contexts.test.ts",
+    "test/provisioning/detection-timing.test.ts",
     "test/provisioning/debian-service.test.ts",
     "test/provisioning/apt.test.ts",
     "test/provisioning/step-script.test.ts",
