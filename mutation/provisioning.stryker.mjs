@@ -31,6 +31,7 @@ export default folderConfig({
     "test/node-role/mtail.test.ts",
     "test/hub-role/hub-configs.test.ts",
     "test/hub-role/blackbox.test.ts",
+    "test/hub-role/maintenance-windows.test.ts",
     "test/hub-role/alert-routes.test.ts",
     "test/hub-role/scrape-targets.test.ts",
     "test/hub-role/remote-write.test.ts",
