@@ -31,6 +31,9 @@ test("two windows are disjoint when one label admits no common value, whichever 
   assert.equal(windowsDisjoint(win({ alerts: ["HostDown", "AgentDown"] }), win({ alerts: ["AgentDown"] })), false);
   assert.equal(windowsDisjoint(win({ match: { severity: "critical" } }), win({ match: { severity: "critical" } })), false);
   assert.equal(windowsDisjoint(win({ match: { severity: "critical" } }), win({ match: { severity: "warning" } })), true);
+  // hosts and match.host together admit only hosts in both: none here, so it meets no window.
+  assert.equal(windowsDisjoint(win({ hosts: ["app-1"], match: { host: "app-2" } }), win({ hosts: ["app-2"] })), true);
+  assert.equal(windowsDisjoint(win({ hosts: ["app-1", "app-2"], match: { host: "app-2" } }), win({ hosts: ["app-2"] })), false);
   // Different labels never make two windows disjoint.
   assert.equal(windowsDisjoint(win({ hosts: ["app-1"] }), win({ alerts: ["HostDown"] })), false);
 });
