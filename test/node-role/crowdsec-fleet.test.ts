@@ -72,6 +72,9 @@ test("the fleet needs a node other than the Local API's hub; its machines are th
   assert.equal(crowdsecFleet(withKey("  - { name: hub-a, roles: [hub] }\n  - { name: hub-b, roles: [hub] }")), false, "hubs only");
   assert.equal(crowdsecFleet(withKey("  - { name: hub-a, roles: [hub, node] }\n  - { name: app-1, roles: [node] }")), true);
   assert.deepEqual(crowdsecFleetMachines(load(FLEET)).map((h) => h.name), ["app-1", "app-2"]);
+  // A node's derived credentials are root's alone.
+  const creds = step(load(FLEET), "app-1").files.find((f) => f.path === CROWDSEC_LAPI_CREDENTIALS)!;
+  assert.deepEqual([creds.mode, creds.owner, creds.secret], ["0600", "root:root", "crowdsecFleetKey"]);
 });
 
 test("roles: the first hub runs the Local API on its private address only; nodes run the agent and no Local API", () => {
