@@ -15,7 +15,7 @@ import { secretInputName, stepSecrets, type PlanContext, type PlanStep } from ".
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { planForHost } from "../../provisioning/host-plan.ts";
 import { deriveSecret, secretFileContent, secretsStdin, stepScript } from "../../provisioning/step-script.ts";
-import { credentialLabel, crowdsecFleet, crowdsecLapiUrl, registrationScript, REGISTRATIONS_DIR } from "../../provisioning/crowdsec-fleet.ts";
+import { credentialLabel, crowdsecFleet, crowdsecFleetMachines, crowdsecLapiUrl, registrationScript, REGISTRATIONS_DIR } from "../../provisioning/crowdsec-fleet.ts";
 import { BOUNCER_OVERRIDE, CROWDSEC_LAPI_CREDENTIALS, crowdsecConfig, crowdsecRole, LONE_HOST } from "../../provisioning/node/crowdsec.ts";
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -58,6 +58,23 @@ test("the fleet is on with a fleetKey, a hub and another node; a lone host and a
   assert.equal(crowdsecFleet(load("{ enabled: false, fleetKey: { secret: crowdsecFleetKey } }")), false);
   const lone = load("{ centralApi: false }", "  - { name: solo, roles: [node, hub] }");
   assert.deepEqual(crowdsecRole(lone, lone.hosts[0]!, ctxOf(lone)), LONE_HOST);
+});
+
+test("the fleet needs a node other than the Local API's hub; its machines are the node hosts only", () => {
+  // The predicate itself, on specs validate would refuse (a fleetKey with nothing to share it):
+  // it must not call a lone hub+node host, or hubs without a node, a fleet.
+  const withKey = (hosts: string) => {
+    const spec = load("{ centralApi: false }", hosts);
+    spec.stack.crowdsec.fleetKey = { secret: "crowdsecFleetKey" };
+    return spec;
+  };
+  assert.equal(crowdsecFleet(withKey("  - { name: solo, roles: [node, hub] }")), false, "one hub+node host");
+  assert.equal(crowdsecFleet(withKey("  - { name: hub-a, roles: [hub] }\n  - { name: hub-b, roles: [hub] }")), false, "hubs only");
+  assert.equal(crowdsecFleet(withKey("  - { name: hub-a, roles: [hub, node] }\n  - { name: app-1, roles: [node] }")), true);
+  assert.deepEqual(crowdsecFleetMachines(load(FLEET)).map((h) => h.name), ["app-1", "app-2"]);
+  // A node's derived credentials are root's alone.
+  const creds = step(load(FLEET), "app-1").files.find((f) => f.path === CROWDSEC_LAPI_CREDENTIALS)!;
+  assert.deepEqual([creds.mode, creds.owner, creds.secret], ["0600", "root:root", "crowdsecFleetKey"]);
 });
 
 test("roles: the first hub runs the Local API on its private address only; nodes run the agent and no Local API", () => {

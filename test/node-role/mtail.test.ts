@@ -178,3 +178,38 @@ test("re2Error: located RE2 errors, and the named-group syntax Go 1.19 does not 
   assert.equal(re2Error("\\(?<x", "mtail"), undefined);
   assert.match(re2Error("a\\", "mtail")!.message, /trailing backslash/);
 });
+
+test("values the schema already refuses are refused again where they are written (/etc/default/mtail, unit files, RE2)", () => {
+  // /etc/default/mtail is sourced by sh (Debian's SysV script) and read as an EnvironmentFile by
+  // the unit: a quote, backslash, $, backquote or newline would end the value or expand, and
+  // whitespace would split LOGS. EXTRA_ARGS alone holds spaces (vigil's own flags).
+  for (const bad of ['/var/log/a"b.log', "/var/log/a'b.log", "/var/log/$HOME.log", "/var/log/`id`.log", "/var/log/a\\b.log", "/var/log/a\nb.log", "/var/log/a b.log", "/var/log/a\tb.log"]) {
+    assert.throws(() => mtailDefaults(host([{ name: "app", files: [bad] } as LogSource]), ctx), (e: Error) => e.message === `LOGS ${JSON.stringify(bad)} cannot be written to ${MTAIL_DEFAULTS}`, JSON.stringify(bad));
+  }
+  assert.match(mtailDefaults(host([{ name: "app", files: ["/var/log/a.log"] } as LogSource]), ctx), /^EXTRA_ARGS="--emit_prog_label=false"$/m);
+  // A journal unit name goes into a unit file's Description= and ExecStart=: systemd's specifiers
+  // (%) and variables ($), whitespace and newlines are refused; the whole name, not a prefix or suffix.
+  for (const unit of ["a b", "x%i", "$x", "ok\nExecStartPre=/bin/sh", "ok;", ";ok"]) {
+    assert.throws(() => journalFollowerService({ name: "j", journal: { unit } } as LogSource), (e: Error) => e.message.startsWith("journal unit ") && e.message.endsWith(" cannot be written to a unit file"), JSON.stringify(unit));
+  }
+  assert.match(journalFollowerService({ name: "j", journal: { unit: "getty@tty1" } } as LogSource), /^Description=vigil: journal of getty@tty1\.service for mtail \(log j\)$/m);
+  // A path character outside printable ASCII has no RE2 escape that mtail would match the same way.
+  assert.throws(() => globRegex("/var/log/é.log"), /log path "\/var\/log\/é\.log" has a character outside printable ASCII/);
+  assert.equal(globRegex("/var/log/a+b.log"), "/var/log/a\\+b\\.log");
+  // A source with none of files, pm2 or journal is refused rather than reading nothing.
+  assert.throws(() => sourceFiles({ name: "none" } as LogSource), /log source "none" has none of files, pm2, journal/);
+});
+
+test("with two journal sources the step checks both FIFOs and restarts both followers, one command a line", () => {
+  const logs = [
+    { name: "backup", journal: { unit: "backup" }, count: [] },
+    { name: "sync", journal: { unit: "sync.timer" }, count: [] },
+  ] as unknown as LogSource[];
+  const step = mtailStep(host(logs), ctx);
+  assert.deepEqual(step.probe!.split("\n").filter((l) => l.startsWith("[ -p ")), [
+    "[ -p '/var/lib/vigil-journal/backup.fifo' ] || exit 1",
+    "[ -p '/var/lib/vigil-journal/sync.fifo' ] || exit 1",
+  ]);
+  const restarts = step.reload!.split("\n").filter((l) => l.startsWith("systemctl restart"));
+  assert.deepEqual(restarts, ["systemctl restart 'mtail.service'", "systemctl restart 'vigil-journal-backup.service'", "systemctl restart 'vigil-journal-sync.service'"]);
+});

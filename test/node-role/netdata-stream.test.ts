@@ -101,6 +101,24 @@ test("the key is a secret file; the plan holds only a placeholder", () => {
   assert.ok(!step.files.some((f) => f.path === STREAM_CONF), "stream.conf is composed on the host, not carried by the plan");
 });
 
+test("the template is root's and world-readable (it holds no key); descriptions name the hubs and the children", () => {
+  const child = netdataStreamStep(on, host("app-1"), ctx);
+  const parent = netdataStreamStep(on, host("hub-a"), ctx);
+  for (const step of [child, parent]) {
+    const template = step.files.find((f) => f.path === STREAM_TEMPLATE)!;
+    assert.deepEqual([template.mode, template.owner], ["0644", "root:root"]);
+    assert.ok(!template.content!.includes("netdataStreamKey"));
+  }
+  assert.equal(child.description, "Netdata streams to the hubs (hub-a, hub-b), history in RAM, ML off");
+  assert.equal(parent.description, "Netdata parent of the node hosts (app-1, app-2)");
+});
+
+test("a parent with no node-only host to stream to it accepts nobody", () => {
+  const hubsOnly = structuredClone(on);
+  hubsOnly.hosts = hubsOnly.hosts.filter((h) => h.roles.includes("hub"));
+  assert.match(streamParentTemplate(hubsOnly, offlineContext(hubsOnly)), /^\tallow from = !\*$/m);
+});
+
 test("a plain-string key is refused at validate time", () => {
   const r = loadSpecText(specText("{ streamApiKey: 0b3c5a1e-1111-2222-3333-444444444444 }"), "s.yaml");
   assert.equal(r.ok, false);

@@ -12,6 +12,9 @@ test("unitName: a bare name is a service, a typed unit keeps its type", () => {
   assert.equal(unitName("backup.timer"), "backup.timer");
   assert.equal(unitName("getty@tty1"), "getty@tty1.service");
   assert.equal(unitName("my.app"), "my.app.service");
+  // A bare name that happens to be a unit type is still a service name, not a type.
+  assert.equal(unitName("timer"), "timer.service");
+  assert.equal(unitName("mount"), "mount.service");
 });
 
 test("watched units: the spec's services and the stack's own units for the host's roles and enabled pieces", () => {
@@ -40,6 +43,16 @@ test("watched units: the spec's services and the stack's own units for the host'
   assert.ok(!both.includes("crowdsec-firewall-bouncer.service"), "dev has no bouncer");
   const noFail2ban = edited(prod, (s) => void (s.stack.fail2ban.enabled = false));
   assert.ok(!watchedUnits(noFail2ban, noFail2ban.hosts[0]!).includes("fail2ban.service"));
+});
+
+test("a hub-only host runs Netdata exactly when it is the fleet dashboard (streaming on)", () => {
+  const prod = stack("prod");
+  const hubOnly = (s: typeof prod) => s.hosts.find((h) => h.roles.includes("hub") && !h.roles.includes("node"))!;
+  const streaming = edited(prod, (s) => void (s.stack.netdata.streamApiKey = { secret: "netdataStreamKey" }));
+  assert.ok(runningUnits(streaming, hubOnly(streaming)).includes("netdata.service"), "streaming hub without netdata.service");
+  assert.ok(!runningUnits(prod, hubOnly(prod)).includes("netdata.service"), "netdata.service on a hub without streaming");
+  const off = edited(streaming, (s) => void (s.stack.netdata.enabled = false));
+  assert.ok(!runningUnits(off, hubOnly(off)).includes("netdata.service"), "netdata.service with netdata disabled");
 });
 
 const unitChars = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCXYZ0123456789@:._-".split(""));

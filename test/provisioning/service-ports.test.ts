@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT, BLACKBOX_PORT, CROWDSEC_LAPI_PORT, CROWDSEC_METRICS_PORT, METRICS_PORTS, NETDATA_PORT,
-  NODE_EXPORTER_PORT, PORT_NAMES, PROMETHEUS_PORT, SERVICE_PORTS,
+  NODE_EXPORTER_PORT, PORT_NAMES, PROMETHEUS_PORT, SERVICE_PORTS, SSH_PORT, MTAIL_PORT, describePort, servicePortOwner,
 } from "../../provisioning/service-ports.ts";
 import * as units from "../../provisioning/service-units.ts";
 import { metricsPortsNotPublic } from "../../policies/metrics-ports-not-public.ts";
@@ -79,4 +79,23 @@ test("no other module types a stack port or unit name", () => {
   const unitNames = Object.values(units) as string[];
   const offenders = codeLines().filter(({ line }) => ports.test(line) || unitNames.some((u) => line.includes(`"${u}"`) || line.includes(` ${u}`)));
   assert.deepEqual(offenders.map((o) => `${o.where}: ${o.line.trim()}`), []);
+});
+
+test("servicePortOwner names what binds each service port and nothing for any other port", () => {
+  // `vigil validate` refuses an application scrape target on an owned port (schema/cross-checks.ts):
+  // SSH is in PORT_NAMES for firewall messages, but no stack service binds it, so it has no owner.
+  assert.equal(servicePortOwner(CROWDSEC_LAPI_PORT), "CrowdSec Local API");
+  assert.equal(servicePortOwner(CROWDSEC_METRICS_PORT), "CrowdSec metrics");
+  assert.equal(servicePortOwner(NODE_EXPORTER_PORT), "node_exporter");
+  assert.equal(servicePortOwner(MTAIL_PORT), "mtail");
+  assert.equal(servicePortOwner(SSH_PORT), undefined);
+  assert.equal(servicePortOwner(3000), undefined);
+  for (const port of SERVICE_PORTS) assert.ok(servicePortOwner(port), `${port} has an owner`);
+});
+
+test("describePort: a stack port with its service, any other as its number", () => {
+  assert.equal(describePort(NODE_EXPORTER_PORT), `${NODE_EXPORTER_PORT} (node_exporter)`);
+  assert.equal(describePort(SSH_PORT), `${SSH_PORT} (SSH)`);
+  assert.equal(describePort(CROWDSEC_LAPI_PORT), String(CROWDSEC_LAPI_PORT));
+  assert.equal(describePort(3000), "3000");
 });

@@ -213,4 +213,40 @@ describe("the step script on a host", () => {
     assert.equal(stepCommand(demo("x\n"), { sudo: true }), `sudo -n bash ${stageDir(demo("x\n"))}/step.sh`);
     assert.notEqual(stageDir(demo("x\n")), stageDir(demo("y\n")));
   });
+
+  test("a step with two secrets receives both (the remote-write step has two)", () => {
+    const a = join(root, "etc/demo/two-a");
+    const b = join(root, "etc/demo/two-b");
+    const step: PlanStep = {
+      id: "demo-two-secrets",
+      description: "two secret files",
+      files: [
+        { path: a, mode: "0600", owner: "root:root", secret: "firstToken" },
+        { path: b, mode: "0600", owner: "root:root", secret: "secondToken" },
+      ],
+    };
+    const r = apply(step, secretsStdin(step, { firstToken: "one", secondToken: "two" }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([readFileSync(a, "utf8"), readFileSync(b, "utf8")], ["one", "two"]);
+    const missing = apply(step, secretsStdin({ ...step, files: [step.files[0]!] }, { firstToken: "one" }));
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /secret secondToken was not provided/);
+  });
+
+  test("a secret name on stdin that could leave the secrets directory is refused, and nothing is written", () => {
+    const target = join(root, "etc/demo/name-token");
+    const step: PlanStep = { id: "demo-secret-name", description: "a secret file", files: [{ path: target, mode: "0600", owner: "root:root", secret: "nameToken" }] };
+    // "$secrets/<name>" with this name would be /tmp/<...> (the secrets directory is /run/tmp.X).
+    const escaped = `/tmp/vigil-escaped-${process.pid}`;
+    const hostile = `../..${escaped} ${Buffer.from("planted").toString("base64")}\n`;
+    try {
+      const r = apply(step, hostile + secretsStdin(step, { nameToken: "the-value" }));
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /vigil-step: refusing a secret name that is not \[A-Za-z\]\[A-Za-z0-9_\]\*/);
+      assert.equal(existsSync(escaped), false, "a file written outside the secrets directory");
+      assert.equal(existsSync(target), false, "the step went on after the refusal");
+    } finally {
+      rmSync(escaped, { force: true });
+    }
+  });
 });
