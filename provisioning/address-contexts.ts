@@ -28,8 +28,9 @@ export const loopbackContext = (spec: Spec): PlanContext => ({
 /** Applies `--address HOST=IP` overrides to `ctx`; returns an error message, or undefined. */
 export function applyAddressOverrides(spec: Spec, ctx: PlanContext, pairs: readonly string[]): string | undefined {
   for (const pair of pairs) {
-    const [host, ip] = pair.split("=");
-    if (host === undefined || ip === undefined || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
+    // Exactly one "=": with split's first two parts only, HOST=IP=junk passed as HOST=IP.
+    const [host, ip, ...rest] = pair.split("=");
+    if (host === undefined || ip === undefined || rest.length > 0 || !spec.hosts.some((h) => h.name === host) || isIP(ip) === 0) {
       return `--address ${pair}: expected HOST=IP with a host of the spec`;
     }
     ctx.privateAddress[host] = ip;

@@ -24,7 +24,7 @@ test("--address HOST=IP replaces one host's address; anything else is refused na
   assert.equal(ctx.privateAddress[first], "10.9.8.7");
   assert.equal(ctx.privateAddress[second], "fd00::5");
   assert.equal(applyAddressOverrides(prod, ctx, []), undefined);
-  for (const pair of [`${first}`, `nohost=10.0.0.1`, `${first}=10.0.0`, `${first}=`, `=10.0.0.1`, `${first}=example.com`]) {
+  for (const pair of [`${first}`, `nohost=10.0.0.1`, `${first}=10.0.0`, `${first}=`, `=10.0.0.1`, `${first}=example.com`, `${first}=10.0.0.1=junk`, `${first}=10.0.0.1=`]) {
     const before = structuredClone(ctx.privateAddress);
     assert.equal(applyAddressOverrides(prod, ctx, [pair]), `--address ${pair}: expected HOST=IP with a host of the spec`, pair);
     assert.deepEqual(ctx.privateAddress, before, `${pair} changed the context`);
