@@ -368,7 +368,9 @@ test("SSH brute force from a second loopback address is banned by fail2ban and s
         "-o", "BatchMode=yes", "-o", "PubkeyAuthentication=no", "-o", "StrictHostKeyChecking=no",
         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=QUIET",
         `intruder${i}@127.0.0.1`, "true",
-      ], { stdio: "ignore" });
+      // Killed after 10 s: an attempt still in its handshake when fail2ban or the bouncer bans
+      // 127.0.0.2 gets no answer, and hung until sshd's LoginGraceTime (one CI run: 122 s).
+      ], { stdio: "ignore", timeout: 10_000 });
       child.on("close", () => resolve());
       child.on("error", () => resolve());
     }),
