@@ -193,15 +193,15 @@ function stringAllowedAt(node: SyntaxNode): boolean {
  * spaces such as U+0085 and U+00A0. `strings`: where the string literals stand, in text order.
  */
 function betweenTokensError(expr: string, strings: [number, number][]): PromqlError | undefined {
-  for (let i = 0; i < expr.length; i++) {
-    const inString = strings.find(([from, to]) => i >= from && i < to);
-    if (inString) {
-      i = inString[1] - 1;
-      continue;
+  // The text between one string's end and the next one's start, and after the last.
+  let from = 0;
+  for (const [start, end] of [...strings, [expr.length, expr.length] as const]) {
+    for (let i = from; i < start; i++) {
+      const c = expr.charCodeAt(i);
+      if (c > 0x7e || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d))
+        return { offset: i, message: `PromQL allows no character ${JSON.stringify(expr[i])} outside a string (U+${c.toString(16).toUpperCase().padStart(4, "0")})` };
     }
-    const c = expr.charCodeAt(i);
-    if (c > 0x7e || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d))
-      return { offset: i, message: `PromQL allows no character ${JSON.stringify(expr[i])} outside a string (U+${c.toString(16).toUpperCase().padStart(4, "0")})` };
+    from = end;
   }
   return undefined;
 }
