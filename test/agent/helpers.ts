@@ -5,6 +5,7 @@ import { chmodSync, copyFileSync, existsSync, rmSync, writeFileSync } from "node
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { scratchDir } from "../scratch-dir.ts";
+import { PM2_DEFAULT_MIN_UPTIME_MS } from "../../agent/src/pm2-probe.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUNDLE = join(ROOT, "agent", "dist", "vigil-agent.js");
@@ -150,6 +151,16 @@ export class SqliteSession {
       setTimeout(() => this.child.kill("SIGKILL"), 5000).unref();
     });
   }
+}
+
+/**
+ * Waits until an app that `pm2 start` launched before `launchedBy` (a Date.now() taken after the
+ * command returned) has been up for PM2's default min_uptime: only then does the agent count it
+ * online (pm2-probe.ts). Without the wait, a fast machine collects inside that second and reads 0.
+ */
+export async function pastPm2MinUptime(launchedBy: number): Promise<void> {
+  const left = launchedBy + PM2_DEFAULT_MIN_UPTIME_MS - Date.now();
+  if (left > 0) await new Promise((r) => setTimeout(r, left + 50));
 }
 
 /** Polls `check` until it returns a value (not undefined) or `ms` pass. */

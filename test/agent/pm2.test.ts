@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { NODE18, PM2, parseMetrics, requireNode, removeDir, requireTools, runAgent as runAgentWith, tempDir, waitFor, writeConfig } from "./helpers.ts";
+import { NODE18, PM2, parseMetrics, pastPm2MinUptime, requireNode, removeDir, requireTools, runAgent as runAgentWith, tempDir, waitFor, writeConfig } from "./helpers.ts";
 
 function pm2(home: string, args: string[]): Promise<string> {
   return new Promise((done, fail) => {
@@ -55,6 +55,7 @@ describe("PM2 probes against a real daemon (agent on Node 18)", () => {
   let dir: string;
   let home: string;
   let config: string;
+  let launchedBy: number;
 
   before(async () => {
     requireTools();
@@ -76,6 +77,7 @@ describe("PM2 probes against a real daemon (agent on Node 18)", () => {
       }),
     );
     await pm2(home, ["start", ecosystem]);
+    launchedBy = Date.now();
     config = writeConfig(dir, `pm2:\n  - user: root\n    pm2Home: ${home}\n    apps: [api, worker, billing]\n`);
   });
 
@@ -99,6 +101,7 @@ describe("PM2 probes against a real daemon (agent on Node 18)", () => {
       const list = JSON.parse(await pm2(home, ["jlist"])) as Listed[];
       return list.find((p) => p.name === "worker" && p.pm2_env.status === "errored");
     });
+    await pastPm2MinUptime(launchedBy); // the api is online only after PM2's min_uptime
     const r = await runAgent(["--config", config, "--once"]);
     assert.equal(r.code, 0, r.stderr);
     const m = parseMetrics(r.stdout);

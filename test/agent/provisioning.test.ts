@@ -12,7 +12,7 @@ import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { stepScript } from "../../provisioning/step-script.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import type { AgentConfig } from "../../schema/spec-schema.ts";
-import { PM2, SqliteSession, parseMetrics, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
+import { PM2, SqliteSession, parseMetrics, pastPm2MinUptime, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
 
 const prod = () => {
   const loaded = loadSpecFile(join(import.meta.dirname ?? ".", "..", "..", "stacks", "prod.yaml"));
@@ -93,6 +93,7 @@ describe("agent access grant, applied for real (user nobody stands in for vigil-
   let pm2Home: string;
   let config: string;
   let agentConfig: AgentConfig;
+  let launchedBy: number;
   const pm2 = (args: string[]) => execFileSync(process.execPath, [PM2, ...args], { env: { PATH: process.env.PATH, HOME: pm2Home, PM2_HOME: pm2Home }, stdio: "ignore", timeout: 60_000 });
 
   before(async () => {
@@ -108,6 +109,7 @@ describe("agent access grant, applied for real (user nobody stands in for vigil-
     pm2Home = join(home, ".pm2");
     writeFileSync(join(home, "app", "api.js"), "setInterval(() => {}, 1000);\n");
     pm2(["start", join(home, "app", "api.js"), "--name", "api"]);
+    launchedBy = Date.now();
     agentConfig = { sqlite: [{ path: db, maxSizeMB: 10, integrityEvery: "6h" }], pm2: [{ user: "deploy", pm2Home, apps: ["api"] }] };
     config = writeConfig(root, JSON.stringify(agentConfig), "agent.json");
   });
@@ -137,6 +139,7 @@ describe("agent access grant, applied for real (user nobody stands in for vigil-
       const grant = await bash(accessScript(agentConfig, "nobody"));
       assert.equal(grant.code, 0, grant.stderr);
       assert.equal(grant.stderr, "");
+      await pastPm2MinUptime(launchedBy);
       const granted = await collectAsNobody();
       assert.equal(granted.m.get('vigil_sqlite_up{database="bugs"}'), 1, granted.stderr);
       assert.equal(granted.m.get('vigil_pm2_up{pm2_user="deploy"}'), 1, granted.stderr);
