@@ -1,6 +1,7 @@
 // Checks the JSON Schema cannot express: references between fields, uniqueness, ordering of
 // thresholds, and values DigitalOcean accepts. Pure: spec in, located problems out.
 import { isIP } from "node:net";
+import { databaseLabel } from "./database-label.ts";
 import { durationSeconds } from "./durations.ts";
 import { isPrivateIPv4, parseCidr } from "./ip-ranges.ts";
 import { SLO_WINDOW_MAX, SLO_WINDOW_MIN, sloWindowWithin } from "./slo-window.ts";
@@ -162,11 +163,6 @@ export function checkAgentBlock(agent: AgentConfig, at: (string | number)[]): Pr
     out.push({ path: [...at, "pm2", j], message: `the same PM2 daemon is listed twice (also pm2[${prior}])` });
   }
   return out;
-}
-
-/** The `database` label of a configured database: its name, else the file name without extension. */
-export function databaseLabel(db: { path: string; name?: string }): string {
-  return db.name ?? db.path.split("/").pop()!.replace(/\.[^.]*$/, "");
 }
 
 function checkNetwork(spec: Spec): Problem[] {

@@ -1,6 +1,6 @@
 // One collection: every probe runs on its own and is caught on its own, so one failing database
 // or daemon never removes the others from the output.
-import { databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/database-label.ts";
 import type { AgentConfig } from "../../schema/spec-schema.ts";
 import { readState, integritySamples } from "./integrity.ts";
 import { sample, type Sample } from "./metrics.ts";

@@ -3,7 +3,7 @@
 // collections only read that file. quick_check runs in its own process with a time budget.
 import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/database-label.ts";
 import { durationSeconds } from "../../schema/durations.ts";
 import type { SqliteDatabase } from "../../schema/spec-schema.ts";
 import { sample, type Sample } from "./metrics.ts";

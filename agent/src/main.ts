@@ -1,9 +1,10 @@
 // vigil-agent: the command line. Parses flags, loads the config, picks the SQLite backend and
 // runs one of the modes; everything it does is in the modules it imports.
+import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
+import type { AgentConfig } from "../../schema/spec-schema.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 import { collect } from "./collect.ts";
-import { loadAgentConfigFile } from "./config.ts";
 import { runDueChecks, stateFile } from "./integrity.ts";
 import { formatSamples } from "./metrics.ts";
 import type { SqliteBackend } from "./sqlite-backend.ts";
@@ -28,6 +29,8 @@ Usage:
   node vigil-agent.js --config FILE --integrity                run due quick_checks, save results, exit
   node vigil-agent.js --config FILE [--textfile PATH]          resident: collect every --interval
   node vigil-agent.js --config FILE --check-config             validate FILE, exit 0 or 1
+  node vigil-agent.js --config FILE --print-config             validate FILE, print it as JSON
+                                                                with the defaults filled in
 
 FILE is a host's \`agent\` block of the vigil spec (YAML or JSON): sqlite: [{path, name?,
 maxSizeMB, maxWalMB?, integrityEvery}], pm2: [{user, pm2Home?, apps}].
@@ -47,7 +50,7 @@ for longer.
 A resident agent asks SQLite again only when the database or its -wal changed (inode, size,
 mtime, ctime) or its last answer is a minute old; stat runs at every collection. Measured on Node 18 (BENCHMARKS.md, "vigil agent"):
 a --once run per 15 s from a systemd timer costs ~230 ms of CPU each, ~1.5 % of one core, mostly
-Node's own startup; the resident agent spends ~27 ms per collection (~0.18 %) and holds ~46 MB,
+Node's own startup; the resident agent spends ~27 ms per collection (~0.18 %) and holds ~43 MB,
 about Node's floor. On a 1-vCPU droplet CPU is the scarcer resource, so resident it is.
 --once is for shells and tests; a timer setup would also run --integrity on its own timer.
 
@@ -85,6 +88,7 @@ Options:
   --no-watch                resident mode: collect on the interval only (no file watches,
                             no PM2 bus)
   --check-config            validate the config and exit
+  --print-config            validate the config, print it as JSON (defaults filled in), exit
   -h, --help                this text
 Durations: 500ms, 30s, 5m, 1h.
 `;
@@ -104,6 +108,7 @@ const OPTIONS = {
   sqlite: { type: "string" },
   sqlite3: { type: "string" },
   "check-config": { type: "boolean" },
+  "print-config": { type: "boolean" },
   "no-watch": { type: "boolean" },
   "quick-check": { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -148,6 +153,41 @@ async function chooseBackend(kind: string, busyTimeoutMs: number, sqlite3: strin
   return cliBackend({ binary: sqlite3, busyTimeoutMs });
 }
 
+/**
+ * The config, validated in this process: the YAML parser with line numbers, the schema validator
+ * and the spec's own checks (config.ts). `import()`, so that the bundle runs none of that code
+ * until a mode that exits soon asks for it. On errors: printed, undefined.
+ */
+async function configCheckedHere(file: string): Promise<AgentConfig | undefined> {
+  const { loadAgentConfigFile } = await import("./config.ts");
+  const loaded = loadAgentConfigFile(file);
+  if (loaded.ok) return loaded.config;
+  process.stderr.write(`${formatErrors(loaded.errors)}\n`);
+  return undefined;
+}
+
+/**
+ * The config for the resident agent, validated by a child process of this same script
+ * (--print-config) and handed over as JSON. Loaded here, the validator's modules (yaml, the
+ * schema code, the PromQL grammar the spec checks carry) would stay in the heap of a process
+ * that runs for months: 1.7 MiB of the agent's 15 MiB of anonymous memory on a fleet node
+ * (BENCHMARKS.md, "The agent without its validator"). The child costs one Node start at boot.
+ */
+function configCheckedByChild(file: string): Promise<AgentConfig | undefined> {
+  const args = [...process.execArgv, process.argv[1]!, "--config", file, "--print-config"];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error) {
+        // The child printed the located errors (the same formatErrors as --check-config).
+        process.stderr.write(stderr || `vigil-agent: checking ${file} failed: ${error.message}\n`);
+        resolve(undefined);
+        return;
+      }
+      resolve(JSON.parse(stdout) as AgentConfig);
+    });
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
@@ -163,13 +203,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.config === undefined) throw new UsageError("--config FILE is required");
-  const loaded = loadAgentConfigFile(values.config);
-  if (!loaded.ok) {
-    process.stderr.write(`${formatErrors(loaded.errors)}\n`);
-    return 1;
-  }
+  const runsResident = !values.once && !values.integrity && !values["check-config"] && !values["print-config"];
+  const config = runsResident ? await configCheckedByChild(values.config) : await configCheckedHere(values.config);
+  if (config === undefined) return 1;
   if (values["check-config"]) return 0;
-  const config = loaded.config;
+  if (values["print-config"]) {
+    process.stdout.write(`${JSON.stringify(config)}\n`);
+    return 0;
+  }
   const backend = await chooseBackend(values.sqlite ?? "auto", busyTimeoutMs, values.sqlite3 ?? "/usr/bin/sqlite3");
   const state = stateFile(values["state-dir"] ?? "/var/lib/vigil-agent");
   const budgetMs = flagMs("integrity-budget", values["integrity-budget"], "5m");

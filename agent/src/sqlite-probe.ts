@@ -2,7 +2,7 @@
 // one read-only statement through the backend. A missing, unreadable, locked or corrupt file is
 // `vigil_sqlite_up 0` plus whatever could still be measured.
 import { statSync, type Stats } from "node:fs";
-import { databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/database-label.ts";
 import type { SqliteDatabase } from "../../schema/spec-schema.ts";
 import { sample, type Sample } from "./metrics.ts";
 import type { SqliteBackend, StatsResult } from "./sqlite-backend.ts";

@@ -1,5 +1,5 @@
 // The vigil health agent on node hosts (issue 5): Node >= 18 (Debian's nodejs only when none is
-// there), the one-file bundle from `npm run build`, its config (the host's `agent` block), a
+// there), the two-file bundle from `npm run build` (the command, and its config check beside it), its config (the host's `agent` block), a
 // dedicated system user with read-only access to exactly the databases and PM2 sockets it
 // watches, and a hardened resident systemd unit that publishes through node_exporter's textfile
 // collector. Why resident and not a timer: BENCHMARKS.md, "vigil agent".
@@ -16,6 +16,8 @@ import { TEXTFILE_DIR } from "./node-exporter.ts";
 
 /** The bundle `npm run build` produces (agent/build.ts). */
 export const AGENT_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "agent", "dist", "vigil-agent.js");
+/** Its config check, which the bundle loads from its own folder by this name (agent/build.ts). */
+const CONFIG_CHECK_FILE = "vigil-agent-config.js";
 
 export const AGENT_USER = "vigil-agent";
 export const AGENT_DIR = "/usr/local/lib/vigil-agent";
@@ -25,13 +27,16 @@ export const TEXTFILE = `${TEXTFILE_DIR}/vigil.prom`;
 /** The PATH the unit and the probes use: a Node in /usr/local/bin (n, manual installs) wins over Debian's. */
 const PATH = "/usr/local/bin:/usr/bin:/bin";
 
-/** The bundle's text; a clear message when it has not been built. */
-export function readAgentBundle(path = AGENT_BUNDLE): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    throw new Error(`the vigil agent bundle ${path} is missing: run npm run build`);
-  }
+/** The text of the bundle and of the config check beside it; a clear message when they have not been built. */
+export function readAgentBundle(path = AGENT_BUNDLE): { bundle: string; configCheck: string } {
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      throw new Error(`the vigil agent bundle ${file} is missing: run npm run build`);
+    }
+  };
+  return { bundle: read(path), configCheck: read(join(dirname(path), CONFIG_CHECK_FILE)) };
 }
 
 /**
@@ -162,7 +167,7 @@ const NODE_OK = `PATH=${PATH} node -e 'process.exit(Number(process.versions.node
 export function agentStepsFrom(bundlePath: string): RoleSteps {
   return (spec, host: Host) => {
     if (!host.agent) return [];
-    const bundle = readAgentBundle(bundlePath);
+    const { bundle, configCheck } = readAgentBundle(bundlePath);
     const packages: PlanStep = {
       id: "agent-packages",
       description: "Node >= 18 (Debian's nodejs only when none is installed), sqlite3 and acl for the vigil agent",
@@ -180,6 +185,7 @@ ${NODE_OK} || { echo "vigil-agent: no Node >= 18 on PATH=${PATH} after installin
       description: `vigil health agent: ${host.agent.sqlite.length} database(s), ${host.agent.pm2.length} PM2 daemon(s), ${TEXTFILE}`,
       files: [
         { path: `${AGENT_DIR}/vigil-agent.js`, mode: "0644", owner: "root:root", content: bundle },
+        { path: `${AGENT_DIR}/${CONFIG_CHECK_FILE}`, mode: "0644", owner: "root:root", content: configCheck },
         { path: AGENT_CONFIG, mode: "0644", owner: "root:root", content: `${JSON.stringify(host.agent, null, 2)}\n` },
         { path: `/etc/systemd/system/${AGENT_UNIT}`, mode: "0644", owner: "root:root", content: agentUnit(agentIntervalSeconds(spec)) },
       ],

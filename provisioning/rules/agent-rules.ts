@@ -2,7 +2,7 @@
 // node_exporter's textfile collector, so they arrive in the hub's "node" scrape of each host,
 // already labelled host=<spec name>: AgentDown, SqliteUnreadable, SqliteIntegrityFailed,
 // SqliteTooLarge, SqliteWalTooLarge, Pm2DaemonDown, Pm2AppDown, Pm2AppRestarting.
-import { databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/database-label.ts";
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import { monitoredNodes } from "./host-rules.ts";
 import { agentStaleSeconds, confirmFor } from "../detection-timing.ts";

@@ -9,6 +9,8 @@ import { PM2_DEFAULT_MIN_UPTIME_MS } from "../../agent/src/pm2-probe.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUNDLE = join(ROOT, "agent", "dist", "vigil-agent.js");
+/** The config check the bundle loads from beside itself (agent/build.ts). */
+export const CONFIG_BUNDLE = join(ROOT, "agent", "dist", "vigil-agent-config.js");
 export const PM2 = join(ROOT, "node_modules", "pm2", "bin", "pm2");
 export const SQLITE3 = "/usr/bin/sqlite3";
 
@@ -65,8 +67,12 @@ function reachableBy(user: string, path: string): string {
     if (probe.status === 0) found = path;
     else {
       found = join(tempDir("reachable"), basename(path));
-      copyFileSync(path, found);
-      chmodSync(found, 0o755);
+      // The bundle loads its config check from its own folder: that file travels with it.
+      for (const file of path === BUNDLE ? [path, CONFIG_BUNDLE] : [path]) {
+        const copy = join(dirname(found), basename(file));
+        copyFileSync(file, copy);
+        chmodSync(copy, 0o755);
+      }
     }
     reachable.set(key, found);
   }

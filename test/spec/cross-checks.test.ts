@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadSpecText } from "../../schema/load-spec.ts";
-import { databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/database-label.ts";
 import { formatErrors } from "../../schema/spec-errors.ts";
 
 const FILE = "cc.yaml";

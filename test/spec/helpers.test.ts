@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { durationSeconds, formatDuration } from "../../schema/durations.ts";
-import { databaseLabel } from "../../schema/cross-checks.ts";
+import { databaseLabel } from "../../schema/database-label.ts";
 import { parseCidr } from "../../schema/ip-ranges.ts";
 import { formatPath } from "../../schema/spec-errors.ts";
 import { sloWindowWithin } from "../../schema/slo-window.ts";
