@@ -174,7 +174,9 @@ async function configCheckedHere(file: string): Promise<AgentConfig | undefined>
  * (BENCHMARKS.md, "The agent without its validator"). The child costs one Node start at boot.
  */
 function configCheckedByChild(file: string): Promise<AgentConfig | undefined> {
-  const args = [...process.execArgv, process.argv[1]!, "--config", file, "--print-config"];
+  // The same Node flags (heap limits, --lite-mode) but no inspector: --inspect-brk would stop the child.
+  const flags = process.execArgv.filter((f) => !/^--inspect/.test(f));
+  const args = [...flags, process.argv[1]!, "--config", file, "--print-config"];
   return new Promise((resolve) => {
     execFile(process.execPath, args, { timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       if (error) {
