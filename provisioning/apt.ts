@@ -15,6 +15,12 @@ export interface AptStepArgs {
   preseed?: PlanFile[];
   /** Keep recommended packages out (the default): smaller footprint, fewer surprises. */
   withRecommends?: boolean;
+  /**
+   * Shell run right before `apt-get install`, only when a package is missing; \`$missing\` is
+   * the bash array of the missing packages. For what must hold at a first install only (a file a
+   * later step replaces, which a preseed file would fight over on every apply).
+   */
+  beforeInstall?: string;
 }
 
 /**
@@ -39,7 +45,7 @@ done
 if [ \${#missing[@]} -gt 0 ]; then
   if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 -print -quit 2>/dev/null)" ]; then
     apt-get update -q
-  fi
+  fi${args.beforeInstall !== undefined ? `\n${args.beforeInstall.replace(/^/gm, "  ")}` : ""}
   apt-get install -y -q ${args.withRecommends ? "" : "--no-install-recommends "}-o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef "\${missing[@]}"
 fi`,
   };

@@ -2,13 +2,16 @@
 //
 // Steps, in order:
 //   hub-packages       install the three packages; their /etc/default files are placed first, so
-//                      no service ever starts listening on all interfaces (Debian's default)
+//                      no service ever starts listening on all interfaces (Debian's default), and
+//                      before a first install a prometheus.yml with no scrape job (Debian's
+//                      scrapes localhost as job "node": prometheusFirstConfig)
 //   blackbox           blackbox.yml, checked with --config.check, then reloaded
 //   prometheus         prometheus.yml and the rule files, checked with promtool, then reloaded
 //   alertmanager       alertmanager.yml composed with its secrets, checked with amtool, then reloaded
 //   hub-services       command lines and unit drop-ins; a change restarts the three services
 // A config that fails its check leaves the running config in place (step-script.ts restores the
 // previous files; the composed alertmanager.yml is only moved in after amtool accepted it).
+import { dirname } from "node:path";
 import type { Host, Spec } from "../../schema/spec-schema.ts";
 import type { PlanContext, PlanFile, RoleSteps } from "../plan.ts";
 import { aptInstallStep } from "../apt.ts";
@@ -48,11 +51,29 @@ function serviceArgFiles(spec: Spec, hub: Host, ctx: PlanContext): PlanFile[] {
   ];
 }
 
+/**
+ * Before Prometheus is first installed: a config with no scrape job in its place. Debian's own
+ * prometheus.yml scrapes localhost:9090 and localhost:9100 (job "node", no host label), and the
+ * postinst starts Prometheus with it; when the prometheus step then reloads into vigil's config,
+ * a sample those old scrape loops write after the new remote-write queue starts is sent with the
+ * new external labels: an `up{job="node"}` without a host reached VictoriaMetrics in a fleet
+ * e2e run. dpkg keeps this file (--force-confold) and vigil's step replaces it moments later. Not
+ * a preseed file: the two contents would then replace each other at every apply.
+ */
+export function prometheusFirstConfig(path = PROMETHEUS_CONFIG): string {
+  return `if printf '%s\\n' "\${missing[@]}" | grep -qx ${shq(PROMETHEUS_PACKAGE)} && [ ! -e ${shq(path)} ]; then
+  install -d -m 0755 ${shq(dirname(path))}
+  printf '%s\\n' ${shq(FIRST_CONFIG_LINES[0])} ${shq(FIRST_CONFIG_LINES[1])} > ${shq(path)}
+fi`;
+}
+
+const FIRST_CONFIG_LINES = ["# Written by vigil before the prometheus package: no scrape job until vigil's config replaces it.", "scrape_configs: []"] as const;
+
 export const hubRoleSteps: RoleSteps = (spec, host, ctx) => {
   const argFiles = serviceArgFiles(spec, host, ctx);
   const rules = ruleFiles(spec);
   return [
-    aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles }),
+    aptInstallStep({ id: "hub-packages", packages: HUB_PACKAGES, preseed: argFiles, beforeInstall: prometheusFirstConfig() }),
     debianServiceStep({
       id: "blackbox",
       description: `blackbox exporter on 127.0.0.1:${BLACKBOX_PORT} with ${spec.uptime.length} uptime check module(s)`,

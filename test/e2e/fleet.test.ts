@@ -225,6 +225,14 @@ test("VictoriaMetrics receives both nodes' up series with host and environment l
     );
     throw new Error(`${String(err)}; hosts seen: ${JSON.stringify(seen)}\n${senders.join("\n")}\nvictoria-metrics log:\n${vm?.logTail() ?? ""}`);
   }
+  // No hub's Prometheus ever ran Debian's own prometheus.yml (job "node" on localhost:9100, no host
+  // label: a sample of it once reached the store), not even before vigil's config arrived.
+  for (const hub of HUBS) {
+    const q = encodeURIComponent('count(last_over_time(up{instance=~"localhost:.+"}[2h]))');
+    const r = JSON.parse(await sh(hub, `curl -s 'http://127.0.0.1:9090/api/v1/query?query=${q}'`)) as { status: string; data: { result: unknown[] } };
+    assert.equal(r.status, "success");
+    assert.deepEqual(r.data.result, [], `${hub} scraped a localhost target`);
+  }
 });
 
 /**
