@@ -6,17 +6,17 @@
 // than the same code lazily inside one file, 2.5 MiB less than loaded (BENCHMARKS.md). The
 // validator is generated here as ajv standalone code, so neither file carries a schema compiler.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { build } from "esbuild";
 import { agentConfigJsonSchema } from "./src/agent-config-schema.ts";
+import { AGENT_DIST, BUNDLE_FILE, CONFIG_CHECK_FILE } from "./bundle-files.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const BUNDLE = join(here, "dist", "vigil-agent.js");
-/** The config check, required at run time by the bundle as `./vigil-agent-config.js`. */
-export const CONFIG_BUNDLE = join(here, "dist", "vigil-agent-config.js");
+export const BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
+export const CONFIG_BUNDLE = join(AGENT_DIST, CONFIG_CHECK_FILE);
 
 /** ajv standalone validator source (ESM) with the options the dev-time validator uses. */
 function validatorSource(): string {
@@ -28,10 +28,10 @@ function validatorSource(): string {
   ).replace(/^"use strict";/, "");
 }
 
-mkdirSync(dirname(BUNDLE), { recursive: true });
+mkdirSync(AGENT_DIST, { recursive: true });
 // The bundle is CommonJS (what Node 18 runs from a bare .js file on the host); inside this
 // repository the root package.json says "type": "module", so dist/ gets its own marker.
-writeFileSync(join(dirname(BUNDLE), "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+writeFileSync(join(AGENT_DIST, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
 const common = {
   bundle: true,
   platform: "node",
@@ -50,8 +50,8 @@ await build({
     {
       name: "config-check-beside",
       setup(b) {
-        // main.ts's import("./config.ts") becomes require("./vigil-agent-config.js"), resolved from the bundle's own folder.
-        b.onResolve({ filter: /^\.\/config\.ts$/ }, () => ({ path: `./${basename(CONFIG_BUNDLE)}`, external: true }));
+        // main.ts's import("./config.ts") becomes import("./vigil-agent-config.js"), resolved from the bundle's own folder.
+        b.onResolve({ filter: /^\.\/config\.ts$/ }, () => ({ path: `./${CONFIG_CHECK_FILE}`, external: true }));
       },
     },
   ],
@@ -71,4 +71,4 @@ await build({
     },
   ],
 });
-console.log(`built ${BUNDLE} and ${basename(CONFIG_BUNDLE)}`);
+console.log(`built ${BUNDLE} and ${CONFIG_CHECK_FILE}`);

@@ -16,7 +16,7 @@ export interface AptStepArgs {
   /** Keep recommended packages out (the default): smaller footprint, fewer surprises. */
   withRecommends?: boolean;
   /**
-   * Shell run right before `apt-get install`, only when a package is missing; \`$missing\` is
+   * Shell run right before `apt-get install`, only when a package is missing; `$missing` is
    * the bash array of the missing packages. For what must hold at a first install only (a file a
    * later step replaces, which a preseed file would fight over on every apply).
    */

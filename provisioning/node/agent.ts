@@ -1,11 +1,11 @@
 // The vigil health agent on node hosts (issue 5): Node >= 18 (Debian's nodejs only when none is
-// there), the two-file bundle from `npm run build` (the command, and its config check beside it), its config (the host's `agent` block), a
-// dedicated system user with read-only access to exactly the databases and PM2 sockets it
+// there), the two files from `npm run build` (the command, and its config check beside it), its
+// config (the host's `agent` block), a dedicated system user with read-only access to exactly the databases and PM2 sockets it
 // watches, and a hardened resident systemd unit that publishes through node_exporter's textfile
 // collector. Why resident and not a timer: BENCHMARKS.md, "vigil agent".
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { AGENT_DIST, BUNDLE_FILE, CONFIG_CHECK_FILE } from "../../agent/bundle-files.ts";
 import { formatDuration } from "../../schema/durations.ts";
 import type { AgentConfig, Host } from "../../schema/spec-schema.ts";
 import type { PlanStep, RoleSteps } from "../plan.ts";
@@ -15,9 +15,7 @@ import { AGENT_UNIT, NODE_EXPORTER_UNIT } from "../service-units.ts";
 import { TEXTFILE_DIR } from "./node-exporter.ts";
 
 /** The bundle `npm run build` produces (agent/build.ts). */
-export const AGENT_BUNDLE = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "agent", "dist", "vigil-agent.js");
-/** Its config check, which the bundle loads from its own folder by this name (agent/build.ts). */
-const CONFIG_CHECK_FILE = "vigil-agent-config.js";
+export const AGENT_BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
 
 export const AGENT_USER = "vigil-agent";
 export const AGENT_DIR = "/usr/local/lib/vigil-agent";
@@ -49,7 +47,7 @@ export function agentUnit(intervalSeconds: number): string {
 # Managed by vigil; local changes are overwritten.
 [Unit]
 Description=vigil health agent (SQLite and PM2 checks)
-Documentation=file://${AGENT_DIR}/vigil-agent.js
+Documentation=file://${AGENT_DIR}/${BUNDLE_FILE}
 After=local-fs.target ${NODE_EXPORTER_UNIT}
 
 [Service]
@@ -61,7 +59,7 @@ Environment=PATH=${PATH}
 # --lite-mode: no optimizing compiler, whose code in Debian's libnode.so.108 then stays unmapped
 # (3.7 MB PSS less on a fleet node; the collection's CPU is spent in sqlite3 and PM2, not in JS).
 # It turns WebAssembly off and would say so on every start unless --no-expose-wasm does first.
-ExecStart=/usr/bin/env node --max-semi-space-size=1 --max-old-space-size=32 --lite-mode --no-expose-wasm ${AGENT_DIR}/vigil-agent.js --config ${AGENT_CONFIG} --textfile ${TEXTFILE} --interval ${formatDuration(intervalSeconds)} --state-dir ${AGENT_STATE_DIR}
+ExecStart=/usr/bin/env node --max-semi-space-size=1 --max-old-space-size=32 --lite-mode --no-expose-wasm ${AGENT_DIR}/${BUNDLE_FILE} --config ${AGENT_CONFIG} --textfile ${TEXTFILE} --interval ${formatDuration(intervalSeconds)} --state-dir ${AGENT_STATE_DIR}
 Restart=always
 RestartSec=5
 StateDirectory=vigil-agent
@@ -184,13 +182,13 @@ ${NODE_OK} || { echo "vigil-agent: no Node >= 18 on PATH=${PATH} after installin
       id: "agent",
       description: `vigil health agent: ${host.agent.sqlite.length} database(s), ${host.agent.pm2.length} PM2 daemon(s), ${TEXTFILE}`,
       files: [
-        { path: `${AGENT_DIR}/vigil-agent.js`, mode: "0644", owner: "root:root", content: bundle },
+        { path: `${AGENT_DIR}/${BUNDLE_FILE}`, mode: "0644", owner: "root:root", content: bundle },
         { path: `${AGENT_DIR}/${CONFIG_CHECK_FILE}`, mode: "0644", owner: "root:root", content: configCheck },
         { path: AGENT_CONFIG, mode: "0644", owner: "root:root", content: `${JSON.stringify(host.agent, null, 2)}\n` },
         { path: `/etc/systemd/system/${AGENT_UNIT}`, mode: "0644", owner: "root:root", content: agentUnit(agentIntervalSeconds(spec)) },
       ],
       probe: `id -u ${AGENT_USER} >/dev/null && systemctl is-enabled --quiet ${AGENT_UNIT} && systemctl is-active --quiet ${AGENT_UNIT}`,
-      validate: `PATH=${PATH} node ${AGENT_DIR}/vigil-agent.js --config ${AGENT_CONFIG} --check-config`,
+      validate: `PATH=${PATH} node ${AGENT_DIR}/${BUNDLE_FILE} --config ${AGENT_CONFIG} --check-config`,
       run: `if ! id -u ${AGENT_USER} >/dev/null 2>&1; then
   useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ${AGENT_USER}
 fi

@@ -12,7 +12,7 @@ import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { stepScript } from "../../provisioning/step-script.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import type { AgentConfig } from "../../schema/spec-schema.ts";
-import { PM2, SqliteSession, parseMetrics, pastPm2MinUptime, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
+import { CONFIG_BUNDLE, PM2, SqliteSession, parseMetrics, pastPm2MinUptime, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
 
 const prod = () => {
   const loaded = loadSpecFile(join(import.meta.dirname ?? ".", "..", "..", "stacks", "prod.yaml"));
@@ -42,6 +42,7 @@ describe("agent plan steps", () => {
     assert.deepEqual(steps.map((s) => s.id), ["agent-packages", "agent"]);
     const files = new Map(steps[1]!.files.map((f) => [f.path, f]));
     assert.equal(files.get("/usr/local/lib/vigil-agent/vigil-agent.js")!.content, readFileSync(AGENT_BUNDLE, "utf8"));
+    assert.equal(files.get("/usr/local/lib/vigil-agent/vigil-agent-config.js")!.content, readFileSync(CONFIG_BUNDLE, "utf8"), "the config check travels beside the bundle");
     assert.deepEqual(JSON.parse(files.get("/etc/vigil/agent.json")!.content!), host.agent);
     const unit = files.get("/etc/systemd/system/vigil-agent.service")!.content!;
     for (const line of ["User=vigil-agent", "ProtectSystem=strict", "NoNewPrivileges=yes", "ReadWritePaths=/var/lib/prometheus/node-exporter", "Restart=always", "CapabilityBoundingSet="]) {
