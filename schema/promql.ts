@@ -22,7 +22,7 @@
 // match the empty string (`{}` or `{job=~".*"}` would select every series).
 import { parser } from "@prometheus-io/lezer-promql";
 import { RE2JS } from "re2js";
-import { re2Error } from "./re2.ts";
+import { compileRe2, re2Error } from "./re2.ts";
 import { LONE_SURROGATE } from "./unicode.ts";
 
 /** Why a query is refused, and where: `offset` is a UTF-16 index into the query text. */
@@ -223,10 +223,10 @@ function selectorError(expr: string, selector: SyntaxNode, values: Map<number, s
       const value = values.get(literal.from)!;
       let matchesEmpty: boolean;
       if (op === "EqlRegex" || op === "NeqRegex") {
-        const problem = regexMatcherError(value, expr.slice(literal.from, literal.to));
-        if (problem) return { offset: literal.from + problem.offset, message: problem.message };
-        // re2Error accepted it, so it compiles; matches() is a whole-string match.
-        matchesEmpty = RE2JS.compile(value).matcher("").matches();
+        const regex = compileRegexMatcher(value, expr.slice(literal.from, literal.to));
+        if (regex.problem) return { offset: literal.from + regex.problem.offset, message: regex.problem.message };
+        // matches() is a whole-string match.
+        matchesEmpty = regex.compiled.matcher("").matches();
         if (op === "NeqRegex") matchesEmpty = !matchesEmpty;
       } else matchesEmpty = op === "EqlSingle" ? value === "" : value !== "";
       if (!matchesEmpty) selective = true;
@@ -237,17 +237,20 @@ function selectorError(expr: string, selector: SyntaxNode, values: Map<number, s
 }
 
 /**
- * Why Prometheus 2.42 refuses a regex matcher's value (labels.NewFastRegexMatcher parses it alone,
- * then compiles `^(?:value)$`), with the offset into its literal: at the bad character when the
- * literal holds the value as written (no escapes), else at the literal.
+ * A regex matcher's value compiled, or why Prometheus 2.42 refuses it (labels.NewFastRegexMatcher
+ * parses it alone, then compiles `^(?:value)$`), with the offset into its literal: at the bad
+ * character when the literal holds the value as written (no escapes), else at the literal.
  */
-function regexMatcherError(value: string, literal: string): { offset: number; message: string } | undefined {
+function compileRegexMatcher(value: string, literal: string): { compiled: RE2JS; problem?: undefined } | { compiled?: undefined; problem: PromqlError } {
   const asWritten = literal.slice(1, -1) === value;
-  const alone = re2Error(value, "Prometheus");
-  if (alone) return { offset: asWritten ? 1 + alone.offset : 0, message: `has a regex matcher Prometheus cannot compile (character ${alone.offset + 1} of the regex): ${alone.message}` };
+  const alone = compileRe2(value, "Prometheus");
+  if (alone.problem) {
+    const { offset, message } = alone.problem;
+    return { problem: { offset: asWritten ? 1 + offset : 0, message: `has a regex matcher Prometheus cannot compile (character ${offset + 1} of the regex): ${message}` } };
+  }
   // Only a regex that does not end where it seems to fails here: \Q without \E quotes the
   // closing `)$` too; or one nesting level under the limit, which the group around it passes.
   const anchored = re2Error(`^(?:${value})$`, "Prometheus");
-  if (anchored) return { offset: 0, message: `has a regex matcher Prometheus cannot compile once it anchors it as ^(?:regex)$: ${anchored.message}` };
-  return undefined;
+  if (anchored) return { problem: { offset: 0, message: `has a regex matcher Prometheus cannot compile once it anchors it as ^(?:regex)$: ${anchored.message}` } };
+  return { compiled: alone.compiled };
 }

@@ -10,9 +10,11 @@
 // - \p{...} classes: re2js has Unicode 16's scripts, the Cn and LC categories, binary
 //   properties (\p{Emoji}) and the aliases Ascii, Assigned and Lc; Go 1.19 has Unicode 13's
 //   scripts, the general categories without Cn and LC, and Any.
-// re2js is stricter in two places: it refuses two groups of the same name, and a regex of over
-// 1,398,101 instructions (a size limit later Go versions have); promtool 2.42 takes both. The
-// reader on the host (mtail --compile_only, promtool check rules) stays the final word.
+// re2js is stricter in three places. A [ before ":]" in a class, with no ":]" further on, is a
+// literal [ to Go and a bad POSIX class to re2js: it is retried as \[ (literalPosixBracket). It
+// refuses two groups of the same name, and a regex of over 1,398,101 instructions (a size limit
+// later Go versions have); promtool 2.42 takes both, vigil refuses them. The reader on the host
+// (mtail --compile_only, promtool check rules) stays the final word.
 // Called by validation only: neither caller is in the agent bundle's reach of re2js.
 import { RE2JS } from "re2js";
 
@@ -55,71 +57,132 @@ const GO_1_19_UNICODE_CLASSES = /* @__PURE__ */ new Set([
   "Warang_Citi", "Yezidi", "Yi", "Zanabazar_Square",
 ]);
 
+/** Why `reader` (built with Go 1.19) refuses a regex, and where. */
+export type Re2Problem = { offset: number; message: string };
+
 /** Why `reader` (built with Go 1.19) refuses `regex`, and where; undefined when it compiles. */
-export function re2Error(regex: string, reader: RegexReader): { offset: number; message: string } | undefined {
-  // Named here rather than by re2js ("invalid or unsupported Perl syntax"), with their position.
-  for (const m of regex.matchAll(/\(\?<?[=!]/g)) {
-    if (!isEscaped(regex, m.index)) return { offset: m.index, message: `lookahead and lookbehind are not RE2: ${reader} cannot run them` };
-  }
-  for (const m of regex.matchAll(/\(\?<(?![=!])/g)) {
-    if (!isEscaped(regex, m.index)) return { offset: m.index, message: `named groups are written (?P<name>...) in ${POSSESSIVE[reader]} RE2 (Go 1.19)` };
-  }
-  try {
-    RE2JS.compile(regex);
-  } catch (err) {
-    const e = err as { error?: string; input?: string; message?: string };
-    const at = e.error === "missing closing )" ? unclosedParen(regex) : e.input ? regex.indexOf(e.input) : -1;
-    const what = e.error ?? String(e.message ?? err).replace(/^error parsing regexp: /, "");
-    const where = e.input && e.input !== regex ? ` at "${e.input}"` : "";
-    return { offset: at >= 0 ? at : regex.length, message: `not a valid RE2 regex: ${what}${where}` };
-  }
-  return unicodeClassError(regex, reader);
+export function re2Error(regex: string, reader: RegexReader): Re2Problem | undefined {
+  return compileRe2(regex, reader).problem;
 }
 
 /**
- * The first \p{Name}, \P{Name} or \pN class of a regex re2js compiled whose name Go 1.19 lacks.
- * Escapes are read past, and \Q...\E quotes text (it cannot stand inside a [...] class).
+ * `regex` compiled as `reader` (built with Go 1.19) would: re2js's program when the reader takes
+ * it (to match with, without compiling it again), else why not and where.
  */
-function unicodeClassError(regex: string, reader: RegexReader): { offset: number; message: string } | undefined {
-  for (let i = 0; i < regex.length; i++) {
-    if (regex[i] !== "\\") continue;
-    const escaped = regex[i + 1];
-    if (escaped === "Q") {
-      const end = regex.indexOf("\\E", i + 2);
-      if (end === -1) return undefined;
-      i = end + 1;
-      continue;
+export function compileRe2(regex: string, reader: RegexReader): { compiled: RE2JS; problem?: undefined } | { compiled?: undefined; problem: Re2Problem } {
+  const marks = syntaxMarks(regex);
+  // Named here rather than by re2js ("invalid or unsupported Perl syntax"), with their position.
+  for (const at of marks.groups) {
+    if (/^\(\?<?[=!]/.test(regex.slice(at, at + 4))) return { problem: { offset: at, message: `lookahead and lookbehind are not RE2: ${reader} cannot run them` } };
+    if (regex.startsWith("(?<", at)) return { problem: { offset: at, message: `named groups are written (?P<name>...) in ${POSSESSIVE[reader]} RE2 (Go 1.19)` } };
+  }
+  let compiled = compile(regex);
+  if (!(compiled instanceof RE2JS)) {
+    // A [:] inside a class whose [ Go reads as a literal (see literalPosixBracket).
+    const bracket = compiled.input === "[:]" ? literalPosixBracket(regex) : -1;
+    if (bracket < 0) return { problem: describe(regex, compiled, marks) };
+    const literal = `${regex.slice(0, bracket)}\\${regex.slice(bracket)}`;
+    compiled = compile(literal);
+    if (!(compiled instanceof RE2JS)) {
+      const found = describe(literal, compiled, syntaxMarks(literal));
+      return { problem: { ...found, offset: found.offset > bracket ? found.offset - 1 : found.offset } };
     }
-    if (escaped === "p" || escaped === "P") {
-      const braced = regex[i + 2] === "{";
-      const name = braced ? regex.slice(i + 3, regex.indexOf("}", i + 3)).replace(/^\^/, "") : regex[i + 2]!;
-      if (!GO_1_19_UNICODE_CLASSES.has(name)) {
-        return { offset: i, message: `${POSSESSIVE[reader]} RE2 (Go 1.19) has no class \\p{${name}}: only Unicode 13's scripts, the general categories but Cn and LC, and Any` };
-      }
+  }
+  const problem = unicodeClassError(regex, marks, reader);
+  return problem ? { problem } : { compiled };
+}
+
+type CompileProblem = { error?: string; input?: string; message?: string };
+
+function compile(regex: string): RE2JS | CompileProblem {
+  try {
+    return RE2JS.compile(regex);
+  } catch (err) {
+    return err as CompileProblem;
+  }
+}
+
+function describe(regex: string, e: CompileProblem, marks: SyntaxMarks): Re2Problem {
+  const at = e.error === "missing closing )" ? (marks.unclosed[0] ?? -1) : e.input ? regex.indexOf(e.input) : -1;
+  const what = e.error ?? String(e.message ?? e).replace(/^error parsing regexp: /, "");
+  const where = e.input && e.input !== regex ? ` at "${e.input}"` : "";
+  return { offset: at >= 0 ? at : regex.length, message: `not a valid RE2 regex: ${what}${where}` };
+}
+
+/** The first \p{Name}, \P{Name} or \pN class of a regex re2js compiled whose name Go 1.19 lacks. */
+function unicodeClassError(regex: string, marks: SyntaxMarks, reader: RegexReader): Re2Problem | undefined {
+  for (const at of marks.unicodeClasses) {
+    const braced = regex[at + 2] === "{";
+    const name = braced ? regex.slice(at + 3, regex.indexOf("}", at + 3)).replace(/^\^/, "") : regex[at + 2]!;
+    if (!GO_1_19_UNICODE_CLASSES.has(name)) {
+      return { offset: at, message: `${POSSESSIVE[reader]} RE2 (Go 1.19) has no class \\p{${name}}: only Unicode 13's scripts, the general categories but Cn and LC, and Any` };
     }
-    i++;
   }
   return undefined;
 }
 
-/** Where the first `(` that is never closed is (escapes and character classes skipped); -1 if none. */
-function unclosedParen(regex: string): number {
-  const open: number[] = [];
+/** Where a regex has syntax, as Go's parser reads it: quoted and escaped characters have none. */
+interface SyntaxMarks {
+  /** Each ( that opens a group (not in a [...] class), in order. */
+  groups: number[];
+  /** Those of them never closed, in order. */
+  unclosed: number[];
+  /** Each \p or \P, in a class or not. */
+  unicodeClasses: number[];
+}
+
+/**
+ * One reading of a regex's characters as Go 1.19's regexp/syntax parser goes through them: \Q
+ * quotes up to \E or the end (outside classes; inside one it is a bad escape); a backslash takes
+ * the next character; in a [...] class, a ] first (after [ or [^) is a character, [: starts a
+ * POSIX class name only when a :] follows from its third character on (parseNamedClass), and (
+ * is a character. Lookarounds, named groups and Unicode classes are found here, not by a text
+ * search, so that "[(?=]", "\Q(?<n>\E" and "\Q\p{Kawi}" are taken as Go takes them.
+ */
+function syntaxMarks(regex: string): SyntaxMarks {
+  const marks: SyntaxMarks = { groups: [], unclosed: [], unicodeClasses: [] };
   let inClass = false;
   for (let i = 0; i < regex.length; i++) {
     const c = regex[i];
-    if (c === "\\") i++;
-    else if (inClass) inClass = c !== "]";
-    else if (c === "[") {
+    if (c === "\\") {
+      const escaped = regex[i + 1];
+      if (escaped === "Q" && !inClass) {
+        const end = regex.indexOf("\\E", i + 2);
+        if (end === -1) break;
+        i = end + 1;
+        continue;
+      }
+      if (escaped === "p" || escaped === "P") marks.unicodeClasses.push(i);
+      i++;
+    } else if (inClass) {
+      if (c === "]") inClass = false;
+      else if (c === "[" && regex[i + 1] === ":") {
+        const end = regex.indexOf(":]", i + 2);
+        if (end !== -1) i = end + 1;
+      }
+    } else if (c === "[") {
       inClass = true;
-      // RE2 reads a ] right after [ or [^ as a literal, not as the end of the class.
       if (regex[i + 1] === "^") i++;
       if (regex[i + 1] === "]") i++;
-    }
-    else if (c === "(") open.push(i);
-    else if (c === ")") open.pop();
+    } else if (c === "(") {
+      marks.groups.push(i);
+      marks.unclosed.push(i);
+    } else if (c === ")") marks.unclosed.pop();
   }
-  return open[0] ?? -1;
+  return marks;
+}
+
+/**
+ * Where the [ of a "[:" inside a class is that Go reads as a literal [ and re2js as a bad POSIX
+ * class; -1 if there is none. Go's parseNamedClass looks for the closing ":]" from the third
+ * character on, re2js's from the second: on "[:]" re2js finds one at once and refuses the name
+ * "[:]", and Go, finding none further on, takes the [ as a character of the class ("[a[:]" is
+ * the class of a, [ and :). With a ":]" further on, Go refuses too (no name starts "[:]"), so
+ * the only [ to retry as a literal is the one of the last ":]" in the regex.
+ */
+function literalPosixBracket(regex: string): number {
+  const colon = regex.lastIndexOf(":]");
+  return colon >= 1 && regex[colon - 1] === "[" && !isEscaped(regex, colon - 1) ? colon - 1 : -1;
 }
 
 /** Whether the character at `i` follows an odd number of backslashes. */

@@ -13,12 +13,12 @@ set -u
 cd "$(dirname "$0")/.."
 e2e_out=$(mktemp)
 trap 'rm -f "$e2e_out"' EXIT
-node --import tsx --test --test-concurrency=1 $(find test/e2e -name '*.test.ts' -not -name fleet.test.ts | sort) >"$e2e_out" 2>&1 &
+node --import tsx --import ./test/fast-check-seed.ts --test --test-concurrency=1 $(find test/e2e -name '*.test.ts' -not -name fleet.test.ts | sort) >"$e2e_out" 2>&1 &
 e2e_pid=$!
-node --import tsx --test --test-concurrency=1 $(find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
+node --import tsx --import ./test/fast-check-seed.ts --test --test-concurrency=1 $(find test -name '*.test.ts' -not -path 'test/e2e/*' | sort)
 rest=$?
 echo "# ---- test/e2e/fleet.test.ts (four containers on a private bridge, beside the e2e lane) ----"
-node --import tsx --test --test-concurrency=1 test/e2e/fleet.test.ts
+node --import tsx --import ./test/fast-check-seed.ts --test --test-concurrency=1 test/e2e/fleet.test.ts
 fleet=$?
 wait "$e2e_pid"
 e2e=$?

@@ -38,3 +38,32 @@ test("Unicode classes: Go 1.19's names pass, newer scripts, Cn, LC and propertie
   // or not, anywhere in the quote).
   for (const literal of ["\\\\p{Kawi}", "\\Q\\p{Kawi}\\E", "\\Q\\p{Kawi}", "a\\\\\\\\p{Kawi}", "\\Qx\\E\\Q\\p{Kawi}\\E", "\\Qab\\p{Kawi}\\E"]) assert.equal(re2Error(literal, "mtail"), undefined, literal);
 });
+
+test('a [ inside a class before ":]" with no ":]" further on is a literal [, as in Go; the errors after it keep their place', () => {
+  // re2js looks for a POSIX class's closing ":]" from the [ on and refuses the name "[:]"; Go
+  // looks from the character after the colon, finds none, and reads the [ as a class member.
+  for (const ok of ["[[:]", "[a[:]", "[[:]]", "[:\\pL[:]*\\!", "[\\\\[:]"]) assert.equal(re2Error(ok, "Prometheus"), undefined, ok);
+  // With a ":]" further on, Go too reads a class name, and no name starts "[:]".
+  assert.deepEqual(re2Error("[a[:]b[:]", "Prometheus"), { offset: 2, message: 'not a valid RE2 regex: invalid character class range at "[:]"' });
+  assert.equal(re2Error("x[[:]:]", "Prometheus")?.offset, 2);
+  assert.deepEqual(re2Error("[[:]b:]", "Prometheus"), { offset: 1, message: 'not a valid RE2 regex: invalid character class range at "[:]"' });
+  // Errors after the literal [ are found at their place in the regex as written.
+  assert.deepEqual(re2Error("[[:]](", "mtail"), { offset: 5, message: "not a valid RE2 regex: missing closing )" });
+  assert.deepEqual(re2Error("[[:]]{1001}", "mtail"), { offset: 5, message: 'not a valid RE2 regex: invalid repeat count at "{1001}"' });
+  assert.equal(re2Error("[[:]\\p{Kawi}", "mtail")?.offset, 4);
+  // Outside a class, [:] is the class of the colon alone.
+  assert.equal(re2Error("[:]", "mtail"), undefined);
+});
+
+test("(?=, (?<name and \\p{...} inside a [...] class or a \\Q...\\E quote are characters, as Go reads them", () => {
+  // Each found by the generated matchers against promtool: a text search had refused them.
+  for (const ok of ["[(?=]", "0[:(?=]=", "#[(?<=Kawi0:]=a", "\\Q(?<n>\\E", "Kawi|10FFFF*\\Q\\p{(?=\\E$", "\\Q\\p{Kawi}", "[[:alpha:](?!]", "[]\\(?=]"]) {
+    assert.equal(re2Error(ok, "Prometheus"), undefined, ok);
+  }
+  // Outside them they are syntax still, found at their place.
+  assert.equal(re2Error("[(]x(?=y)", "mtail")?.offset, 4);
+  assert.equal(re2Error("\\Qa\\E(?<n>b)", "mtail")?.offset, 5);
+  assert.equal(re2Error("[^]](?<!a)", "mtail")?.offset, 4);
+  assert.equal(re2Error("\\\\(?=a)", "mtail")?.offset, 2);
+  assert.equal(re2Error("\\Q(\\E(", "mtail")?.offset, 5);
+});
