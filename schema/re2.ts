@@ -78,7 +78,7 @@ export function compileRe2(regex: string, reader: RegexReader): { compiled: RE2J
   }
   let compiled = compile(regex);
   if (!(compiled instanceof RE2JS)) {
-    // A [:] inside a class whose [ Go reads as a literal (see literalPosixBracket).
+    // re2js refused a POSIX class named "[:]" (see literalPosixBracket): try its [ as Go may read it.
     const bracket = compiled.input === "[:]" ? literalPosixBracket(regex) : -1;
     if (bracket < 0) return { problem: describe(regex, compiled, marks) };
     const literal = `${regex.slice(0, bracket)}\\${regex.slice(bracket)}`;
@@ -173,21 +173,16 @@ function syntaxMarks(regex: string): SyntaxMarks {
 }
 
 /**
- * Where the [ of a "[:" inside a class is that Go reads as a literal [ and re2js as a bad POSIX
- * class; -1 if there is none. Go's parseNamedClass looks for the closing ":]" from the third
- * character on, re2js's from the second: on "[:]" re2js finds one at once and refuses the name
- * "[:]", and Go, finding none further on, takes the [ as a character of the class ("[a[:]" is
- * the class of a, [ and :). With a ":]" further on, Go refuses too (no name starts "[:]"), so
- * the only [ to retry as a literal is the one of the last ":]" in the regex.
+ * The [ to read as a literal when re2js refused a POSIX class named "[:]", or -1 if Go refuses
+ * too. Go's parseNamedClass looks for the closing ":]" of a "[:" in a class from its third
+ * character on, re2js's from its second. On "[:]", re2js finds one at once and refuses the name;
+ * Go looks further, and only when it finds none reads the [ as a character of the class ("[a[:]"
+ * is the class of a, [ and :); otherwise it refuses a name starting "[:]" too. So Go can take
+ * the regex only when its last ":]" closes a "[:]": that [ is the one. If re2js refused an
+ * earlier "[:]", a ":]" follows that one, and the retry (which leaves it as it was) is refused
+ * there again, as Go does.
  */
 function literalPosixBracket(regex: string): number {
   const colon = regex.lastIndexOf(":]");
-  return colon >= 1 && regex[colon - 1] === "[" && !isEscaped(regex, colon - 1) ? colon - 1 : -1;
-}
-
-/** Whether the character at `i` follows an odd number of backslashes. */
-function isEscaped(text: string, i: number): boolean {
-  let n = 0;
-  for (let k = i - 1; k >= 0 && text[k] === "\\"; k--) n++;
-  return n % 2 === 1;
+  return regex[colon - 1] === "[" ? colon - 1 : -1;
 }

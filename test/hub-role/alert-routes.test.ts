@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { alertmanagerTemplate, matcherValue, specRoutes, type AmRoute } from "../../provisioning/hub/alertmanager.ts";
+import { alertmanagerSecrets, alertmanagerTemplate, anyOf, matcher, matcherValue, secretSites, specRoutes, windowMatchers, type AmRoute } from "../../provisioning/hub/alertmanager.ts";
 import { activeWindows, windowActive, windowsDisjoint } from "../../provisioning/hub/maintenance-windows.ts";
 import { AlertReceiver } from "../e2e/support/receiver.ts";
 import { freePort } from "../node-role/helpers.ts";
@@ -267,4 +267,117 @@ maintenance:
     const alerts = (await (await fetch(`${amUrl}/api/v2/alerts?filter=host%3D%22app-1%22`)).json()) as { status: { state: string } }[];
     assert.equal(alerts[0]?.status.state, "active");
   });
+});
+
+test("a window's matchers select exactly its hosts, alert names and labels, anchored and escaped (amtool config routes test)", () => {
+  requireTool("amtool");
+  const spec = specOf(`${BASE}alerts:
+  receivers:
+${receivers(9, ["ops"])}
+  routes:
+    - { to: [ops] }
+maintenance:
+  - { name: one-host, weekdays: [sunday], hosts: [app-1] }
+  - { name: two-hosts, weekdays: [sunday], hosts: [app-1, app-2] }
+  - { name: one-alert, weekdays: [sunday], alerts: [HostDown] }
+  - { name: two-alerts, weekdays: [sunday], alerts: [SqliteTooLarge, SqliteUnreadable] }
+  - { name: labels, weekdays: [sunday], hosts: [app-2], alerts: [HostDown], match: { team: db, tier: "a.b" } }
+`);
+  const [oneHost, twoHosts, oneAlert, twoAlerts, labels] = spec.maintenance.map((w) => windowMatchers(w));
+  assert.deepEqual(oneHost, ['host="app-1"']);
+  assert.deepEqual(twoHosts, ['host=~"app-1|app-2"']);
+  assert.deepEqual(oneAlert, ['alertname="HostDown"']);
+  assert.deepEqual(twoAlerts, ['alertname=~"SqliteTooLarge|SqliteUnreadable"']);
+  assert.deepEqual(labels, ['host="app-2"', 'alertname="HostDown"', 'team="db"', 'tier="a.b"']);
+  // Each set of matchers on one route of a config of its own: which label sets reach it.
+  const reaches = (matchers: string[], labelSet: Record<string, string>): boolean => {
+    const file = join(tempDir("window-matchers"), "alertmanager.yml");
+    writeFileSync(file, stringify({ route: { receiver: "rest", routes: [{ receiver: "window", matchers }] }, receivers: [{ name: "rest" }, { name: "window" }] }));
+    return routesTest(file, labelSet) === "window";
+  };
+  assert.equal(reaches(oneHost!, { host: "app-1" }), true);
+  assert.equal(reaches(oneHost!, { host: "app-10" }), false);
+  assert.equal(reaches(twoHosts!, { host: "app-2" }), true);
+  assert.equal(reaches(twoHosts!, { host: "app-1|app-2" }), false, "alternatives, not the text");
+  assert.equal(reaches(twoHosts!, { host: "app-12" }), false, "anchored");
+  assert.equal(reaches(twoAlerts!, { alertname: "SqliteUnreadable", host: "db-1" }), true);
+  assert.equal(reaches(labels!, { host: "app-2", alertname: "HostDown", team: "db", tier: "a.b" }), true);
+  assert.equal(reaches(labels!, { host: "app-2", alertname: "HostDown", team: "db" }), false, "every matcher must hold");
+  // Values are regex text only through anyOf: its metacharacters stand for themselves.
+  const meta = ["a.b", "c|d", "(x)", "e*", "[f]", "{2}", "\\g", "^h$", "+?"];
+  const any = anyOf(meta);
+  assert.equal(any, "a\\.b|c\\|d|\\(x\\)|e\\*|\\[f\\]|\\{2\\}|\\\\g|\\^h\\$|\\+\\?");
+  for (const value of meta) assert.equal(reaches([matcher("host", "=~", any)], { host: value }), true, value);
+  for (const near of ["axb", "c", "x", "eee", "f", "gg", "\\\\g", "h", "+"]) assert.equal(reaches([matcher("host", "=~", any)], { host: near }), false, near);
+});
+
+test("matcher(): Alertmanager's quoting of a value (only \\\\, \" and newline escaped), and no label name Prometheus would refuse", () => {
+  assert.equal(matcherValue('a"b\\c\nd\te'), '"a\\"b\\\\c\\nd\te"');
+  assert.equal(matcher("team", "!~", 'x"'), 'team!~"x\\""');
+  for (const bad of ["", "1x", "a-b", "a b", 'a="b"']) assert.throws(() => matcher(bad, "=", "v"), /internal: .* is not a label name/, bad);
+  assert.equal(matcher("_a9", "=", ""), '_a9=""');
+});
+
+test("the tree as rendered: severity children only for the severities with grouping, fan-out under them, per-alert escalation groups, the critical wait", () => {
+  requireTool("amtool");
+  const spec = specOf(`${BASE}intervals: { scrape: 15s, evaluation: 20s }
+alerts:
+  receivers:
+${receivers(9, ["oncall", "secondary", "ops"])}
+    mail: { email: { to: [a@example.com, b@example.com], from: vigil@example.com, smarthost: "smtp.example.com:587" } }
+  routes:
+    - { severity: critical, to: [oncall], escalate: [{ after: 15m, to: [secondary] }] }
+    - { severity: warning, to: [ops] }
+    - { to: [mail, ops] }
+  grouping: { warning: { interval: 30m } }
+`);
+  const doc = parse(alertmanagerTemplate(spec)) as { route: AmRoute; receivers: { name: string; email_configs?: { to: string }[] }[] };
+  // Not confirmed yet: 30 s for company; critical (confirmed by its for): one evaluation.
+  assert.equal(doc.route.group_wait, "30s");
+  const critical = doc.route.routes![1]!;
+  assert.deepEqual([critical.matchers, critical.group_wait], [['severity="critical"'], "20s"]);
+  const [pager, warning, catchAll] = specRoutes(spec);
+  // Escalation: one group per alert, flushed `after` later.
+  assert.deepEqual(pager!.routes, [
+    { receiver: "oncall", continue: true },
+    { receiver: "secondary", group_by: ["..."], group_wait: "15m", continue: true },
+  ]);
+  // A route of one severity and one receiver takes its grouping itself and has no children.
+  assert.deepEqual(warning, { receiver: "ops", matchers: ['severity="warning"'], group_interval: "30m" });
+  // Only warning has grouping: one child, in front of the receivers, which it fans out to itself.
+  assert.deepEqual(catchAll, {
+    receiver: "mail",
+    routes: [
+      { receiver: "mail", matchers: ['severity="warning"'], group_interval: "30m", routes: [{ receiver: "mail", continue: true }, { receiver: "ops", continue: true }] },
+      { receiver: "mail", continue: true },
+      { receiver: "ops", continue: true },
+    ],
+  });
+  assert.equal(doc.receivers.find((r) => r.name === "mail")!.email_configs![0]!.to, "a@example.com, b@example.com");
+  const file = writeConfig(spec);
+  assert.equal(run("amtool", ["check-config", file]).status, 0);
+  assert.equal(routesTest(file, { severity: "info", alertname: "X" }), "mail,ops");
+  assert.equal(routesTest(file, { severity: "warning", alertname: "X" }), "ops");
+  assert.equal(routesTest(file, { severity: "critical", alertname: "X" }), "oncall,secondary");
+});
+
+test("secrets: files and substituted webhook URLs listed once each, sorted; a webhook's secret URL found on its own line, a plain URL left alone", () => {
+  const spec = specOf(`${BASE}alerts:
+  receivers:
+    zeta: { webhook: { url: { secret: zetaHook } } }
+    plain: { webhook: { url: "http://127.0.0.1:9/plain" } }
+    alpha: { webhook: { url: { secret: alphaHook } } }
+    again: { webhook: { url: { secret: zetaHook } } }
+    pager: { pagerduty: { routingKey: { secret: pdKey } } }
+    chat: { slack: { webhook: { secret: chatHook } } }
+  routes:
+    - { to: [zeta, plain, alpha, again, pager, chat] }
+`);
+  assert.deepEqual(alertmanagerSecrets(spec), { files: ["chatHook", "pdKey"], substituted: ["alphaHook", "zetaHook"] });
+  const template = alertmanagerTemplate(spec);
+  const lines = template.split("\n");
+  const sites = secretSites(spec, template);
+  assert.deepEqual(sites.map((s) => s.secret), ["zetaHook", "alphaHook", "zetaHook"]);
+  for (const s of sites) assert.equal(lines[s.line - 1], `${s.prefix}__VIGIL_SECRET_${s.secret}__`);
+  assert.ok(template.includes("http://127.0.0.1:9/plain"));
 });

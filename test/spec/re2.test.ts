@@ -45,7 +45,10 @@ test('a [ inside a class before ":]" with no ":]" further on is a literal [, as 
   for (const ok of ["[[:]", "[a[:]", "[[:]]", "[:\\pL[:]*\\!", "[\\\\[:]"]) assert.equal(re2Error(ok, "Prometheus"), undefined, ok);
   // With a ":]" further on, Go too reads a class name, and no name starts "[:]".
   assert.deepEqual(re2Error("[a[:]b[:]", "Prometheus"), { offset: 2, message: 'not a valid RE2 regex: invalid character class range at "[:]"' });
-  assert.equal(re2Error("x[[:]:]", "Prometheus")?.offset, 2);
+  // The message names the class as written, not as retried.
+  assert.deepEqual(re2Error("x[[:]:]", "Prometheus"), { offset: 2, message: 'not a valid RE2 regex: invalid character class range at "[:]"' });
+  // Only re2js's "[:]" is retried: a regex whose last ":]" follows another error stays refused.
+  assert.deepEqual(re2Error("*:]", "Prometheus"), { offset: 0, message: 'not a valid RE2 regex: missing argument to repetition operator at "*"' });
   assert.deepEqual(re2Error("[[:]b:]", "Prometheus"), { offset: 1, message: 'not a valid RE2 regex: invalid character class range at "[:]"' });
   // Errors after the literal [ are found at their place in the regex as written.
   assert.deepEqual(re2Error("[[:]](", "mtail"), { offset: 5, message: "not a valid RE2 regex: missing closing )" });
@@ -66,4 +69,9 @@ test("(?=, (?<name and \\p{...} inside a [...] class or a \\Q...\\E quote are ch
   assert.equal(re2Error("[^]](?<!a)", "mtail")?.offset, 4);
   assert.equal(re2Error("\\\\(?=a)", "mtail")?.offset, 2);
   assert.equal(re2Error("\\Q(\\E(", "mtail")?.offset, 5);
+  assert.equal(re2Error("((?=a))", "mtail")?.offset, 1);
+  // A class ends at its first ] (not a leading one): [: starts a POSIX name only there.
+  for (const [regex, offset] of [["[a]:](?=x)", 5], ["[[a]:](?=x)", 6], ["[[:alpha:]](?=x)", 11], ["[a:](?=x):]", 4]] as const) {
+    assert.deepEqual(re2Error(regex, "mtail"), { offset, message: "lookahead and lookbehind are not RE2: mtail cannot run them" }, regex);
+  }
 });
