@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parse, stringify } from "yaml";
 import { loadSpecText } from "../../schema/load-spec.ts";
 import type { Spec } from "../../schema/spec-schema.ts";
-import { alertmanagerSecrets, alertmanagerTemplate, anyOf, matcher, matcherValue, secretSites, specRoutes, windowMatchers, type AmRoute } from "../../provisioning/hub/alertmanager.ts";
+import { alertmanagerSecrets, alertmanagerTemplate, anyOf, composeAndCheckScript, matcher, matcherValue, secretSites, specRoutes, windowMatchers, type AmRoute } from "../../provisioning/hub/alertmanager.ts";
 import { activeWindows, windowActive, windowsDisjoint } from "../../provisioning/hub/maintenance-windows.ts";
 import { AlertReceiver } from "../e2e/support/receiver.ts";
 import { freePort } from "../node-role/helpers.ts";
@@ -120,6 +120,8 @@ test("severity grouping: warning and info notifications batch on their own inter
     [['severity="warning"'], "30m", "12h"],
     [['severity="info"'], "1h", "1d"],
   ]);
+  // One receiver: nothing to fan out to, no empty list of children.
+  assert.ok(top[2]!.routes!.every((r) => !("routes" in r)), JSON.stringify(top[2]));
 });
 
 test("hostile label values reach the matcher exactly: tabs, quotes, backslashes, newlines, commas, braces", () => {
@@ -325,6 +327,7 @@ alerts:
   receivers:
 ${receivers(9, ["oncall", "secondary", "ops"])}
     mail: { email: { to: [a@example.com, b@example.com], from: vigil@example.com, smarthost: "smtp.example.com:587" } }
+    pager: { pagerduty: { routingKey: { secret: pdKey }, url: "https://events.eu.pagerduty.com/v2/enqueue" } }
   routes:
     - { severity: critical, to: [oncall], escalate: [{ after: 15m, to: [secondary] }] }
     - { severity: warning, to: [ops] }
@@ -354,6 +357,9 @@ ${receivers(9, ["oncall", "secondary", "ops"])}
     ],
   });
   assert.equal(doc.receivers.find((r) => r.name === "mail")!.email_configs![0]!.to, "a@example.com, b@example.com");
+  assert.deepEqual((doc.receivers.find((r) => r.name === "pager") as { pagerduty_configs?: unknown[] }).pagerduty_configs, [
+    { routing_key_file: "/etc/prometheus/vigil-secrets/pdKey", url: "https://events.eu.pagerduty.com/v2/enqueue", send_resolved: true },
+  ]);
   const file = writeConfig(spec);
   assert.equal(run("amtool", ["check-config", file]).status, 0);
   assert.equal(routesTest(file, { severity: "info", alertname: "X" }), "mail,ops");
@@ -380,4 +386,25 @@ test("secrets: files and substituted webhook URLs listed once each, sorted; a we
   assert.deepEqual(sites.map((s) => s.secret), ["zetaHook", "alphaHook", "zetaHook"]);
   for (const s of sites) assert.equal(lines[s.line - 1], `${s.prefix}__VIGIL_SECRET_${s.secret}__`);
   assert.ok(template.includes("http://127.0.0.1:9/plain"));
+  // The message when amtool refuses the real values names each secret once.
+  assert.match(composeAndCheckScript(spec), /with the value of secret zetaHook, alphaHook \(it accepts it with a stand-in URL\)/);
+});
+
+test("a route's own grouping (by, wait) on its severity child, and continue: an alert goes on to the next route", () => {
+  requireTool("amtool");
+  const spec = specOf(`${BASE}alerts:
+  receivers:
+${receivers(9, ["ops", "mail"])}
+  routes:
+    - { severity: warning, to: [ops], continue: true }
+    - { to: [mail] }
+  grouping: { warning: { by: [alertname, host], wait: 1m, interval: 30m } }
+`);
+  const [warning, catchAll] = specRoutes(spec);
+  assert.deepEqual(warning, { receiver: "ops", matchers: ['severity="warning"'], group_by: ["alertname", "host"], group_wait: "1m", group_interval: "30m", continue: true });
+  assert.deepEqual(catchAll!.routes, [{ receiver: "mail", matchers: ['severity="warning"'], group_by: ["alertname", "host"], group_wait: "1m", group_interval: "30m" }]);
+  const file = writeConfig(spec);
+  assert.equal(run("amtool", ["check-config", file]).status, 0);
+  assert.equal(routesTest(file, { severity: "warning", alertname: "X" }), "ops,mail");
+  assert.equal(routesTest(file, { severity: "info", alertname: "X" }), "mail");
 });
