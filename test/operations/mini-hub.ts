@@ -117,11 +117,20 @@ export async function startMiniHub(fixedPorts?: HubPorts): Promise<MiniHub> {
   try {
     await ready(`${amUrl}/-/ready`, am, () => logs.am);
     await ready(`${promUrl}/-/ready`, prom, () => logs.prom);
-    // Both alerts at Alertmanager: the state the tests read.
-    for (let i = 0; ; i++) {
+    // The state the tests read: both alerts at Alertmanager; the node target scraped and down
+    // (Prometheus hands the first targets to its scrapers only at its discovery manager's first
+    // 5 s tick, so the alerts can come first); four probe_success samples, so the availability
+    // is a fraction (three of four good), not a lone 0 or 1.
+    const state = async () => {
       const alerts = (await (await fetch(`${amUrl}/api/v2/alerts`)).json()) as unknown[];
-      if (alerts.length >= 2) break;
-      if (i === 100) throw new Error(`the stand-in alerts did not reach Alertmanager: ${logs.prom}`);
+      const targets = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string }[] } };
+      const samples = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent("count_over_time(probe_success[1h])")}`)).json()) as { data: { result: { value: [number, string] }[] } };
+      return { alerts: alerts.length, down: targets.data.activeTargets.filter((t) => t.health === "down").length, samples: Number(samples.data.result[0]?.value[1] ?? 0) };
+    };
+    for (let i = 0; ; i++) {
+      const now = await state();
+      if (now.alerts >= 2 && now.down === 1 && now.samples >= 4) break;
+      if (i === 100) throw new Error(`the mini hub did not reach its state in 20 s (${JSON.stringify(now)}): ${logs.prom}`);
       await sleep(200);
     }
   } catch (err) {
