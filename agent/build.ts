@@ -12,11 +12,9 @@ import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import { build } from "esbuild";
 import { agentConfigJsonSchema } from "./src/agent-config-schema.ts";
-import { AGENT_DIST, BUNDLE_FILE, CONFIG_CHECK_FILE } from "./bundle-files.ts";
+import { AGENT_DIST, BUILT_BUNDLE, BUILT_CONFIG_CHECK, CONFIG_CHECK_FILE } from "./bundle-files.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
-export const CONFIG_BUNDLE = join(AGENT_DIST, CONFIG_CHECK_FILE);
 
 /** ajv standalone validator source (ESM) with the options the dev-time validator uses. */
 function validatorSource(): string {
@@ -44,7 +42,7 @@ const common = {
 await build({
   ...common,
   entryPoints: [join(here, "src", "main.ts")],
-  outfile: BUNDLE,
+  outfile: BUILT_BUNDLE,
   banner: { js: "#!/usr/bin/env node\n// vigil-agent: built by `npm run build` (agent/build.ts); see --help." },
   plugins: [
     {
@@ -59,7 +57,7 @@ await build({
 await build({
   ...common,
   entryPoints: [join(here, "src", "config.ts")],
-  outfile: CONFIG_BUNDLE,
+  outfile: BUILT_CONFIG_CHECK,
   banner: { js: "// vigil-agent's config check: built by `npm run build` (agent/build.ts), loaded by vigil-agent.js." },
   plugins: [
     {
@@ -71,4 +69,4 @@ await build({
     },
   ],
 });
-console.log(`built ${BUNDLE} and ${CONFIG_CHECK_FILE}`);
+console.log(`built ${BUILT_BUNDLE} and ${CONFIG_CHECK_FILE}`);

@@ -10,3 +10,7 @@ export const BUNDLE_FILE = "vigil-agent.js";
 export const CONFIG_CHECK_FILE = "vigil-agent-config.js";
 /** Where `npm run build` writes both. */
 export const AGENT_DIST = join(dirname(fileURLToPath(import.meta.url)), "dist");
+/** The built command, which vigil installs and the tests run. */
+export const BUILT_BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
+/** The built config check, beside it. */
+export const BUILT_CONFIG_CHECK = join(AGENT_DIST, CONFIG_CHECK_FILE);

@@ -21,7 +21,7 @@
 // (labels/regexp.go: `^(?:` + value + `)$`), and a selector has at least one matcher that does not
 // match the empty string (`{}` or `{job=~".*"}` would select every series).
 import { parser } from "@prometheus-io/lezer-promql";
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import { compileRe2, re2Error } from "./re2.ts";
 import { LONE_SURROGATE } from "./unicode.ts";
 

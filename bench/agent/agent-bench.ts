@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { AGENT_DIST, BUNDLE_FILE } from "../../agent/bundle-files.ts";
+import { BUILT_BUNDLE } from "../../agent/bundle-files.ts";
 import { collect } from "../../agent/src/collect.ts";
 import { cliBackend } from "../../agent/src/sqlite-cli.ts";
 import type { AgentConfig } from "../../schema/spec-schema.ts";
@@ -29,7 +29,7 @@ const { values } = parseArgs({
 });
 const NODE = values.node;
 const ROOT = join(import.meta.dirname, "..", "..");
-const BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
+const BUNDLE = BUILT_BUNDLE;
 const PM2 = join(ROOT, "node_modules", "pm2", "bin", "pm2");
 const dir = join(tmpdir(), `vigil-agent-bench-${process.pid}`);
 const pm2Home = join(dir, "pm2");

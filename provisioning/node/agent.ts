@@ -5,7 +5,7 @@
 // collector. Why resident and not a timer: BENCHMARKS.md, "vigil agent".
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { AGENT_DIST, BUNDLE_FILE, CONFIG_CHECK_FILE } from "../../agent/bundle-files.ts";
+import { BUILT_BUNDLE, BUNDLE_FILE, CONFIG_CHECK_FILE } from "../../agent/bundle-files.ts";
 import { formatDuration } from "../../schema/durations.ts";
 import type { AgentConfig, Host } from "../../schema/spec-schema.ts";
 import type { PlanStep, RoleSteps } from "../plan.ts";
@@ -13,9 +13,6 @@ import { agentIntervalSeconds } from "../detection-timing.ts";
 import { shq } from "../shell-quote.ts";
 import { AGENT_UNIT, NODE_EXPORTER_UNIT } from "../service-units.ts";
 import { TEXTFILE_DIR } from "./node-exporter.ts";
-
-/** The bundle `npm run build` produces (agent/build.ts). */
-export const AGENT_BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
 
 export const AGENT_USER = "vigil-agent";
 export const AGENT_DIR = "/usr/local/lib/vigil-agent";
@@ -26,7 +23,7 @@ export const TEXTFILE = `${TEXTFILE_DIR}/vigil.prom`;
 const PATH = "/usr/local/bin:/usr/bin:/bin";
 
 /** The text of the bundle and of the config check beside it; a clear message when they have not been built. */
-export function readAgentBundle(path = AGENT_BUNDLE): { bundle: string; configCheck: string } {
+export function readAgentBundle(path = BUILT_BUNDLE): { bundle: string; configCheck: string } {
   const read = (file: string) => {
     try {
       return readFileSync(file, "utf8");
@@ -204,4 +201,4 @@ systemctl enable ${AGENT_UNIT}`,
 }
 
 /** The plan steps that install the agent on a node host with an `agent` block. */
-export const agentSteps: RoleSteps = (spec, host, ctx) => agentStepsFrom(AGENT_BUNDLE)(spec, host, ctx);
+export const agentSteps: RoleSteps = (spec, host, ctx) => agentStepsFrom(BUILT_BUNDLE)(spec, host, ctx);

@@ -6,12 +6,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { scratchDir } from "../scratch-dir.ts";
 import { PM2_DEFAULT_MIN_UPTIME_MS } from "../../agent/src/pm2-probe.ts";
-import { AGENT_DIST, BUNDLE_FILE, CONFIG_CHECK_FILE } from "../../agent/bundle-files.ts";
+import { BUILT_BUNDLE, BUILT_CONFIG_CHECK } from "../../agent/bundle-files.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const BUNDLE = join(AGENT_DIST, BUNDLE_FILE);
+export const BUNDLE = BUILT_BUNDLE;
 /** The config check the bundle loads from beside itself (agent/build.ts). */
-export const CONFIG_BUNDLE = join(AGENT_DIST, CONFIG_CHECK_FILE);
+export const CONFIG_BUNDLE = BUILT_CONFIG_CHECK;
 export const PM2 = join(ROOT, "node_modules", "pm2", "bin", "pm2");
 export const SQLITE3 = "/usr/bin/sqlite3";
 

@@ -7,12 +7,12 @@ import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AGENT_BUNDLE, accessScript, agentSteps, agentStepsFrom, agentUnit } from "../../provisioning/node/agent.ts";
+import { accessScript, agentSteps, agentStepsFrom, agentUnit } from "../../provisioning/node/agent.ts";
 import { offlineContext } from "../../provisioning/address-contexts.ts";
 import { stepScript } from "../../provisioning/step-script.ts";
 import { loadSpecFile } from "../../schema/load-spec.ts";
 import type { AgentConfig } from "../../schema/spec-schema.ts";
-import { CONFIG_BUNDLE, PM2, SqliteSession, parseMetrics, pastPm2MinUptime, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
+import { BUNDLE, CONFIG_BUNDLE, PM2, SqliteSession, parseMetrics, pastPm2MinUptime, removeDir, requireTools, runAgent, sql, tempDir, writeConfig } from "./helpers.ts";
 
 const prod = () => {
   const loaded = loadSpecFile(join(import.meta.dirname ?? ".", "..", "..", "stacks", "prod.yaml"));
@@ -41,7 +41,7 @@ describe("agent plan steps", () => {
     const steps = agentSteps(spec, host, offlineContext(spec));
     assert.deepEqual(steps.map((s) => s.id), ["agent-packages", "agent"]);
     const files = new Map(steps[1]!.files.map((f) => [f.path, f]));
-    assert.equal(files.get("/usr/local/lib/vigil-agent/vigil-agent.js")!.content, readFileSync(AGENT_BUNDLE, "utf8"));
+    assert.equal(files.get("/usr/local/lib/vigil-agent/vigil-agent.js")!.content, readFileSync(BUNDLE, "utf8"));
     assert.equal(files.get("/usr/local/lib/vigil-agent/vigil-agent-config.js")!.content, readFileSync(CONFIG_BUNDLE, "utf8"), "the config check travels beside the bundle");
     assert.deepEqual(JSON.parse(files.get("/etc/vigil/agent.json")!.content!), host.agent);
     const unit = files.get("/etc/systemd/system/vigil-agent.service")!.content!;
